@@ -1,0 +1,52 @@
+# Techbank: the targets a newcomer guesses. Each one sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+PROTO_FILES := $(shell find protos -name '*.proto')
+
+.PHONY: help venv gen check-gen lint test test-unit test-e2e run bench clean
+
+help:
+	@echo "make run    start the system on the embedded default (command :50051, query :50052)"
+	@echo "make test   set up everything and run every test (what CI runs)"
+	@echo "make lint   ruff and mypy"
+	@echo "make gen    regenerate generated/ from protos/"
+	@echo "make bench  measure command and query throughput"
+
+venv: $(VENV)/.installed
+
+# The lock file pins every package with hashes; uv installs it in seconds.
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip sync -q --python $(PY) --require-hashes requirements.lock
+	# Put the repository and generated/ on the venv's import path.
+	printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/generated" \
+	  > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/techbank.pth"
+	touch $@
+
+gen: venv
+	scripts/gen.sh $(PY) generated
+
+# Fails when generated/ differs from what protos/ produce now.
+check-gen: venv
+	scripts/check_gen.sh $(PY)
+
+lint: venv check-gen
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy core adapters command_server query_server projector tests
+
+test: lint
+	$(PY) -m pytest -q
+
+run: venv
+	scripts/run_embedded.sh $(PY)
+
+bench: venv
+	$(PY) -m tests.bench.bench_grpc
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

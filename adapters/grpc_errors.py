@@ -1,0 +1,79 @@
+"""Maps the core's error kinds to gRPC status codes, in one place for every servicer.
+
+Anything else becomes INTERNAL with a fixed message: no stack trace or class name
+reaches a client; the details go to the server's log.
+"""
+
+import functools
+import inspect
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+import grpc
+
+from core.errors import (
+    ConcurrencyError,
+    DeadlineExceeded,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    Unavailable,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[DomainError], grpc.StatusCode] = {
+    InvalidInput: grpc.StatusCode.INVALID_ARGUMENT,
+    NotFound: grpc.StatusCode.NOT_FOUND,
+    RuleViolation: grpc.StatusCode.FAILED_PRECONDITION,
+    ConcurrencyError: grpc.StatusCode.ABORTED,
+    Unavailable: grpc.StatusCode.UNAVAILABLE,
+    DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def status_of(error: DomainError) -> grpc.StatusCode:
+    for kind in type(error).__mro__:
+        if kind in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[kind]
+    return grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: Exception) -> None:
+    if isinstance(error, DomainError):
+        await context.abort(status_of(error), error.message)
+    log.error("unexpected error in %s", context, exc_info=error)
+    await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
+
+
+def grpc_errors(method: F) -> F:
+    """Decorate a servicer method (unary or server-streaming) to answer errors with a status."""
+    if inspect.isasyncgenfunction(method):
+
+        @functools.wraps(method)
+        async def stream(self: object, request: object, context: Any) -> AsyncIterator[object]:
+            try:
+                async for item in method(self, request, context):
+                    yield item
+            except grpc.aio.AbortError:
+                raise
+            except Exception as error:
+                await _abort(context, error)
+
+        return stream  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    async def unary(self: object, request: object, context: Any) -> object:
+        try:
+            return await method(self, request, context)
+        except grpc.aio.AbortError:
+            raise
+        except Exception as error:
+            await _abort(context, error)
+            raise AssertionError("unreachable: abort raises") from error
+
+    return unary  # type: ignore[return-value]

@@ -1,0 +1,116 @@
+"""Event store on a SQL database through SQLAlchemy's asyncio Core (SQLite by default).
+
+A unique (aggregate_id, version) constraint does the optimistic concurrency: of two
+writers that read the same version, the second insert fails.
+"""
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sql_engine import create_engine
+from core.errors import ConcurrencyError, Unavailable
+from core.event_store import EventStore
+from core.events import StoredEvent
+
+metadata = sa.MetaData()
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("aggregate_id", sa.String(64), nullable=False),
+    sa.Column("aggregate_type", sa.String(64), nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("request_id", sa.String(128), nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.UniqueConstraint("aggregate_id", "version", name="uq_events_aggregate_version"),
+)
+
+
+def check_contiguous(events_: Sequence[StoredEvent], expected_version: int) -> None:
+    """Refuse a batch that is not one aggregate's next versions: a caller's bug, not a conflict."""
+    ids = {e.aggregate_id for e in events_}
+    versions = [e.version for e in events_]
+    wanted = list(range(expected_version + 1, expected_version + 1 + len(events_)))
+    if len(ids) > 1 or versions != wanted:
+        raise ValueError(f"events must be one aggregate's versions {wanted}, got {versions}")
+
+
+class SqlEventStore(EventStore):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def connect(cls, url: str) -> "SqlEventStore":
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        return cls(engine)
+
+    async def append(self, events_: Sequence[StoredEvent], expected_version: int) -> None:
+        if not events_:
+            return
+        check_contiguous(events_, expected_version)
+        rows = [_to_row(e) for e in events_]
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(events.insert(), rows)
+        except IntegrityError as exc:
+            raise ConcurrencyError(
+                f"{events_[0].aggregate_id} is no longer at version {expected_version}"
+            ) from exc
+        except OperationalError as exc:
+            raise Unavailable("the event store is unavailable") from exc
+
+    async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
+        query = (
+            sa.select(events)
+            .where(events.c.aggregate_id == aggregate_id, events.c.version > after_version)
+            .order_by(events.c.version)
+        )
+        try:
+            async with self._engine.connect() as conn:
+                result = await conn.execute(query)
+                return [_from_row(row) for row in result.mappings()]
+        except OperationalError as exc:
+            raise Unavailable("the event store is unavailable") from exc
+
+    async def aggregate_ids(self) -> AsyncIterator[str]:
+        query = sa.select(events.c.aggregate_id).where(events.c.version == 1)
+        async with self._engine.connect() as conn:
+            result = await conn.stream(query.order_by(events.c.position))
+            async for row in result:
+                yield row.aggregate_id
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+def _to_row(event: StoredEvent) -> dict[str, object]:
+    return {
+        "event_id": event.event_id,
+        "aggregate_id": event.aggregate_id,
+        "aggregate_type": event.aggregate_type,
+        "version": event.version,
+        "event_type": event.event_type,
+        "schema_version": event.schema_version,
+        "occurred_at": event.occurred_at,
+        "request_id": event.request_id,
+        "payload": event.payload,
+    }
+
+
+def _from_row(row: sa.RowMapping) -> StoredEvent:
+    fields = dict(row)
+    del fields["position"]
+    # SQLite hands back naive datetimes; every time in the system is UTC.
+    if fields["occurred_at"].tzinfo is None:
+        fields["occurred_at"] = fields["occurred_at"].replace(tzinfo=UTC)
+    return StoredEvent(**fields)

@@ -1,0 +1,1 @@
+"""The write side of Techbank: bank-account commands become events in the event store."""

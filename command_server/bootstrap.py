@@ -1,0 +1,64 @@
+"""Wires the command side from configuration: the one place that builds its dependencies."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.factories import open_event_bus, open_event_store
+from adapters.inprocess_bus import InProcessEventBus
+from adapters.settings import Settings
+from command_server.domain.account import BankAccount
+from command_server.event_codec import ProtobufEventCodec
+from command_server.handlers import CommandOutcome, register_handlers
+from command_server.servicer import AccountCommandServicer
+from core.dispatcher import Dispatcher
+from core.event_bus import EventBus
+from core.event_store import EventStore
+from core.repository import Repository
+from projector.bootstrap import build_projection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CommandSide:
+    store: EventStore
+    bus: EventBus
+    servicer: AccountCommandServicer
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        await self.bus.close()
+        for close in self.closers:
+            await close()
+        await self.store.close()
+
+
+async def build_command_side(settings: Settings) -> CommandSide:
+    store = await open_event_store(settings.event_store_url)
+    bus = open_event_bus(settings.event_bus_url)
+    side = CommandSide(store, bus, AccountCommandServicer(_dispatcher(store, bus)))
+    if isinstance(bus, InProcessEventBus):
+        engine = await _embed_projector(settings, store, bus)
+        side.closers.append(engine.dispose)
+    return side
+
+
+def _dispatcher(store: EventStore, bus: EventBus) -> Dispatcher[CommandOutcome]:
+    accounts = Repository(store, bus, ProtobufEventCodec(), BankAccount, BankAccount.AGGREGATE_TYPE)
+    dispatcher: Dispatcher[CommandOutcome] = Dispatcher()
+    register_handlers(dispatcher, accounts)
+    return dispatcher
+
+
+async def _embed_projector(
+    settings: Settings, store: EventStore, bus: InProcessEventBus
+) -> AsyncEngine:
+    """On the in-process bus the projector lives here, the only process that sees the events."""
+    projection, engine = await build_projection(settings.read_db_url, store)
+    caught_up = await projection.catch_up(store.aggregate_ids())
+    log.info("read model caught up with the event store: %d events applied", caught_up)
+    bus.subscribe(projection.handle)
+    return engine

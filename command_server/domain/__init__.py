@@ -1,0 +1,1 @@
+"""The bank-account aggregate, its commands and its events: plain Python, no I/O."""

@@ -1,0 +1,39 @@
+"""What a client asks of a bank account. `request_id` identifies the client's request."""
+
+from dataclasses import dataclass
+
+from command_server.domain.events import AccountType
+
+
+@dataclass(frozen=True)
+class OpenAccount:
+    holder: str
+    account_type: AccountType | None
+    opening_balance_cents: int
+    request_id: str
+
+
+@dataclass(frozen=True)
+class DepositFunds:
+    account_id: str
+    amount_cents: int
+    expected_version: int | None
+    request_id: str
+
+
+@dataclass(frozen=True)
+class WithdrawFunds:
+    account_id: str
+    amount_cents: int
+    expected_version: int | None
+    request_id: str
+
+
+@dataclass(frozen=True)
+class CloseAccount:
+    account_id: str
+    expected_version: int | None
+    request_id: str
+
+
+AccountCommand = DepositFunds | WithdrawFunds | CloseAccount

@@ -1,0 +1,45 @@
+"""The AccountCommandService over gRPC: decode, dispatch, encode. Nothing else."""
+
+from typing import Any
+
+from adapters.grpc_errors import grpc_errors
+from command_server import translation
+from command_server.handlers import CommandOutcome
+from core.dispatcher import Dispatcher
+from techbank.account.v1 import commands_pb2, commands_pb2_grpc
+
+Context = Any  # grpc.aio.ServicerContext, whose generic parameters add nothing here
+Result = commands_pb2.CommandResult
+
+
+class AccountCommandServicer(commands_pb2_grpc.AccountCommandServiceServicer):
+    def __init__(self, dispatcher: Dispatcher[CommandOutcome]) -> None:
+        self._dispatcher = dispatcher
+
+    @grpc_errors
+    async def OpenAccount(
+        self, request: commands_pb2.OpenAccountCommand, context: Context
+    ) -> Result:
+        outcome = await self._dispatcher.send(translation.open_account(request))
+        return translation.command_result(outcome)
+
+    @grpc_errors
+    async def DepositFunds(
+        self, request: commands_pb2.DepositFundsCommand, context: Context
+    ) -> Result:
+        outcome = await self._dispatcher.send(translation.deposit_funds(request))
+        return translation.command_result(outcome)
+
+    @grpc_errors
+    async def WithdrawFunds(
+        self, request: commands_pb2.WithdrawFundsCommand, context: Context
+    ) -> Result:
+        outcome = await self._dispatcher.send(translation.withdraw_funds(request))
+        return translation.command_result(outcome)
+
+    @grpc_errors
+    async def CloseAccount(
+        self, request: commands_pb2.CloseAccountCommand, context: Context
+    ) -> Result:
+        outcome = await self._dispatcher.send(translation.close_account(request))
+        return translation.command_result(outcome)

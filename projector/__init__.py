@@ -1,0 +1,1 @@
+"""Keeps the read database up to date from the account events on the bus."""

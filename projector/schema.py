@@ -1,0 +1,36 @@
+"""The read database's tables, shared by the projector (writer) and the query server (reader).
+
+The same definitions create the schema on SQLite and on MySQL; `holder` compares
+byte for byte on MySQL (utf8mb4_bin) so a lookup matches the holder exactly.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+MAX_HOLDER_LENGTH = 200
+
+metadata = sa.MetaData()
+
+holder_type = sa.String(MAX_HOLDER_LENGTH).with_variant(
+    mysql.VARCHAR(MAX_HOLDER_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"), "mysql"
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("account_id", sa.String(36), primary_key=True),
+    sa.Column("holder", holder_type, nullable=False, index=True),
+    sa.Column("account_type", sa.String(16), nullable=False),
+    sa.Column("balance_cents", sa.BigInteger, nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    mysql_charset="utf8mb4",
+)
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    """Create the tables that do not exist yet; safe to run at every start."""
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Regenerates into a scratch folder and compares with the committed generated/.
+set -euo pipefail
+python=$1
+cd "$(dirname "$0")/.."
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+scripts/gen.sh "$python" "$scratch"
+if ! diff -r -q "$scratch/techbank" generated/techbank; then
+  echo "generated/ is stale: run 'make gen' and commit the result" >&2
+  exit 1
+fi
