@@ -1,0 +1,26 @@
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from adapters.sql_event_store import SqlEventStore
+from core.event_store import EventStore
+from tests.contract.event_store_contract import EventStoreContract, event
+
+
+class TestSqliteEventStore(EventStoreContract):
+    @pytest.fixture
+    async def store(self, tmp_path: Path) -> AsyncIterator[EventStore]:
+        store = await SqlEventStore.connect(f"sqlite+aiosqlite:///{tmp_path}/events.db")
+        yield store
+        await store.close()
+
+    async def test_events_survive_reopening_the_file(self, tmp_path: Path) -> None:
+        url = f"sqlite+aiosqlite:///{tmp_path}/reopen.db"
+        first = await SqlEventStore.connect(url)
+        written = [event("a", 1), event("a", 2)]
+        await first.append(written, expected_version=0)
+        await first.close()
+        second = await SqlEventStore.connect(url)
+        assert await second.load("a") == written
+        await second.close()

@@ -1,0 +1,46 @@
+"""Hand-written fakes of the core's ports, for fast unit tests.
+
+The in-memory event store passes the same contract suite as the real adapters
+(tests/contract/test_event_store_*.py), so tests that use it can trust it.
+"""
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+
+from adapters.sql_event_store import check_contiguous
+from core.errors import ConcurrencyError
+from core.event_bus import EventBus
+from core.event_store import EventStore
+from core.events import StoredEvent
+
+
+class InMemoryEventStore(EventStore):
+    def __init__(self) -> None:
+        self.streams: dict[str, list[StoredEvent]] = defaultdict(list)
+
+    async def append(self, events: Sequence[StoredEvent], expected_version: int) -> None:
+        if not events:
+            return
+        check_contiguous(events, expected_version)
+        stream = self.streams[events[0].aggregate_id]
+        if len(stream) != expected_version:
+            raise ConcurrencyError(f"stream is at {len(stream)}, not {expected_version}")
+        stream.extend(events)
+
+    async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
+        events = [e for e in self.streams.get(aggregate_id, []) if e.version > after_version]
+        await asyncio.sleep(0)  # yield like real I/O, so concurrent commands interleave
+        return events
+
+    async def aggregate_ids(self) -> AsyncIterator[str]:
+        for aggregate_id in list(self.streams):
+            yield aggregate_id
+
+
+class RecordingEventBus(EventBus):
+    def __init__(self) -> None:
+        self.published: list[StoredEvent] = []
+
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
+        self.published.extend(events)

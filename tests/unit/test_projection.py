@@ -1,0 +1,110 @@
+"""The projector applies each account event exactly once, in order, on a real SQLite file."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from command_server.domain.account import BankAccount
+from command_server.domain.events import AccountType
+from command_server.event_codec import ProtobufEventCodec
+from core.events import StoredEvent
+from core.repository import Repository
+from projector.bootstrap import build_projection
+from projector.projection import AccountProjection
+from projector.schema import accounts
+from tests.fakes import InMemoryEventStore, RecordingEventBus
+
+
+@pytest.fixture
+def store() -> InMemoryEventStore:
+    return InMemoryEventStore()
+
+
+@pytest.fixture
+async def wired(
+    tmp_path: Path, store: InMemoryEventStore
+) -> AsyncIterator[tuple[AccountProjection, AsyncEngine]]:
+    projection, engine = await build_projection(f"sqlite+aiosqlite:///{tmp_path}/r.db", store)
+    yield projection, engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def projection(wired: tuple[AccountProjection, AsyncEngine]) -> AccountProjection:
+    return wired[0]
+
+
+@pytest.fixture
+def engine(wired: tuple[AccountProjection, AsyncEngine]) -> AsyncEngine:
+    return wired[1]
+
+
+async def history(store: InMemoryEventStore) -> list[StoredEvent]:
+    """Open an account with 100, deposit 20, withdraw 50, close it: four stored events."""
+    repo = Repository(store, RecordingEventBus(), ProtobufEventCodec(), BankAccount, "BankAccount")
+    account = BankAccount.open("a1", "Ada", AccountType.CURRENT, 100)
+    account.deposit(20)
+    account.withdraw(50)
+    account.close()
+    return await repo.save(account, "req")
+
+
+async def row(engine: AsyncEngine) -> dict[str, object]:
+    async with engine.connect() as conn:
+        result = await conn.execute(sa.select(accounts))
+        return dict(result.mappings().one())
+
+
+async def test_events_in_order_give_the_folded_row(
+    projection: AccountProjection, store: InMemoryEventStore, engine: AsyncEngine
+) -> None:
+    events = await history(store)
+    await projection.handle(events)
+    got = await row(engine)
+    assert (got["balance_cents"], got["status"], got["version"]) == (70, "CLOSED", 4)
+    assert (got["holder"], got["account_type"]) == ("Ada", "CURRENT")
+
+
+async def test_redelivered_events_are_applied_once(
+    projection: AccountProjection, store: InMemoryEventStore, engine: AsyncEngine
+) -> None:
+    events = await history(store)
+    await projection.handle(events[:3])
+    await projection.handle(events[1:3])
+    await projection.handle(events)
+    await projection.handle(events[2:])
+    assert (await row(engine))["balance_cents"] == 70
+
+
+async def test_a_gap_is_filled_from_the_event_store(
+    projection: AccountProjection, store: InMemoryEventStore, engine: AsyncEngine
+) -> None:
+    events = await history(store)
+    await projection.handle([events[0]])
+    await projection.handle([events[3]])
+    got = await row(engine)
+    assert (got["balance_cents"], got["version"]) == (70, 4)
+
+
+async def test_catch_up_applies_what_the_bus_never_delivered(
+    projection: AccountProjection, store: InMemoryEventStore, engine: AsyncEngine
+) -> None:
+    events = await history(store)
+    await projection.handle(events[:2])
+    assert await projection.catch_up(store.aggregate_ids()) == 2
+    assert await projection.catch_up(store.aggregate_ids()) == 0
+    assert (await row(engine))["version"] == 4
+
+
+async def test_a_failing_batch_leaves_nothing_half_applied(
+    projection: AccountProjection, store: InMemoryEventStore, engine: AsyncEngine
+) -> None:
+    events = await history(store)
+    broken = StoredEvent(**{**events[1].__dict__, "version": 3, "event_type": "Unknown"})
+    with pytest.raises(ValueError, match="unknown account event type"):
+        await projection.handle([events[0], events[1], broken])
+    async with engine.connect() as conn:
+        assert await conn.scalar(sa.select(sa.func.count()).select_from(accounts)) == 0
