@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -20,7 +20,6 @@ async def serve(
     address: str,
     register: Registration,
     service_names: Sequence[str],
-    on_stop: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then drain in-flight calls for up to GRACE_SECONDS."""
     server = grpc.aio.server(
@@ -33,8 +32,7 @@ async def serve(
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*service_names, reflection.SERVICE_NAME], server)
-    if server.add_insecure_port(address) == 0:
-        raise OSError(f"cannot listen on {address}")
+    server.add_insecure_port(address)  # raises RuntimeError when the port is taken
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -43,8 +41,6 @@ async def serve(
     log.info("stopping: draining in-flight calls for up to %.0f s", GRACE_SECONDS)
     await health_servicer.enter_graceful_shutdown()
     await server.stop(GRACE_SECONDS)
-    if on_stop is not None:
-        await on_stop()
     log.info("stopped")
 
 

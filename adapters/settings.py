@@ -3,6 +3,7 @@
 The defaults are the embedded default: SQLite files under ./data and an in-process bus.
 """
 
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -37,3 +38,11 @@ class Settings:
         )
     )
     log_level: str = field(default_factory=lambda: _env("TECHBANK_LOG_LEVEL", "INFO"))
+
+
+def configure_logging(settings: Settings) -> None:
+    """One log format for every process, so their logs read alike side by side."""
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

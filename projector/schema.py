@@ -16,6 +16,9 @@ holder_type = sa.String(MAX_HOLDER_LENGTH).with_variant(
     mysql.VARCHAR(MAX_HOLDER_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"), "mysql"
 )
 
+# Microseconds, as SQLite keeps them; MySQL's DATETIME would round to the second.
+timestamp_type = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql")
+
 accounts = sa.Table(
     "accounts",
     metadata,
@@ -24,7 +27,7 @@ accounts = sa.Table(
     sa.Column("account_type", sa.String(16), nullable=False),
     sa.Column("balance_cents", sa.BigInteger, nullable=False, index=True),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("opened_at", timestamp_type, nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
     mysql_charset="utf8mb4",
 )

@@ -1,0 +1,22 @@
+"""`python -m query_server`: serve account queries until SIGTERM or SIGINT."""
+
+import asyncio
+
+from adapters.grpc_server import serve
+from adapters.settings import Settings, configure_logging
+from query_server.bootstrap import SERVICE_NAME, bootstrap
+
+
+async def main() -> None:
+    settings = Settings()
+    configure_logging(settings)
+    service = await bootstrap(settings)
+    try:
+        await serve(settings.query_address, service.register, [SERVICE_NAME])
+    finally:
+        # Also when serving fails to start, e.g. the address is taken.
+        await service.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

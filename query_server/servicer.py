@@ -1,0 +1,66 @@
+"""The gRPC AccountQueryService: decode the request, dispatch the query, encode the answer."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+
+from adapters.grpc_errors import grpc_errors
+from core.dispatcher import Dispatcher
+from query_server import translation
+from query_server.handlers import Pages
+from query_server.queries import DEFAULT_MAX_WAIT_SECONDS, AccountView
+from techbank.account.v1 import account_pb2, queries_pb2, queries_pb2_grpc
+
+Context = grpc.aio.ServicerContext[Any, Any]
+ANSWER_MARGIN_SECONDS = 0.05
+
+
+class AccountQueryServicer(queries_pb2_grpc.AccountQueryServiceServicer):
+    def __init__(self, queries: Dispatcher[Any]) -> None:
+        # One dispatcher carries every query; each method knows its own query's result type.
+        self._queries = queries
+
+    @grpc_errors
+    async def FindAllAccounts(
+        self, request: queries_pb2.FindAllAccountsQuery, context: Context
+    ) -> AsyncIterator[queries_pb2.AccountPage]:
+        pages: Pages = await self._queries.send(translation.find_all_accounts(request))
+        async for page in pages:
+            yield translation.account_page(page)
+
+    @grpc_errors
+    async def FindAccountById(
+        self, request: queries_pb2.FindAccountByIdQuery, context: Context
+    ) -> account_pb2.Account:
+        query = translation.find_account_by_id(request, max_wait_seconds_of(context))
+        view: AccountView = await self._queries.send(query)
+        return translation.account(view)
+
+    @grpc_errors
+    async def FindAccountsByHolder(
+        self, request: queries_pb2.FindAccountsByHolderQuery, context: Context
+    ) -> queries_pb2.AccountList:
+        views: list[AccountView] = await self._queries.send(
+            translation.find_accounts_by_holder(request)
+        )
+        return translation.account_list(views)
+
+    @grpc_errors
+    async def FindAccountsWithBalance(
+        self, request: queries_pb2.FindAccountsWithBalanceQuery, context: Context
+    ) -> queries_pb2.AccountList:
+        views: list[AccountView] = await self._queries.send(
+            translation.find_accounts_with_balance(request)
+        )
+        return translation.account_list(views)
+
+
+def max_wait_seconds_of(context: Context) -> float:
+    """What is left of the client's deadline; a call without one gets the server's cap."""
+    remaining = context.time_remaining()
+    if remaining is None:
+        return DEFAULT_MAX_WAIT_SECONDS
+    # Give up a little early, so that our DEADLINE_EXCEEDED, which says which version was
+    # awaited, reaches the client before its own bare "Deadline Exceeded" does.
+    return max(remaining - ANSWER_MARGIN_SECONDS, 0.0)

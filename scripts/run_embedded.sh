@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the embedded default: the command server (with the projector on the in-process
+# bus) and the query server, as two processes, until Ctrl-C or SIGTERM.
+set -euo pipefail
+python=$1
+cd "$(dirname "$0")/.."
+export TECHBANK_DATA_DIR=${TECHBANK_DATA_DIR:-data}
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$python" -m command_server & pids+=($!)
+"$python" -m query_server & pids+=($!)
+echo "techbank: command server on ${TECHBANK_COMMAND_ADDRESS:-127.0.0.1:50051}," \
+  "query server on ${TECHBANK_QUERY_ADDRESS:-127.0.0.1:50052}, data in $TECHBANK_DATA_DIR/" \
+  "(Ctrl-C stops both)"
+# Whichever stops first (a crash, or a signal) stops the other too.
+wait -n "${pids[@]}"

@@ -1,0 +1,42 @@
+"""Small helpers for talking to the running servers in end-to-end tests."""
+
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+import grpc
+import pytest
+
+from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
+
+SAVINGS = account_pb2.ACCOUNT_TYPE_SAVINGS
+CURRENT = account_pb2.ACCOUNT_TYPE_CURRENT
+TIMEOUT = 10.0
+AccountTypeValue: TypeAlias = account_pb2.AccountType.ValueType
+
+
+def open_account(
+    commands: Any, holder: str = "Ada Lovelace", cents: int = 0, kind: AccountTypeValue = SAVINGS
+) -> commands_pb2.CommandResult:
+    request = commands_pb2.OpenAccountCommand(
+        holder=holder, account_type=kind, opening_balance_cents=cents, request_id=str(uuid.uuid4())
+    )
+    result: commands_pb2.CommandResult = commands.OpenAccount(request, timeout=TIMEOUT)
+    return result
+
+
+def read(queries: Any, account_id: str, min_version: int) -> account_pb2.Account:
+    """The account once the read model has caught up with `min_version`."""
+    query = queries_pb2.FindAccountByIdQuery(account_id=account_id, min_version=min_version)
+    account: account_pb2.Account = queries.FindAccountById(query, timeout=TIMEOUT)
+    return account
+
+
+def expect_status(call: Callable[[], object], code: grpc.StatusCode, details: str) -> None:
+    """The call fails with `code`, its message contains `details`, and no internals leak."""
+    with pytest.raises(grpc.RpcError) as raised:
+        call()
+    error: Any = raised.value
+    assert (error.code(), details in error.details()) == (code, True), error.details()
+    for leak in ("Traceback", "Exception", "Error:", 'File "'):
+        assert leak not in error.details()

@@ -1,0 +1,211 @@
+"""Bad input on every RPC gets a clear status and a message naming the problem."""
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+import pytest
+
+from techbank.account.v1 import commands_pb2 as c
+from techbank.account.v1 import queries_pb2 as q
+from tests.e2e.conftest import EmbeddedSystem
+from tests.e2e.helpers import SAVINGS, TIMEOUT, expect_status, open_account
+
+Status = grpc.StatusCode
+UNKNOWN = str(uuid.uuid4())
+INT64_MAX = 2**63 - 1
+
+# (rpc name, request, expected code, words the message must contain)
+COMMAND_CASES: list[tuple[str, Any, grpc.StatusCode, str]] = [
+    (
+        "OpenAccount",
+        c.OpenAccountCommand(holder="", account_type=SAVINGS),
+        Status.INVALID_ARGUMENT,
+        "holder",
+    ),
+    (
+        "OpenAccount",
+        c.OpenAccountCommand(holder=" \t", account_type=SAVINGS),
+        Status.INVALID_ARGUMENT,
+        "holder",
+    ),
+    (
+        "OpenAccount",
+        c.OpenAccountCommand(holder="x" * 201, account_type=SAVINGS),
+        Status.INVALID_ARGUMENT,
+        "holder",
+    ),
+    ("OpenAccount", c.OpenAccountCommand(holder="Ada"), Status.INVALID_ARGUMENT, "account_type"),
+    (
+        "OpenAccount",
+        c.OpenAccountCommand(holder="Ada", account_type=99),  # type: ignore[arg-type]
+        Status.INVALID_ARGUMENT,
+        "account_type",
+    ),
+    (
+        "OpenAccount",
+        c.OpenAccountCommand(holder="Ada", account_type=SAVINGS, opening_balance_cents=-1),
+        Status.INVALID_ARGUMENT,
+        "opening_balance_cents",
+    ),
+    (
+        "OpenAccount",
+        c.OpenAccountCommand(holder="Ada", account_type=SAVINGS, request_id="r" * 129),
+        Status.INVALID_ARGUMENT,
+        "request_id",
+    ),
+    (
+        "DepositFunds",
+        c.DepositFundsCommand(account_id="not-a-uuid", amount_cents=1),
+        Status.INVALID_ARGUMENT,
+        "account_id",
+    ),
+    (
+        "DepositFunds",
+        c.DepositFundsCommand(account_id="", amount_cents=1),
+        Status.INVALID_ARGUMENT,
+        "account_id",
+    ),
+    (
+        "DepositFunds",
+        c.DepositFundsCommand(account_id=UNKNOWN, amount_cents=1),
+        Status.NOT_FOUND,
+        "Incorrect account ID provided!",
+    ),
+    (
+        "DepositFunds",
+        c.DepositFundsCommand(account_id=UNKNOWN, amount_cents=1, expected_version=0),
+        Status.INVALID_ARGUMENT,
+        "expected_version",
+    ),
+    (
+        "WithdrawFunds",
+        c.WithdrawFundsCommand(account_id="1234", amount_cents=1),
+        Status.INVALID_ARGUMENT,
+        "account_id",
+    ),
+    (
+        "WithdrawFunds",
+        c.WithdrawFundsCommand(account_id=UNKNOWN, amount_cents=1),
+        Status.NOT_FOUND,
+        "Incorrect account ID provided!",
+    ),
+    (
+        "CloseAccount",
+        c.CloseAccountCommand(account_id="'; DROP TABLE events;--"),
+        Status.INVALID_ARGUMENT,
+        "account_id",
+    ),
+    (
+        "CloseAccount",
+        c.CloseAccountCommand(account_id=UNKNOWN),
+        Status.NOT_FOUND,
+        "Incorrect account ID provided!",
+    ),
+    (
+        "CloseAccount",
+        c.CloseAccountCommand(account_id=UNKNOWN, expected_version=-3),
+        Status.INVALID_ARGUMENT,
+        "expected_version",
+    ),
+]
+
+QUERY_CASES: list[tuple[str, Any, grpc.StatusCode, str]] = [
+    (
+        "FindAccountById",
+        q.FindAccountByIdQuery(account_id="nope"),
+        Status.INVALID_ARGUMENT,
+        "account_id",
+    ),
+    (
+        "FindAccountById",
+        q.FindAccountByIdQuery(account_id=UNKNOWN),
+        Status.NOT_FOUND,
+        "Incorrect account ID provided!",
+    ),
+    (
+        "FindAccountById",
+        q.FindAccountByIdQuery(account_id=UNKNOWN, min_version=0),
+        Status.INVALID_ARGUMENT,
+        "min_version",
+    ),
+    (
+        "FindAccountsByHolder",
+        q.FindAccountsByHolderQuery(holder=""),
+        Status.INVALID_ARGUMENT,
+        "holder",
+    ),
+    (
+        "FindAccountsByHolder",
+        q.FindAccountsByHolderQuery(holder="x" * 201),
+        Status.INVALID_ARGUMENT,
+        "holder",
+    ),
+    (
+        "FindAccountsWithBalance",
+        q.FindAccountsWithBalanceQuery(balance_cents=5),
+        Status.INVALID_ARGUMENT,
+        "equality_type",
+    ),
+]
+
+
+def _call(stub: Any, rpc: str, request: Any) -> Callable[[], object]:
+    return lambda: getattr(stub, rpc)(request, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize(("rpc", "request_", "code", "words"), COMMAND_CASES)
+def test_bad_command_is_refused_clearly(
+    system: EmbeddedSystem, rpc: str, request_: Any, code: grpc.StatusCode, words: str
+) -> None:
+    expect_status(_call(system.commands, rpc, request_), code, words)
+
+
+@pytest.mark.parametrize(("rpc", "request_", "code", "words"), QUERY_CASES)
+def test_bad_query_is_refused_clearly(
+    system: EmbeddedSystem, rpc: str, request_: Any, code: grpc.StatusCode, words: str
+) -> None:
+    expect_status(_call(system.queries, rpc, request_), code, words)
+
+
+def test_find_all_with_negative_page_size_is_refused(system: EmbeddedSystem) -> None:
+    stream = system.queries.FindAllAccounts(q.FindAllAccountsQuery(page_size=-1), timeout=TIMEOUT)
+    expect_status(lambda: list(stream), Status.INVALID_ARGUMENT, "page_size")
+
+
+@pytest.mark.parametrize(
+    ("rpc", "message"),
+    [("DepositFunds", c.DepositFundsCommand), ("WithdrawFunds", c.WithdrawFundsCommand)],
+)
+@pytest.mark.parametrize("amount", [0, -1, -(2**63)])
+def test_non_positive_amounts_are_refused(
+    system: EmbeddedSystem, rpc: str, message: Any, amount: int
+) -> None:
+    account_id = open_account(system.commands, cents=10).account_id
+    request = message(account_id=account_id, amount_cents=amount)
+    expect_status(_call(system.commands, rpc, request), Status.INVALID_ARGUMENT, "amount_cents")
+
+
+def test_deposit_that_would_overflow_int64_is_refused(system: EmbeddedSystem) -> None:
+    account_id = open_account(system.commands, cents=INT64_MAX).account_id
+    request = c.DepositFundsCommand(account_id=account_id, amount_cents=1)
+    expect_status(
+        _call(system.commands, "DepositFunds", request), Status.INVALID_ARGUMENT, "amount_cents"
+    )
+    check = c.DepositFundsCommand(account_id=account_id, amount_cents=1, expected_version=1)
+    expect_status(
+        _call(system.commands, "DepositFunds", check), Status.INVALID_ARGUMENT, "overflow"
+    )
+
+
+def test_rejected_commands_store_nothing(system: EmbeddedSystem) -> None:
+    account_id = open_account(system.commands, cents=10).account_id
+    for request in (
+        c.WithdrawFundsCommand(account_id=account_id, amount_cents=11),
+        c.WithdrawFundsCommand(account_id=account_id, amount_cents=-1),
+    ):
+        with pytest.raises(grpc.RpcError):
+            system.commands.WithdrawFunds(request, timeout=TIMEOUT)
+    deposit = c.DepositFundsCommand(account_id=account_id, amount_cents=1, expected_version=1)
+    assert system.commands.DepositFunds(deposit, timeout=TIMEOUT).version == 2

@@ -1,0 +1,84 @@
+"""Starting and stopping the project's server processes for end-to-end tests."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_serving(address: str, timeout: float = 30.0) -> None:
+    """Block until the gRPC health service at `address` answers SERVING."""
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while True:
+            try:
+                reply = health.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing serving on {address} after {timeout:.0f} s")
+            time.sleep(0.1)
+
+
+@dataclass
+class ServerProcess:
+    """One `python -m <module>` process, its log kept in a file for failed tests to show."""
+
+    module: str
+    env: dict[str, str]
+    log_path: Path
+    address: str | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    def start(self) -> "ServerProcess":
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", self.module],
+            cwd=REPO,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        if self.address is not None:
+            try:
+                wait_until_serving(self.address)
+            except TimeoutError as error:
+                self.kill()
+                raise TimeoutError(f"{error}; log: {self.log_path}\n{self.log_tail()}") from None
+        return self
+
+    def stop(self, timeout: float = 15.0) -> int:
+        """SIGTERM, then wait; return the exit code (SIGKILL if it will not stop)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
