@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Techbank's local/CI servers without Docker: Kafka (KRaft), FerretDB (MongoDB
+# wire protocol) and MariaDB (MySQL), all on 127.0.0.1, all installed and kept
+# under ${TECHBANK_CACHE:-~/.cache/techbank}.
+#
+# Usage: infra/stack.sh install|up|down|status|env [kafka|mongo|mysql ...]
+#        infra/stack.sh kafka-tool <main class> [args]   # run a Kafka CLI class
+#   install  fetch/build/initialise what is missing (idempotent, seconds when done)
+#   up       install, then start what is not running and wait until each answers a
+#            real client call; a crashed server (stale pid file) is restarted
+#   down     SIGTERM, wait, SIGKILL if needed; removes pid files
+#   status   state of each server
+#   env      export lines with the connection settings, for `eval "$(infra/stack.sh env)"`
+# Ports: TECHBANK_KAFKA_PORT=9092 (controller TECHBANK_KAFKA_CONTROLLER_PORT=9093),
+#        TECHBANK_MONGO_PORT=27017, TECHBANK_MYSQL_PORT=3306.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib/common.sh
+source "$here/lib/common.sh"
+# shellcheck source=lib/kafka.sh
+source "$here/lib/kafka.sh"
+# shellcheck source=lib/mongo.sh
+source "$here/lib/mongo.sh"
+# shellcheck source=lib/mysql.sh
+source "$here/lib/mysql.sh"
+
+ALL_SERVERS=(kafka mongo mysql)
+
+# Sets SERVERS from the arguments (all when none); accepts product names too.
+SERVERS=()
+parse_servers() {
+  local a
+  (($# == 0)) && set -- "${ALL_SERVERS[@]}"
+  for a in "$@"; do
+    case $a in
+      kafka) SERVERS+=(kafka) ;;
+      mongo | mongodb | ferretdb) SERVERS+=(mongo) ;;
+      mysql | mariadb) SERVERS+=(mysql) ;;
+      *) die "unknown server '$a' (expected kafka, mongo or mysql)" ;;
+    esac
+  done
+}
+
+cmd_install() {
+  local s t0
+  for s in "$@"; do
+    t0=$SECONDS
+    "${s}_install"
+    log "$s: installed ($((SECONDS - t0))s)"
+  done
+}
+
+cmd_up() {
+  local s pid pidfile marker t0=$SECONDS
+  local -a waiting=()
+  cmd_install "$@"
+  # Launch everything first, then wait: the three boot in parallel.
+  for s in "$@"; do
+    pidfile=$("${s}_pidfile") marker=$("${s}_marker")
+    if pid=$(live_pid "$pidfile" "$marker"); then
+      if "${s}_health"; then
+        log "$s: already running (pid $pid)"
+        "${s}_after_healthy"
+        continue
+      fi
+      log "$s: running (pid $pid) but not answering yet; waiting"
+    else
+      [[ -e $pidfile ]] && log "$s: stale pid file (crashed?), restarting"
+      rm -f "$pidfile"
+      "${s}_start"
+      log "$s: started (pid $(<"$pidfile")), waiting until healthy"
+    fi
+    waiting+=("$s")
+  done
+  for s in ${waiting[@]+"${waiting[@]}"}; do
+    # shellcheck disable=SC2046 # log paths contain no spaces unless TECHBANK_CACHE does
+    wait_healthy "$s" "${s}_health" "$("${s}_pidfile")" "$("${s}_marker")" $("${s}_logs")
+    "${s}_after_healthy"
+    log "$s: healthy — $("${s}_where")"
+  done
+  log "up: done in $((SECONDS - t0))s"
+}
+
+cmd_down() {
+  local s
+  for s in "$@"; do stop_pid "$s" "$("${s}_pidfile")" "$("${s}_marker")"; done
+}
+
+cmd_status() {
+  local s
+  for s in "$@"; do
+    print_status "$s" "$("${s}_pidfile")" "$("${s}_marker")" "${s}_health" "$("${s}_where")"
+  done
+}
+
+cmd_env() {
+  cat <<EOF
+export TECHBANK_KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP
+export TECHBANK_MONGO_URL=$MONGO_URL
+export TECHBANK_MYSQL_URL=$MYSQL_URL
+EOF
+}
+
+main() {
+  local cmd=${1:-}
+  (($#)) && shift
+  case $cmd in
+    install | up | down | status)
+      parse_servers "$@"
+      "cmd_$cmd" "${SERVERS[@]}"
+      ;;
+    env) cmd_env ;;
+    kafka-tool) kafka_tool "$@" ;;
+    *)
+      sed -n '6,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"
