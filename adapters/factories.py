@@ -1,11 +1,18 @@
-"""Chooses an adapter for each port from its URL, so configuration alone picks the stack."""
+"""Chooses an adapter for each port from its URL, so configuration alone picks the stack.
 
-from sqlalchemy.engine import make_url
+- event store: `sqlite+aiosqlite:///path`, `mysql+aiomysql://...` or `mongodb://host:port/db`
+- event bus: `inprocess://` or `kafka://host:port[,host:port]/topic[?partitions=6&replication=1]`
+"""
 
 from adapters.inprocess_bus import InProcessEventBus
+from adapters.kafka_bus import Encode, KafkaEventBus
+from adapters.kafka_topic import KafkaTopic
+from adapters.mongo_event_store import MongoEventStore
 from adapters.sql_event_store import SqlEventStore
 from core.event_bus import EventBus
 from core.event_store import EventStore
+
+SQL_SCHEMES = ("sqlite", "mysql", "postgresql")
 
 
 class UnsupportedUrl(ValueError):
@@ -14,13 +21,16 @@ class UnsupportedUrl(ValueError):
 
 async def open_event_store(url: str) -> EventStore:
     scheme = url.split(":", 1)[0]
-    if scheme.startswith(("sqlite", "mysql", "postgresql")):
-        make_url(url)  # fails early and clearly on a malformed URL
+    if scheme.startswith(SQL_SCHEMES):
         return await SqlEventStore.connect(url)
+    if scheme in ("mongodb", "mongodb+srv"):
+        return await MongoEventStore.connect(url)
     raise UnsupportedUrl(f"no event store adapter for {url!r}")
 
 
-def open_event_bus(url: str) -> EventBus:
+async def open_event_bus(url: str, encode: Encode) -> EventBus:
     if url == "inprocess://":
         return InProcessEventBus()
+    if url.startswith("kafka://"):
+        return await KafkaEventBus.connect(KafkaTopic.from_url(url), encode)
     raise UnsupportedUrl(f"no event bus adapter for {url!r}")

@@ -37,6 +37,9 @@ class Settings:
             "TECHBANK_READ_DB_URL", f"sqlite+aiosqlite:///{_data_dir()}/read.db"
         )
     )
+    projector_group: str = field(
+        default_factory=lambda: _env("TECHBANK_PROJECTOR_GROUP", "techbank-projector")
+    )
     log_level: str = field(default_factory=lambda: _env("TECHBANK_LOG_LEVEL", "INFO"))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.factories import open_event_bus, open_event_store
 from adapters.inprocess_bus import InProcessEventBus
+from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings
 from command_server.domain.account import BankAccount
 from command_server.event_codec import ProtobufEventCodec
@@ -18,8 +19,10 @@ from core.event_bus import EventBus
 from core.event_store import EventStore
 from core.repository import Repository
 from projector.bootstrap import build_projection
+from techbank.account.v1 import events_pb2
 
 log = logging.getLogger(__name__)
+ENVELOPES = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
 
 
 @dataclass
@@ -38,7 +41,7 @@ class CommandSide:
 
 async def build_command_side(settings: Settings) -> CommandSide:
     store = await open_event_store(settings.event_store_url)
-    bus = open_event_bus(settings.event_bus_url)
+    bus = await open_event_bus(settings.event_bus_url, ENVELOPES.encode)
     side = CommandSide(store, bus, AccountCommandServicer(_dispatcher(store, bus)))
     if isinstance(bus, InProcessEventBus):
         engine = await _embed_projector(settings, store, bus)

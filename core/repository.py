@@ -24,7 +24,9 @@ class EventCodec(Protocol):
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now, to the millisecond: the precision every event store (BSON dates too) keeps."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class Repository(Generic[A]):

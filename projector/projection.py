@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.events import StoredEvent
+from projector.retry import retry_transient
 from projector.schema import accounts
 from projector.translation import NewRow, change_of
 
@@ -27,8 +28,12 @@ class AccountProjection:
 
     async def handle(self, events: Sequence[StoredEvent]) -> None:
         """Apply a batch of events in one transaction."""
-        async with self._engine.begin() as conn:
-            await self.apply(conn, events)
+
+        async def attempt() -> None:
+            async with self._engine.begin() as conn:
+                await self.apply(conn, events)
+
+        await retry_transient(attempt)
 
     async def apply(self, conn: AsyncConnection, events: Sequence[StoredEvent]) -> None:
         """Apply events within the caller's transaction (which may also record a position)."""
@@ -70,8 +75,10 @@ class AccountProjection:
 
 
 async def _version_of(conn: AsyncConnection, account_id: str) -> int:
+    # A locking read: it sees the latest committed row, even one a concurrent restore
+    # rewrote, and holds it until this transaction ends.
     query = sa.select(accounts.c.version).where(accounts.c.account_id == account_id)
-    version = await conn.scalar(query)
+    version = await conn.scalar(query.with_for_update())
     return int(version) if version is not None else 0
 
 

@@ -33,6 +33,16 @@ accounts = sa.Table(
 )
 
 
+# Where the projector has read up to, per partition, written with each batch's effects.
+consumer_offsets = sa.Table(
+    "projector_offsets",
+    metadata,
+    sa.Column("topic", sa.String(200), primary_key=True),
+    sa.Column("partition_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("next_offset", sa.BigInteger, nullable=False),
+)
+
+
 async def create_schema(engine: AsyncEngine) -> None:
     """Create the tables that do not exist yet; safe to run at every start."""
     async with engine.begin() as conn:

@@ -9,7 +9,7 @@ import pytest
 
 from techbank.account.v1 import commands_pb2 as c
 from techbank.account.v1 import queries_pb2 as q
-from tests.e2e.conftest import EmbeddedSystem
+from tests.e2e.conftest import System
 from tests.e2e.helpers import SAVINGS, TIMEOUT, expect_status, open_account
 
 Status = grpc.StatusCode
@@ -157,19 +157,19 @@ def _call(stub: Any, rpc: str, request: Any) -> Callable[[], object]:
 
 @pytest.mark.parametrize(("rpc", "request_", "code", "words"), COMMAND_CASES)
 def test_bad_command_is_refused_clearly(
-    system: EmbeddedSystem, rpc: str, request_: Any, code: grpc.StatusCode, words: str
+    system: System, rpc: str, request_: Any, code: grpc.StatusCode, words: str
 ) -> None:
     expect_status(_call(system.commands, rpc, request_), code, words)
 
 
 @pytest.mark.parametrize(("rpc", "request_", "code", "words"), QUERY_CASES)
 def test_bad_query_is_refused_clearly(
-    system: EmbeddedSystem, rpc: str, request_: Any, code: grpc.StatusCode, words: str
+    system: System, rpc: str, request_: Any, code: grpc.StatusCode, words: str
 ) -> None:
     expect_status(_call(system.queries, rpc, request_), code, words)
 
 
-def test_find_all_with_negative_page_size_is_refused(system: EmbeddedSystem) -> None:
+def test_find_all_with_negative_page_size_is_refused(system: System) -> None:
     stream = system.queries.FindAllAccounts(q.FindAllAccountsQuery(page_size=-1), timeout=TIMEOUT)
     expect_status(lambda: list(stream), Status.INVALID_ARGUMENT, "page_size")
 
@@ -180,14 +180,14 @@ def test_find_all_with_negative_page_size_is_refused(system: EmbeddedSystem) -> 
 )
 @pytest.mark.parametrize("amount", [0, -1, -(2**63)])
 def test_non_positive_amounts_are_refused(
-    system: EmbeddedSystem, rpc: str, message: Any, amount: int
+    system: System, rpc: str, message: Any, amount: int
 ) -> None:
     account_id = open_account(system.commands, cents=10).account_id
     request = message(account_id=account_id, amount_cents=amount)
     expect_status(_call(system.commands, rpc, request), Status.INVALID_ARGUMENT, "amount_cents")
 
 
-def test_deposit_that_would_overflow_int64_is_refused(system: EmbeddedSystem) -> None:
+def test_deposit_that_would_overflow_int64_is_refused(system: System) -> None:
     account_id = open_account(system.commands, cents=INT64_MAX).account_id
     request = c.DepositFundsCommand(account_id=account_id, amount_cents=1)
     expect_status(
@@ -199,7 +199,7 @@ def test_deposit_that_would_overflow_int64_is_refused(system: EmbeddedSystem) ->
     )
 
 
-def test_rejected_commands_store_nothing(system: EmbeddedSystem) -> None:
+def test_rejected_commands_store_nothing(system: System) -> None:
     account_id = open_account(system.commands, cents=10).account_id
     for request in (
         c.WithdrawFundsCommand(account_id=account_id, amount_cents=11),

@@ -6,13 +6,13 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
-from tests.e2e.conftest import EmbeddedSystem
+from tests.e2e.conftest import System
 from tests.e2e.helpers import CURRENT, TIMEOUT, expect_status, open_account, read
 
 Status = grpc.StatusCode
 
 
-def test_open_account_is_readable_with_all_its_fields(system: EmbeddedSystem) -> None:
+def test_open_account_is_readable_with_all_its_fields(system: System) -> None:
     before = Timestamp()
     before.GetCurrentTime()
     opened = open_account(system.commands, "Grace Hopper", 1234, CURRENT)
@@ -26,7 +26,7 @@ def test_open_account_is_readable_with_all_its_fields(system: EmbeddedSystem) ->
     assert account.opened_at.seconds >= before.seconds - 1
 
 
-def test_deposit_and_withdraw_move_the_balance_and_the_version(system: EmbeddedSystem) -> None:
+def test_deposit_and_withdraw_move_the_balance_and_the_version(system: System) -> None:
     account_id = open_account(system.commands, cents=100).account_id
     deposited = system.commands.DepositFunds(
         commands_pb2.DepositFundsCommand(account_id=account_id, amount_cents=250), timeout=TIMEOUT
@@ -40,7 +40,7 @@ def test_deposit_and_withdraw_move_the_balance_and_the_version(system: EmbeddedS
     assert read(system.queries, account_id, 3).balance_cents == 0
 
 
-def test_over_withdrawal_is_declined_and_changes_nothing(system: EmbeddedSystem) -> None:
+def test_over_withdrawal_is_declined_and_changes_nothing(system: System) -> None:
     account_id = open_account(system.commands, cents=100).account_id
     expect_status(
         lambda: system.commands.WithdrawFunds(
@@ -54,7 +54,7 @@ def test_over_withdrawal_is_declined_and_changes_nothing(system: EmbeddedSystem)
     assert (account.balance_cents, account.version) == (100, 1)
 
 
-def test_closed_account_refuses_everything(system: EmbeddedSystem) -> None:
+def test_closed_account_refuses_everything(system: System) -> None:
     account_id = open_account(system.commands, cents=5).account_id
     closed = system.commands.CloseAccount(
         commands_pb2.CloseAccountCommand(account_id=account_id), timeout=TIMEOUT
@@ -81,7 +81,7 @@ def test_closed_account_refuses_everything(system: EmbeddedSystem) -> None:
     )
 
 
-def test_stale_expected_version_is_aborted(system: EmbeddedSystem) -> None:
+def test_stale_expected_version_is_aborted(system: System) -> None:
     account_id = open_account(system.commands, cents=10).account_id
     stale = commands_pb2.DepositFundsCommand(
         account_id=account_id, amount_cents=1, expected_version=2
@@ -97,7 +97,7 @@ def test_stale_expected_version_is_aborted(system: EmbeddedSystem) -> None:
     assert system.commands.DepositFunds(current, timeout=TIMEOUT).version == 2
 
 
-def test_holder_with_odd_characters_is_found_exactly(system: EmbeddedSystem) -> None:
+def test_holder_with_odd_characters_is_found_exactly(system: System) -> None:
     holder = f'  O\'Brien "Bob"; DROP TABLE accounts;-- %_ \\ 😀 {uuid.uuid4()}  '
     account_id = open_account(system.commands, holder, 42).account_id
     read(system.queries, account_id, 1)
@@ -109,7 +109,7 @@ def test_holder_with_odd_characters_is_found_exactly(system: EmbeddedSystem) -> 
         assert account_id not in [a.account_id for a in miss.accounts]
 
 
-def test_find_with_balance_greater_or_less_than(system: EmbeddedSystem) -> None:
+def test_find_with_balance_greater_or_less_than(system: System) -> None:
     rich = open_account(system.commands, cents=9_000_000_000_000).account_id
     poor = open_account(system.commands, cents=0).account_id
     read(system.queries, rich, 1)
@@ -131,7 +131,7 @@ def test_find_with_balance_greater_or_less_than(system: EmbeddedSystem) -> None:
     assert all(a.balance_cents < 1 for a in less.accounts)
 
 
-def test_find_all_streams_pages_of_at_most_page_size(system: EmbeddedSystem) -> None:
+def test_find_all_streams_pages_of_at_most_page_size(system: System) -> None:
     opened = [open_account(system.commands, cents=i).account_id for i in range(7)]
     read(system.queries, opened[-1], 1)
     request = queries_pb2.FindAllAccountsQuery(page_size=3)
@@ -143,7 +143,7 @@ def test_find_all_streams_pages_of_at_most_page_size(system: EmbeddedSystem) -> 
     assert set(opened) <= set(ids)
 
 
-def test_min_version_never_answers_with_an_older_version(system: EmbeddedSystem) -> None:
+def test_min_version_never_answers_with_an_older_version(system: System) -> None:
     account_id = open_account(system.commands).account_id
     query = queries_pb2.FindAccountByIdQuery(account_id=account_id, min_version=5)
     expect_status(

@@ -5,11 +5,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from techbank.account.v1 import commands_pb2, queries_pb2
-from tests.e2e.conftest import EmbeddedSystem
+from tests.e2e.conftest import System
 from tests.e2e.helpers import TIMEOUT, open_account, read
 
 
-def test_restart_keeps_every_account_and_its_history(system: EmbeddedSystem) -> None:
+def test_restart_keeps_every_account_and_its_history(system: System) -> None:
     account_id = open_account(system.commands, "Restart Me", 500).account_id
     system.commands.WithdrawFunds(
         commands_pb2.WithdrawFundsCommand(account_id=account_id, amount_cents=200), timeout=TIMEOUT
@@ -33,13 +33,17 @@ def _services(address: str) -> set[str]:
         return {s.name for s in reply.list_services_response.service}
 
 
-def test_reflection_lists_each_servers_api(system: EmbeddedSystem) -> None:
-    assert "techbank.account.v1.AccountCommandService" in _services(system.command.address or "")
-    assert "techbank.account.v1.AccountQueryService" in _services(system.query.address or "")
+def test_reflection_lists_each_servers_api(system: System) -> None:
+    assert "techbank.account.v1.AccountCommandService" in _services(
+        system.env["TECHBANK_COMMAND_ADDRESS"]
+    )
+    assert "techbank.account.v1.AccountQueryService" in _services(
+        system.env["TECHBANK_QUERY_ADDRESS"]
+    )
 
 
-def test_health_service_reports_serving(system: EmbeddedSystem) -> None:
-    for address in (system.command.address, system.query.address):
+def test_health_service_reports_serving(system: System) -> None:
+    for address in (system.env["TECHBANK_COMMAND_ADDRESS"], system.env["TECHBANK_QUERY_ADDRESS"]):
         with grpc.insecure_channel(address or "") as channel:
             reply = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=""), timeout=TIMEOUT

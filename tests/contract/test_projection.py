@@ -1,6 +1,6 @@
-"""The projector applies each account event exactly once, in order, on a real SQLite file."""
+"""The projector applies each account event exactly once, in order, on SQLite and on MySQL."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from projector.bootstrap import build_projection
 from projector.projection import AccountProjection
 from projector.schema import accounts
 from tests.fakes import InMemoryEventStore, RecordingEventBus
+from tests.support.stack import mysql_url, scratch_mysql_database
 
 
 @pytest.fixture
@@ -23,11 +24,20 @@ def store() -> InMemoryEventStore:
     return InMemoryEventStore()
 
 
+@pytest.fixture(params=["sqlite", "mysql"])
+def read_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/r.db"
+        return
+    with scratch_mysql_database("projection") as name:
+        yield mysql_url(name)
+
+
 @pytest.fixture
 async def wired(
-    tmp_path: Path, store: InMemoryEventStore
+    read_db_url: str, store: InMemoryEventStore
 ) -> AsyncIterator[tuple[AccountProjection, AsyncEngine]]:
-    projection, engine = await build_projection(f"sqlite+aiosqlite:///{tmp_path}/r.db", store)
+    projection, engine = await build_projection(read_db_url, store)
     yield projection, engine
     await engine.dispose()
 

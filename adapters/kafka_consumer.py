@@ -1,0 +1,83 @@
+"""Consumes a Kafka topic in batches whose effects and offsets are stored together.
+
+Offsets live in the destination database, written in the same transaction as the
+batch's effects, and the consumer seeks to them whenever partitions are assigned:
+after a crash or a rebalance it resumes exactly after the last stored batch.
+Kafka's own committed offsets are updated afterwards, for lag monitoring only.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+
+from core.events import StoredEvent
+
+log = logging.getLogger(__name__)
+
+Offsets = dict[int, int]  # partition -> offset of the next record to read
+StoreBatch = Callable[[Sequence[StoredEvent], Offsets], Awaitable[None]]
+LoadOffsets = Callable[[], Awaitable[Offsets]]
+Decode = Callable[[bytes], StoredEvent]
+MAX_BATCH = 500
+
+
+class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, consumer: AIOKafkaConsumer, load_offsets: LoadOffsets) -> None:
+        self._consumer = consumer
+        self._load_offsets = load_offsets
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        """Nothing to flush: every handled batch is already stored with its offsets."""
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        stored = await self._load_offsets()
+        for partition in assigned:
+            if partition.partition in stored:
+                self._consumer.seek(partition, stored[partition.partition])
+            else:
+                await self._consumer.seek_to_beginning(partition)
+        log.info("assigned partitions %s", sorted(p.partition for p in assigned))
+
+
+class KafkaBatchConsumer:
+    def __init__(self, bootstrap_servers: str, topic: str, group_id: str, decode: Decode) -> None:
+        self._topic = topic
+        self._decode = decode
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+
+    async def run(
+        self, store_batch: StoreBatch, load_offsets: LoadOffsets, stop: asyncio.Event
+    ) -> None:
+        """Hand batches to `store_batch` until `stop` is set; the batch in hand is finished."""
+        listener = _SeekToStoredOffsets(self._consumer, load_offsets)
+        self._consumer.subscribe([self._topic], listener=listener)
+        await self._consumer.start()
+        try:
+            while not stop.is_set():
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
+                for partition, records in batches.items():
+                    events = self._decoded(records)
+                    next_offset = records[-1].offset + 1
+                    await store_batch(events, {partition.partition: next_offset})
+                    await self._consumer.commit({partition: next_offset})
+        finally:
+            await self._consumer.stop()
+
+    def _decoded(self, records: Sequence[object]) -> list[StoredEvent]:
+        events = []
+        for record in records:
+            try:
+                events.append(self._decode(record.value))  # type: ignore[attr-defined]
+            except ValueError:
+                # A record that is not an event is skipped, not retried forever; a real event
+                # lost this way is read back from the event store at the next event's gap.
+                log.exception("skipping undecodable record at offset %s", record.offset)  # type: ignore[attr-defined]
+        return events

@@ -1,0 +1,30 @@
+"""Where the events go on Kafka, parsed from one URL: kafka://host:port[,host:port]/topic."""
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+# Partitions spread aggregates over the projector's consumers; each aggregate's events
+# stay in one partition, in order.
+DEFAULT_PARTITIONS = 6
+
+
+@dataclass(frozen=True)
+class KafkaTopic:
+    bootstrap_servers: str
+    topic: str
+    partitions: int = DEFAULT_PARTITIONS
+    replication: int = 1
+
+    @classmethod
+    def from_url(cls, url: str) -> "KafkaTopic":
+        parts = urlsplit(url)
+        topic = parts.path.strip("/")
+        if parts.scheme != "kafka" or not parts.netloc or not topic:
+            raise ValueError(f"expected kafka://host:port/topic, got {url!r}")
+        options = {key: int(values[-1]) for key, values in parse_qs(parts.query).items()}
+        return cls(
+            parts.netloc,
+            topic,
+            options.get("partitions", DEFAULT_PARTITIONS),
+            options.get("replication", 1),
+        )

@@ -1,0 +1,119 @@
+"""Event store on MongoDB through PyMongo's asyncio API: one document per event.
+
+A unique index on (aggregate_id, version) does the optimistic concurrency, so the
+adapter needs no multi-document transaction: it runs unchanged on MongoDB and on
+FerretDB, which has none.
+"""
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from bson.binary import Binary
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
+
+from adapters.sql_event_store import check_contiguous
+from core.errors import ConcurrencyError, Unavailable
+from core.event_store import EventStore
+from core.events import StoredEvent
+
+Document = dict[str, Any]
+SERVER_SELECTION_MS = 3000
+DUPLICATE_KEY = 11000
+
+
+class MongoEventStore(EventStore):
+    def __init__(self, client: AsyncMongoClient[Document], collection: AsyncCollection[Document]):
+        self._client = client
+        self._events = collection
+
+    @classmethod
+    async def connect(cls, url: str, collection: str = "events") -> "MongoEventStore":
+        """Connect to the database the URL names (default `techbank`) and create the indexes."""
+        client: AsyncMongoClient[Document] = AsyncMongoClient(
+            url, tz_aware=True, serverSelectionTimeoutMS=SERVER_SELECTION_MS
+        )
+        events = client.get_default_database("techbank")[collection]
+        try:
+            await events.create_index(
+                [("aggregate_id", ASCENDING), ("version", ASCENDING)],
+                unique=True,
+                name="aggregate_version_unique",
+            )
+        except PyMongoError as exc:
+            await client.close()
+            raise Unavailable(f"the event store at {_redacted(url)} is unavailable") from exc
+        return cls(client, events)
+
+    async def append(self, events: Sequence[StoredEvent], expected_version: int) -> None:
+        if not events:
+            return
+        check_contiguous(events, expected_version)
+        try:
+            await self._events.insert_many([_to_document(e) for e in events], ordered=True)
+        except (DuplicateKeyError, BulkWriteError) as exc:
+            if not _is_duplicate_key(exc):
+                raise
+            raise ConcurrencyError(
+                f"{events[0].aggregate_id} is no longer at version {expected_version}"
+            ) from exc
+        except ConnectionFailure as exc:
+            raise Unavailable("the event store is unavailable") from exc
+
+    async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
+        query = {"aggregate_id": aggregate_id, "version": {"$gt": after_version}}
+        try:
+            cursor = self._events.find(query).sort("version", ASCENDING)
+            return [_from_document(doc) async for doc in cursor]
+        except ConnectionFailure as exc:
+            raise Unavailable("the event store is unavailable") from exc
+
+    async def aggregate_ids(self) -> AsyncIterator[str]:
+        cursor = self._events.find({"version": 1}, {"aggregate_id": 1}).sort("_id", ASCENDING)
+        async for doc in cursor:
+            yield doc["aggregate_id"]
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def _is_duplicate_key(exc: PyMongoError) -> bool:
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    errors = exc.details.get("writeErrors", []) if isinstance(exc, BulkWriteError) else []
+    return any(error.get("code") == DUPLICATE_KEY for error in errors)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its credentials, fit for an error message."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
+def _to_document(event: StoredEvent) -> Document:
+    return {
+        "_id": event.event_id,
+        "aggregate_id": event.aggregate_id,
+        "aggregate_type": event.aggregate_type,
+        "version": event.version,
+        "event_type": event.event_type,
+        "schema_version": event.schema_version,
+        "occurred_at": event.occurred_at,
+        "request_id": event.request_id,
+        "payload": Binary(event.payload),
+    }
+
+
+def _from_document(doc: Document) -> StoredEvent:
+    return StoredEvent(
+        event_id=doc["_id"],
+        aggregate_id=doc["aggregate_id"],
+        aggregate_type=doc["aggregate_type"],
+        version=doc["version"],
+        event_type=doc["event_type"],
+        schema_version=doc["schema_version"],
+        occurred_at=doc["occurred_at"],
+        request_id=doc["request_id"],
+        payload=bytes(doc["payload"]),
+    )

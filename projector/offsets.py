@@ -1,0 +1,23 @@
+"""The projector's consumed offsets, kept in the read database beside the accounts."""
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from projector.schema import consumer_offsets as table
+
+
+async def load_offsets(engine: AsyncEngine, topic: str) -> dict[int, int]:
+    query = sa.select(table.c.partition_id, table.c.next_offset).where(table.c.topic == topic)
+    async with engine.connect() as conn:
+        return {row.partition_id: row.next_offset for row in await conn.execute(query)}
+
+
+async def save_offsets(conn: AsyncConnection, topic: str, offsets: dict[int, int]) -> None:
+    """Record offsets inside the caller's transaction, the one that applied the batch."""
+    for partition, next_offset in offsets.items():
+        key = (table.c.topic == topic) & (table.c.partition_id == partition)
+        updated = await conn.execute(table.update().where(key).values(next_offset=next_offset))
+        if updated.rowcount == 0:
+            await conn.execute(
+                table.insert().values(topic=topic, partition_id=partition, next_offset=next_offset)
+            )

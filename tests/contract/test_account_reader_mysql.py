@@ -1,0 +1,25 @@
+"""The account reader contract against the real MySQL-protocol server (MariaDB here)."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.contract.test_account_reader import AccountReaderContract
+from tests.support.processes import free_port
+from tests.support.stack import mysql_url, scratch_mysql_database
+
+
+@pytest.fixture(scope="module")
+def mysql_database() -> Iterator[str]:
+    with scratch_mysql_database("reader") as name:
+        yield name
+
+
+class TestMysqlAccountReader(AccountReaderContract):
+    @pytest.fixture
+    def database_url(self, mysql_database: str) -> str:
+        return mysql_url(mysql_database)
+
+    @pytest.fixture
+    def unreachable_url(self) -> str:
+        return mysql_url("techbank_nowhere").replace(":3306/", f":{free_port()}/")
