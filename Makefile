@@ -6,11 +6,13 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 PROTO_FILES := $(shell find protos -name '*.proto')
 
-.PHONY: help venv gen check-gen lint test test-unit test-e2e run bench clean
+.PHONY: help venv gen check-gen lint test servers up down run bench clean
 
 help:
 	@echo "make run    start the system on the embedded default (command :50051, query :50052)"
-	@echo "make test   set up everything and run every test (what CI runs)"
+	@echo "make test   set up everything, real servers included, and run every test (CI runs this)"
+	@echo "make up     start Kafka, FerretDB, MariaDB and the three services (real stack)"
+	@echo "make down   stop them"
 	@echo "make lint   ruff and mypy"
 	@echo "make gen    regenerate generated/ from protos/"
 	@echo "make bench  measure command and query throughput"
@@ -39,8 +41,19 @@ lint: venv check-gen
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy core adapters command_server query_server projector tests
 
-test: lint
+# Kafka, the MongoDB-protocol server and MariaDB: installed once, started if not running.
+servers:
+	infra/stack.sh up
+
+test: lint servers
 	$(PY) -m pytest -q
+
+up: venv servers
+	scripts/services.sh up $(PY)
+
+down:
+	scripts/services.sh down
+	infra/stack.sh down
 
 run: venv
 	scripts/run_embedded.sh $(PY)

@@ -31,7 +31,10 @@ async def serve(
     register(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection([*service_names, reflection.SERVICE_NAME], server)
+    health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+    reflection.enable_server_reflection(
+        [*service_names, health_name, reflection.SERVICE_NAME], server
+    )
     server.add_insecure_port(address)  # raises RuntimeError when the port is taken
     await server.start()
     for name in ["", *service_names]:

@@ -1,0 +1,48 @@
+"""Waits until the projector has joined its consumer group and both servers report SERVING.
+
+usage: wait_ready.py RUN_DIR COMMAND_ADDRESS QUERY_ADDRESS
+"""
+
+import sys
+import time
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+TIMEOUT_SECONDS = 60
+
+
+def serving(address: str) -> bool:
+    with grpc.insecure_channel(address) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=1
+            )
+        except grpc.RpcError:
+            return False
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def projector_assigned(run_dir: Path) -> bool:
+    log = run_dir / "projector.log"
+    return log.exists() and "assigned partitions" in log.read_text(errors="replace")
+
+
+def main(run_dir: Path, command_address: str, query_address: str) -> int:
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    checks = {
+        "projector": lambda: projector_assigned(run_dir),
+        f"command server {command_address}": lambda: serving(command_address),
+        f"query server {query_address}": lambda: serving(query_address),
+    }
+    while checks and time.monotonic() < deadline:
+        checks = {name: ready for name, ready in checks.items() if not ready()}
+        time.sleep(0.2)
+    for name in checks:
+        print(f"[services] {name} not ready after {TIMEOUT_SECONDS} s", file=sys.stderr)
+    return 1 if checks else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), sys.argv[2], sys.argv[3]))
