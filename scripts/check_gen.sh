@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 scripts/gen.sh "$python" "$scratch"
-if ! diff -r -q "$scratch/techbank" generated/techbank; then
+if ! diff -r -q -x __pycache__ "$scratch/techbank" generated/techbank; then
   echo "generated/ is stale: run 'make gen' and commit the result" >&2
   exit 1
 fi
