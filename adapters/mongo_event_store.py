@@ -6,6 +6,7 @@ FerretDB, which has none.
 """
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from bson.binary import Binary
@@ -36,11 +37,7 @@ class MongoEventStore(EventStore):
         )
         events = client.get_default_database("techbank")[collection]
         try:
-            await events.create_index(
-                [("aggregate_id", ASCENDING), ("version", ASCENDING)],
-                unique=True,
-                name="aggregate_version_unique",
-            )
+            await _create_indexes(events)
         except PyMongoError as exc:
             await client.close()
             raise Unavailable(f"the event store at {_redacted(url)} is unavailable") from exc
@@ -63,8 +60,28 @@ class MongoEventStore(EventStore):
 
     async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
         query = {"aggregate_id": aggregate_id, "version": {"$gt": after_version}}
+        return await self._find(query, [("version", ASCENDING)])
+
+    async def find_by_request(self, request_id: str) -> list[StoredEvent]:
+        return await self._find({"request_id": request_id}, [("aggregate_id", 1), ("version", 1)])
+
+    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
+        query = {"published": False, "occurred_at": {"$lt": older_than}}
+        return await self._find(query, [("aggregate_id", 1), ("version", 1)], limit)
+
+    async def mark_published(self, event_ids: Sequence[str]) -> None:
         try:
-            cursor = self._events.find(query).sort("version", ASCENDING)
+            await self._events.update_many(
+                {"_id": {"$in": list(event_ids)}}, {"$set": {"published": True}}
+            )
+        except ConnectionFailure as exc:
+            raise Unavailable("the event store is unavailable") from exc
+
+    async def _find(
+        self, query: Document, sort: list[tuple[str, int]], limit: int = 0
+    ) -> list[StoredEvent]:
+        try:
+            cursor = self._events.find(query).sort(sort).limit(limit)
             return [_from_document(doc) async for doc in cursor]
         except ConnectionFailure as exc:
             raise Unavailable("the event store is unavailable") from exc
@@ -76,6 +93,20 @@ class MongoEventStore(EventStore):
 
     async def close(self) -> None:
         await self._client.close()
+
+
+async def _create_indexes(events: AsyncCollection[Document]) -> None:
+    # The unique index is the optimistic-concurrency check; the others serve lookups
+    # by request id (idempotent commands) and the outbox sweep.
+    await events.create_index(
+        [("aggregate_id", ASCENDING), ("version", ASCENDING)],
+        unique=True,
+        name="aggregate_version_unique",
+    )
+    await events.create_index([("request_id", ASCENDING)], name="request_id")
+    await events.create_index(
+        [("published", ASCENDING), ("occurred_at", ASCENDING)], name="unpublished"
+    )
 
 
 def _is_duplicate_key(exc: PyMongoError) -> bool:
@@ -101,7 +132,9 @@ def _to_document(event: StoredEvent) -> Document:
         "schema_version": event.schema_version,
         "occurred_at": event.occurred_at,
         "request_id": event.request_id,
+        "request_fingerprint": event.request_fingerprint,
         "payload": Binary(event.payload),
+        "published": False,
     }
 
 
@@ -115,5 +148,6 @@ def _from_document(doc: Document) -> StoredEvent:
         schema_version=doc["schema_version"],
         occurred_at=doc["occurred_at"],
         request_id=doc["request_id"],
+        request_fingerprint=doc.get("request_fingerprint", ""),
         payload=bytes(doc["payload"]),
     )

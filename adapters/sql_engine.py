@@ -11,6 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 def create_engine(url: str) -> AsyncEngine:
     """Create an engine; for SQLite, make its folder, and let two processes share the file."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "mysql":
+        # Fail fast when the server is down, so callers answer UNAVAILABLE promptly.
+        return create_async_engine(
+            url, pool_pre_ping=True, pool_recycle=3600, connect_args={"connect_timeout": 3}
+        )
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, pool_recycle=3600)
     if parsed.database and parsed.database != ":memory:":

@@ -5,7 +5,8 @@ writers that read the same version, the second insert fails.
 """
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -28,9 +29,13 @@ events = sa.Table(
     sa.Column("event_type", sa.String(64), nullable=False),
     sa.Column("schema_version", sa.Integer, nullable=False),
     sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("request_id", sa.String(128), nullable=False),
+    sa.Column("request_id", sa.String(128), nullable=False, index=True),
+    sa.Column("request_fingerprint", sa.String(64), nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False),
+    # The outbox flag: appended False, set once the bus has the event.
+    sa.Column("published", sa.Boolean, nullable=False, default=False),
     sa.UniqueConstraint("aggregate_id", "version", name="uq_events_aggregate_version"),
+    sa.Index("ix_events_unpublished", "published", "occurred_at"),
 )
 
 
@@ -75,6 +80,30 @@ class SqlEventStore(EventStore):
             .where(events.c.aggregate_id == aggregate_id, events.c.version > after_version)
             .order_by(events.c.version)
         )
+        return await self._select(query)
+
+    async def find_by_request(self, request_id: str) -> list[StoredEvent]:
+        query = sa.select(events).where(events.c.request_id == request_id)
+        return await self._select(query.order_by(events.c.position))
+
+    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
+        query = (
+            sa.select(events)
+            .where(events.c.published.is_(False), events.c.occurred_at < older_than)
+            .order_by(events.c.aggregate_id, events.c.version)
+            .limit(limit)
+        )
+        return await self._select(query)
+
+    async def mark_published(self, event_ids: Sequence[str]) -> None:
+        update = events.update().where(events.c.event_id.in_(event_ids)).values(published=True)
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(update)
+        except OperationalError as exc:
+            raise Unavailable("the event store is unavailable") from exc
+
+    async def _select(self, query: sa.Select[Any]) -> list[StoredEvent]:
         try:
             async with self._engine.connect() as conn:
                 result = await conn.execute(query)
@@ -103,13 +132,15 @@ def _to_row(event: StoredEvent) -> dict[str, object]:
         "schema_version": event.schema_version,
         "occurred_at": event.occurred_at,
         "request_id": event.request_id,
+        "request_fingerprint": event.request_fingerprint,
         "payload": event.payload,
+        "published": False,
     }
 
 
 def _from_row(row: sa.RowMapping) -> StoredEvent:
     fields = dict(row)
-    del fields["position"]
+    del fields["position"], fields["published"]
     # SQLite hands back naive datetimes; every time in the system is UTC.
     if fields["occurred_at"].tzinfo is None:
         fields["occurred_at"] = fields["occurred_at"].replace(tzinfo=UTC)

@@ -12,11 +12,13 @@ from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings
 from command_server.domain.account import BankAccount
 from command_server.event_codec import ProtobufEventCodec
+from command_server.faults import fault_after_append
 from command_server.handlers import CommandOutcome, register_handlers
 from command_server.servicer import AccountCommandServicer
 from core.dispatcher import Dispatcher
 from core.event_bus import EventBus
 from core.event_store import EventStore
+from core.outbox import Outbox
 from core.repository import Repository
 from projector.bootstrap import build_projection
 from techbank.account.v1 import events_pb2
@@ -29,10 +31,13 @@ ENVELOPES = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
 class CommandSide:
     store: EventStore
     bus: EventBus
+    outbox: Outbox
     servicer: AccountCommandServicer
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
+        """Stop in dependency order: publish what is queued, then close the bus and stores."""
+        await self.outbox.close()
         await self.bus.close()
         for close in self.closers:
             await close()
@@ -42,15 +47,24 @@ class CommandSide:
 async def build_command_side(settings: Settings) -> CommandSide:
     store = await open_event_store(settings.event_store_url)
     bus = await open_event_bus(settings.event_bus_url, ENVELOPES.encode)
-    side = CommandSide(store, bus, AccountCommandServicer(_dispatcher(store, bus)))
+    outbox = Outbox(store, bus)
+    side = CommandSide(store, bus, outbox, AccountCommandServicer(_dispatcher(store, outbox)))
     if isinstance(bus, InProcessEventBus):
         engine = await _embed_projector(settings, store, bus)
         side.closers.append(engine.dispose)
+    await outbox.start()
     return side
 
 
-def _dispatcher(store: EventStore, bus: EventBus) -> Dispatcher[CommandOutcome]:
-    accounts = Repository(store, bus, ProtobufEventCodec(), BankAccount, BankAccount.AGGREGATE_TYPE)
+def _dispatcher(store: EventStore, outbox: Outbox) -> Dispatcher[CommandOutcome]:
+    accounts = Repository(
+        store,
+        outbox,
+        ProtobufEventCodec(),
+        BankAccount,
+        BankAccount.AGGREGATE_TYPE,
+        after_append=fault_after_append(),
+    )
     dispatcher: Dispatcher[CommandOutcome] = Dispatcher()
     register_handlers(dispatcher, accounts)
     return dispatcher

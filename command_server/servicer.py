@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from adapters.grpc_errors import grpc_errors
+from adapters.grpc_edge import rpc_method
 from command_server import translation
 from command_server.handlers import CommandOutcome
 from core.dispatcher import Dispatcher
@@ -16,28 +16,28 @@ class AccountCommandServicer(commands_pb2_grpc.AccountCommandServiceServicer):
     def __init__(self, dispatcher: Dispatcher[CommandOutcome]) -> None:
         self._dispatcher = dispatcher
 
-    @grpc_errors
+    @rpc_method
     async def OpenAccount(
         self, request: commands_pb2.OpenAccountCommand, context: Context
     ) -> Result:
         outcome = await self._dispatcher.send(translation.open_account(request))
         return translation.command_result(outcome)
 
-    @grpc_errors
+    @rpc_method
     async def DepositFunds(
         self, request: commands_pb2.DepositFundsCommand, context: Context
     ) -> Result:
         outcome = await self._dispatcher.send(translation.deposit_funds(request))
         return translation.command_result(outcome)
 
-    @grpc_errors
+    @rpc_method
     async def WithdrawFunds(
         self, request: commands_pb2.WithdrawFundsCommand, context: Context
     ) -> Result:
         outcome = await self._dispatcher.send(translation.withdraw_funds(request))
         return translation.command_result(outcome)
 
-    @grpc_errors
+    @rpc_method
     async def CloseAccount(
         self, request: commands_pb2.CloseAccountCommand, context: Context
     ) -> Result:

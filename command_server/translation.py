@@ -28,7 +28,7 @@ def account_id_of(raw: str) -> str:
 def request_id_of(raw: str) -> str:
     if len(raw) > MAX_REQUEST_ID_LENGTH:
         raise InvalidInput(f"request_id must be at most {MAX_REQUEST_ID_LENGTH} characters")
-    return raw or str(uuid.uuid4())
+    return raw
 
 
 def expected_version_of(message: object) -> int | None:

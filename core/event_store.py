@@ -2,12 +2,17 @@
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 
 from core.events import StoredEvent
 
 
 class EventStore(ABC):
-    """Keeps every event of every aggregate, in order, forever."""
+    """Keeps every event of every aggregate, in order, forever.
+
+    It is also the outbox: every event is appended unpublished, and marked published
+    once the bus has it, so nothing appended can be lost on the way to the bus.
+    """
 
     @abstractmethod
     async def append(self, events: Sequence[StoredEvent], expected_version: int) -> None:
@@ -24,6 +29,19 @@ class EventStore(ABC):
     @abstractmethod
     def aggregate_ids(self) -> AsyncIterator[str]:
         """Yield the id of every aggregate that has at least one event."""
+
+    @abstractmethod
+    async def find_by_request(self, request_id: str) -> list[StoredEvent]:
+        """Return the events a request with this id caused, in order; empty if none."""
+
+    @abstractmethod
+    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
+        """Return up to `limit` events stored before `older_than` and not yet marked
+        published, each aggregate's in version order: the outbox the relay drains."""
+
+    @abstractmethod
+    async def mark_published(self, event_ids: Sequence[str]) -> None:
+        """Record that these events reached the bus; marking twice is harmless."""
 
     async def close(self) -> None:
         """Release connections; the store is not used afterwards."""

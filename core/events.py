@@ -14,6 +14,8 @@ class StoredEvent:
     """One event of one aggregate, serialized, with the metadata the store and bus need.
 
     `version` is the event's position in its aggregate's stream, starting at 1.
+    `request_fingerprint` identifies the content of the command that caused it, so a
+    repeated request id can be told from a reused one (empty where nobody asked).
     """
 
     event_id: str
@@ -25,3 +27,4 @@ class StoredEvent:
     request_id: str
     payload: bytes
     schema_version: int = 1
+    request_fingerprint: str = ""

@@ -6,11 +6,14 @@ from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
 from core.aggregate import AggregateRoot
-from core.event_bus import EventBus
 from core.event_store import EventStore
 from core.events import DomainEvent, StoredEvent
+from core.outbox import Outbox
 
 A = TypeVar("A", bound=AggregateRoot)
+# Called between a successful append and the hand-over to the outbox: a seam for fault
+# injection ("the process dies right after the append"), nothing else.
+AppendHook = Callable[[list[StoredEvent]], None]
 
 
 class EventCodec(Protocol):
@@ -35,19 +38,25 @@ class Repository(Generic[A]):
     def __init__(
         self,
         store: EventStore,
-        bus: EventBus,
+        outbox: Outbox,
         codec: EventCodec,
         factory: Callable[[str], A],
         aggregate_type: str,
         *,
         clock: Callable[[], datetime] = utc_now,
+        after_append: AppendHook | None = None,
     ) -> None:
         self._store = store
-        self._bus = bus
+        self._outbox = outbox
+        self._after_append = after_append
         self._codec = codec
         self._factory = factory
         self._aggregate_type = aggregate_type
         self._clock = clock
+
+    @property
+    def store(self) -> EventStore:
+        return self._store
 
     async def load(self, aggregate_id: str) -> A | None:
         """Rebuild the aggregate from its history; None if it has no events."""
@@ -58,15 +67,18 @@ class Repository(Generic[A]):
         aggregate.replay(self._codec.decode(e.event_type, e.payload) for e in history)
         return aggregate
 
-    async def save(self, aggregate: A, request_id: str) -> list[StoredEvent]:
-        """Append the aggregate's pending events (ConcurrencyError if it moved on), then publish."""
-        stored = self._to_stored(aggregate, request_id)
+    async def save(self, aggregate: A, request_id: str, fingerprint: str = "") -> list[StoredEvent]:
+        """Append the aggregate's pending events (ConcurrencyError if it moved on), then
+        queue them for the bus: once appended, they reach it (see Outbox)."""
+        stored = self._to_stored(aggregate, request_id, fingerprint)
         await self._store.append(stored, aggregate.persisted_version)
         aggregate.mark_saved()
-        await self._bus.publish(stored)
+        if self._after_append is not None:
+            self._after_append(stored)
+        self._outbox.enqueue(stored)
         return stored
 
-    def _to_stored(self, aggregate: A, request_id: str) -> list[StoredEvent]:
+    def _to_stored(self, aggregate: A, request_id: str, fingerprint: str) -> list[StoredEvent]:
         now = self._clock()
         stored = []
         for offset, event in enumerate(aggregate.pending_events, start=1):
@@ -81,6 +93,7 @@ class Repository(Generic[A]):
                     occurred_at=now,
                     request_id=request_id,
                     payload=payload,
+                    request_fingerprint=fingerprint,
                 )
             )
         return stored

@@ -5,23 +5,26 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from core.deadline import seconds_left
 from core.errors import ConcurrencyError
 
 T = TypeVar("T")
+MAX_PAUSE_SECONDS = 0.05
 
 
-async def retry_on_conflict(
-    attempt: Callable[[], Awaitable[T]], max_attempts: int = 50, base_delay: float = 0.002
-) -> T:
-    """Run `attempt` again, with jittered back-off, each time it raises ConcurrencyError.
+async def retry_on_conflict(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run `attempt` again, after a short random pause, each time it raises ConcurrencyError,
+    for as long as the current request's deadline allows; then let the conflict through.
 
     Safe only when each attempt reloads the aggregate and decides afresh.
     """
-    for tries in range(1, max_attempts + 1):
+    tries = 0
+    while True:
         try:
             return await attempt()
         except ConcurrencyError:
-            if tries == max_attempts:
+            tries += 1
+            pause = random.uniform(0, min(0.002 * tries, MAX_PAUSE_SECONDS))
+            if seconds_left() <= pause:
                 raise
-            await asyncio.sleep(random.uniform(0, base_delay * min(tries, 20)))
-    raise AssertionError("unreachable")
+            await asyncio.sleep(pause)

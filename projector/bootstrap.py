@@ -32,6 +32,6 @@ def batch_writer(projection: AccountProjection, engine: AsyncEngine, topic: str)
                 await projection.apply(conn, events)
                 await save_offsets(conn, topic, offsets)
 
-        await retry_transient(attempt)
+        await retry_transient(attempt, attempts=None)
 
     return store_batch

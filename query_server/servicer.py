@@ -5,7 +5,7 @@ from typing import Any
 
 import grpc
 
-from adapters.grpc_errors import grpc_errors
+from adapters.grpc_edge import rpc_method
 from core.dispatcher import Dispatcher
 from query_server import translation
 from query_server.handlers import Pages
@@ -21,7 +21,7 @@ class AccountQueryServicer(queries_pb2_grpc.AccountQueryServiceServicer):
         # One dispatcher carries every query; each method knows its own query's result type.
         self._queries = queries
 
-    @grpc_errors
+    @rpc_method
     async def FindAllAccounts(
         self, request: queries_pb2.FindAllAccountsQuery, context: Context
     ) -> AsyncIterator[queries_pb2.AccountPage]:
@@ -29,7 +29,7 @@ class AccountQueryServicer(queries_pb2_grpc.AccountQueryServiceServicer):
         async for page in pages:
             yield translation.account_page(page)
 
-    @grpc_errors
+    @rpc_method
     async def FindAccountById(
         self, request: queries_pb2.FindAccountByIdQuery, context: Context
     ) -> account_pb2.Account:
@@ -37,7 +37,7 @@ class AccountQueryServicer(queries_pb2_grpc.AccountQueryServiceServicer):
         view: AccountView = await self._queries.send(query)
         return translation.account(view)
 
-    @grpc_errors
+    @rpc_method
     async def FindAccountsByHolder(
         self, request: queries_pb2.FindAccountsByHolderQuery, context: Context
     ) -> queries_pb2.AccountList:
@@ -46,7 +46,7 @@ class AccountQueryServicer(queries_pb2_grpc.AccountQueryServiceServicer):
         )
         return translation.account_list(views)
 
-    @grpc_errors
+    @rpc_method
     async def FindAccountsWithBalance(
         self, request: queries_pb2.FindAccountsWithBalanceQuery, context: Context
     ) -> queries_pb2.AccountList:

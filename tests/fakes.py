@@ -7,6 +7,7 @@ The in-memory event store passes the same contract suite as the real adapters
 import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 
 from adapters.sql_event_store import check_contiguous
 from core.errors import ConcurrencyError
@@ -18,6 +19,7 @@ from core.events import StoredEvent
 class InMemoryEventStore(EventStore):
     def __init__(self) -> None:
         self.streams: dict[str, list[StoredEvent]] = defaultdict(list)
+        self.published: set[str] = set()
 
     async def append(self, events: Sequence[StoredEvent], expected_version: int) -> None:
         if not events:
@@ -36,6 +38,19 @@ class InMemoryEventStore(EventStore):
     async def aggregate_ids(self) -> AsyncIterator[str]:
         for aggregate_id in list(self.streams):
             yield aggregate_id
+
+    async def find_by_request(self, request_id: str) -> list[StoredEvent]:
+        return [e for e in self._all() if e.request_id == request_id]
+
+    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
+        waiting = [e for e in self._all() if e.event_id not in self.published]
+        return [e for e in waiting if e.occurred_at < older_than][:limit]
+
+    async def mark_published(self, event_ids: Sequence[str]) -> None:
+        self.published.update(event_ids)
+
+    def _all(self) -> list[StoredEvent]:
+        return [e for stream in self.streams.values() for e in stream]
 
 
 class RecordingEventBus(EventBus):

@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,16 +14,23 @@ from core.events import StoredEvent
 AT = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
 
-def event(aggregate_id: str, version: int, payload: bytes = b"\x00\x01data") -> StoredEvent:
+def event(
+    aggregate_id: str,
+    version: int,
+    payload: bytes = b"\x00\x01data",
+    request_id: str | None = None,
+    at: datetime = AT,
+) -> StoredEvent:
     return StoredEvent(
         event_id=str(uuid.uuid4()),
         aggregate_id=aggregate_id,
         aggregate_type="Thing",
         version=version,
         event_type="ThingHappened",
-        occurred_at=AT,
-        request_id=f"req-{version}",
+        occurred_at=at,
+        request_id=request_id or f"req-{uuid.uuid4()}",
         payload=payload,
+        request_fingerprint="f" * 64,
     )
 
 
@@ -90,3 +97,43 @@ class EventStoreContract:
         listed = [i async for i in store.aggregate_ids()]
         assert sorted(i for i in listed if i in ids) == sorted(ids)
         assert len(listed) == len(set(listed))
+
+    async def test_events_are_found_by_the_request_that_caused_them(
+        self, store: EventStore
+    ) -> None:
+        aggregate_id, request_id = str(uuid.uuid4()), str(uuid.uuid4())
+        await store.append([event(aggregate_id, 1)], expected_version=0)
+        caused = [
+            event(aggregate_id, 2, request_id=request_id),
+            event(aggregate_id, 3, request_id=request_id),
+        ]
+        await store.append(caused, expected_version=1)
+        assert await store.find_by_request(request_id) == caused
+        assert await store.find_by_request(str(uuid.uuid4())) == []
+
+    async def test_appended_events_wait_in_the_outbox_until_marked_published(
+        self, store: EventStore
+    ) -> None:
+        aggregate_id = str(uuid.uuid4())
+        now = datetime.now(UTC).replace(microsecond=0)
+        written = [event(aggregate_id, v, at=now - timedelta(minutes=1)) for v in (1, 2, 3)]
+        await store.append(written, expected_version=0)
+        mine = await self._unpublished_of(store, aggregate_id, now)
+        assert mine == written
+        await store.mark_published([written[0].event_id, written[1].event_id])
+        await store.mark_published([written[0].event_id])
+        assert await self._unpublished_of(store, aggregate_id, now) == written[2:]
+
+    async def test_the_outbox_holds_back_events_newer_than_asked(self, store: EventStore) -> None:
+        aggregate_id = str(uuid.uuid4())
+        now = datetime.now(UTC).replace(microsecond=0)
+        await store.append([event(aggregate_id, 1, at=now)], expected_version=0)
+        assert await self._unpublished_of(store, aggregate_id, now - timedelta(seconds=1)) == []
+
+    @staticmethod
+    async def _unpublished_of(
+        store: EventStore, aggregate_id: str, before: datetime
+    ) -> list[StoredEvent]:
+        # Other tests share some stores: keep only this test's aggregate.
+        waiting = await store.unpublished(before, limit=10_000)
+        return [e for e in waiting if e.aggregate_id == aggregate_id]

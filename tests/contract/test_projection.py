@@ -11,6 +11,7 @@ from command_server.domain.account import BankAccount
 from command_server.domain.events import AccountType
 from command_server.event_codec import ProtobufEventCodec
 from core.events import StoredEvent
+from core.outbox import Outbox
 from core.repository import Repository
 from projector.bootstrap import build_projection
 from projector.projection import AccountProjection
@@ -54,7 +55,8 @@ def engine(wired: tuple[AccountProjection, AsyncEngine]) -> AsyncEngine:
 
 async def history(store: InMemoryEventStore) -> list[StoredEvent]:
     """Open an account with 100, deposit 20, withdraw 50, close it: four stored events."""
-    repo = Repository(store, RecordingEventBus(), ProtobufEventCodec(), BankAccount, "BankAccount")
+    outbox = Outbox(store, RecordingEventBus())  # never started: only the stored events matter
+    repo = Repository(store, outbox, ProtobufEventCodec(), BankAccount, "BankAccount")
     account = BankAccount.open("a1", "Ada", AccountType.CURRENT, 100)
     account.deposit(20)
     account.withdraw(50)

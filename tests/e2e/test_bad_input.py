@@ -9,8 +9,8 @@ import pytest
 
 from techbank.account.v1 import commands_pb2 as c
 from techbank.account.v1 import queries_pb2 as q
-from tests.e2e.conftest import System
 from tests.e2e.helpers import SAVINGS, TIMEOUT, expect_status, open_account
+from tests.support.system import System
 
 Status = grpc.StatusCode
 UNKNOWN = str(uuid.uuid4())

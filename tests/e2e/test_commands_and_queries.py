@@ -6,8 +6,8 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
-from tests.e2e.conftest import System
 from tests.e2e.helpers import CURRENT, TIMEOUT, expect_status, open_account, read
+from tests.support.system import System
 
 Status = grpc.StatusCode
 

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from adapters.sql_engine import create_engine
 from projector.schema import accounts
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
-from tests.e2e.conftest import System
 from tests.e2e.helpers import TIMEOUT, open_account, read
 from tests.support.processes import REPO
+from tests.support.system import System
 
 STOPPED_IN_TIME = 120
 

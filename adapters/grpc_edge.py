@@ -1,7 +1,9 @@
-"""Maps the core's error kinds to gRPC status codes, in one place for every servicer.
+"""The edge of every servicer method: the call's deadline, and errors as statuses.
 
-Anything else becomes INTERNAL with a fixed message: no stack trace or class name
-reaches a client; the details go to the server's log.
+The client's deadline becomes the request deadline that code far from gRPC (the
+conflict retry) respects. The core's error kinds map to gRPC status codes here, in
+one place; anything else becomes INTERNAL with a fixed message: no stack trace or
+class name reaches a client, the details go to the server's log.
 """
 
 import functools
@@ -12,6 +14,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from core.deadline import request_deadline
 from core.errors import (
     ConcurrencyError,
     DeadlineExceeded,
@@ -50,15 +53,16 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: Exception) 
     await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
 
 
-def grpc_errors(method: F) -> F:
-    """Decorate a servicer method (unary or server-streaming) to answer errors with a status."""
+def rpc_method(method: F) -> F:
+    """Decorate a servicer method (unary or server-streaming) as described above."""
     if inspect.isasyncgenfunction(method):
 
         @functools.wraps(method)
         async def stream(self: object, request: object, context: Any) -> AsyncIterator[object]:
             try:
-                async for item in method(self, request, context):
-                    yield item
+                with request_deadline(context.time_remaining()):
+                    async for item in method(self, request, context):
+                        yield item
             except grpc.aio.AbortError:
                 raise
             except Exception as error:
@@ -69,7 +73,8 @@ def grpc_errors(method: F) -> F:
     @functools.wraps(method)
     async def unary(self: object, request: object, context: Any) -> object:
         try:
-            return await method(self, request, context)
+            with request_deadline(context.time_remaining()):
+                return await method(self, request, context)
         except grpc.aio.AbortError:
             raise
         except Exception as error:

@@ -1,0 +1,110 @@
+"""Gets every stored event onto the bus, however the first attempt went.
+
+Commands append events to the store (unpublished) and hand them to `enqueue`, which
+returns at once: a slow or absent bus never slows or fails a command whose events
+are safe. A background task publishes them in order and marks them published. What
+it could not publish, and what a process killed before publishing left behind, the
+sweep finds in the store and publishes again. The bus may therefore see an event
+twice; consumers skip what they have already applied.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from core.event_bus import EventBus
+from core.event_store import EventStore
+from core.events import StoredEvent
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED = 10_000
+BATCH = 500
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: EventStore,
+        bus: EventBus,
+        *,
+        sweep_every: float = 1.0,
+        sweep_grace: timedelta = timedelta(seconds=3),
+    ) -> None:
+        self._store = store
+        self._bus = bus
+        self._sweep_every = sweep_every
+        self._sweep_grace = sweep_grace
+        self._queue: asyncio.Queue[StoredEvent] = asyncio.Queue(MAX_QUEUED)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def enqueue(self, events: Sequence[StoredEvent]) -> None:
+        """Queue stored events for publication; a full queue leaves them to the sweep."""
+        for event in events:
+            try:
+                self._queue.put_nowait(event)
+            except asyncio.QueueFull:
+                return
+
+    async def start(self) -> None:
+        """Publish what earlier processes left unpublished, then keep publishing."""
+        try:
+            await self.sweep(grace=timedelta(0))
+        except Exception:
+            log.warning("outbox sweep at start failed; retrying in the background", exc_info=True)
+        self._tasks = [
+            asyncio.create_task(self._publish_queued()),
+            asyncio.create_task(self._sweep_forever()),
+        ]
+
+    async def sweep(self, grace: timedelta | None = None) -> int:
+        """Publish events left unpublished for longer than `grace`; return how many."""
+        older_than = datetime.now(UTC) - (self._sweep_grace if grace is None else grace)
+        swept = 0
+        while events := await self._store.unpublished(older_than, BATCH):
+            await self._publish(events)
+            swept += len(events)
+        if swept:
+            log.info("outbox sweep published %d events left unpublished", swept)
+        return swept
+
+    async def close(self, drain_timeout: float = 5.0) -> None:
+        """Try to publish what is queued, then stop; the rest stays for the next sweep."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), drain_timeout)
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _publish(self, events: Sequence[StoredEvent]) -> None:
+        await self._bus.publish(events)
+        await self._store.mark_published([e.event_id for e in events])
+
+    async def _publish_queued(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self._publish(batch)
+            except Exception:
+                log.warning(
+                    "could not publish %d events; the sweep will retry", len(batch), exc_info=True
+                )
+                await asyncio.sleep(self._sweep_every)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._sweep_every)
+            try:
+                await self.sweep()
+            except Exception:
+                log.warning(
+                    "outbox sweep failed; retrying in %.0f s", self._sweep_every, exc_info=True
+                )

@@ -1,0 +1,102 @@
+"""The system as users run it, as real processes, on either stack.
+
+- embedded: the command server (with the projector inside, on the in-process bus)
+  and the query server, over SQLite files.
+- real: command server, projector and query server as three processes, over
+  MongoDB (FerretDB), Kafka and MySQL (MariaDB) started by `infra/stack.sh up`,
+  each system in scratch databases and a scratch topic of its own.
+"""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from techbank.account.v1 import commands_pb2_grpc, queries_pb2_grpc
+from tests.support.processes import ServerProcess, free_port
+from tests.support.stack import (
+    kafka_bootstrap,
+    mongo_url,
+    mysql_url,
+    scratch_mongo_database,
+    scratch_mysql_database,
+)
+
+
+@dataclass
+class System:
+    name: str
+    env: dict[str, str]
+    processes: list[ServerProcess]
+    commands: commands_pb2_grpc.AccountCommandServiceStub
+    queries: queries_pb2_grpc.AccountQueryServiceStub
+
+    def process(self, module: str) -> ServerProcess:
+        return next(p for p in self.processes if p.module == module)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            assert process.stop() == 0, process.log_tail()
+
+    def start(self) -> None:
+        for process in self.processes:
+            process.start()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+def stack_env(stack: str, data_dir: Path, scratch: ExitStack) -> dict[str, str]:
+    env = {
+        "TECHBANK_DATA_DIR": str(data_dir),
+        "TECHBANK_COMMAND_ADDRESS": f"127.0.0.1:{free_port()}",
+        "TECHBANK_QUERY_ADDRESS": f"127.0.0.1:{free_port()}",
+    }
+    if stack == "real":
+        run = uuid.uuid4().hex[:12]
+        env |= {
+            "TECHBANK_EVENT_STORE_URL": mongo_url(
+                scratch.enter_context(scratch_mongo_database("e2e"))
+            ),
+            "TECHBANK_EVENT_BUS_URL": f"kafka://{kafka_bootstrap()}/techbank-e2e-{run}",
+            "TECHBANK_READ_DB_URL": mysql_url(scratch.enter_context(scratch_mysql_database("e2e"))),
+            "TECHBANK_PROJECTOR_GROUP": f"techbank-e2e-{run}",
+        }
+    return env
+
+
+def stack_processes(stack: str, env: dict[str, str], logs: Path) -> list[ServerProcess]:
+    command = ServerProcess(
+        "command_server", env, logs / "command.log", env["TECHBANK_COMMAND_ADDRESS"]
+    )
+    query = ServerProcess("query_server", env, logs / "query.log", env["TECHBANK_QUERY_ADDRESS"])
+    if stack == "embedded":
+        return [command, query]
+    return [ServerProcess("projector", env, logs / "projector.log"), command, query]
+
+
+@contextmanager
+def running_system(stack: str, data_dir: Path) -> Iterator[System]:
+    """Start every process of `stack`; stop (kill) them and drop scratch data on exit."""
+    with ExitStack() as scratch:
+        env = stack_env(stack, data_dir, scratch)
+        processes = stack_processes(stack, env, data_dir)
+        for process in processes:
+            scratch.callback(process.kill)
+        for process in processes:
+            process.start()
+        command_channel = scratch.enter_context(
+            grpc.insecure_channel(env["TECHBANK_COMMAND_ADDRESS"])
+        )
+        query_channel = scratch.enter_context(grpc.insecure_channel(env["TECHBANK_QUERY_ADDRESS"]))
+        yield System(
+            stack,
+            env,
+            processes,
+            commands_pb2_grpc.AccountCommandServiceStub(command_channel),
+            queries_pb2_grpc.AccountQueryServiceStub(query_channel),
+        )
