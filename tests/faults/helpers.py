@@ -1,0 +1,52 @@
+"""Helpers of the fault tests: driving load and reading the truth from the event store."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import grpc
+
+from techbank.account.v1 import commands_pb2
+from tests.support.processes import REPO
+from tests.support.system import System
+
+TIMEOUT = 30.0
+
+
+def deposit(system: System, account_id: str, cents: int = 1, stub: Any = None) -> int:
+    request = commands_pb2.DepositFundsCommand(account_id=account_id, amount_cents=cents)
+    return int((stub or system.commands).DepositFunds(request, timeout=TIMEOUT).version)
+
+
+def deposit_many(system: System, account_ids: Iterable[str], workers: int = 8) -> list[int]:
+    """One 1-cent deposit per id given, `workers` at a time; returns the versions."""
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda account_id: deposit(system, account_id), account_ids))
+
+
+def check(system: System, settle_seconds: float) -> subprocess.CompletedProcess[str]:
+    """Run the operator's checker: the read model against the fold of the event store."""
+    return subprocess.run(
+        [sys.executable, "-m", "projector.check", "--settle-seconds", str(settle_seconds)],
+        cwd=REPO,
+        env=_env(system),
+        capture_output=True,
+        text=True,
+        timeout=settle_seconds + 60,
+        check=False,
+    )
+
+
+def _env(system: System) -> dict[str, str]:
+    return {**os.environ, **system.env}
+
+
+def status_of(call: Any) -> grpc.StatusCode | None:
+    try:
+        call()
+    except grpc.RpcError as error:
+        return error.code()  # type: ignore[no-any-return]
+    return None

@@ -1,0 +1,27 @@
+"""Stopping and starting the real servers from a test, to prove the system outlasts them."""
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.support.processes import REPO
+
+STACK = REPO / "infra" / "stack.sh"
+TIMEOUT_SECONDS = 180
+
+
+def server(action: str, name: str) -> None:
+    """`infra/stack.sh up|down NAME`: kafka, mongo or mysql."""
+    subprocess.run(
+        [str(STACK), action, name], check=True, timeout=TIMEOUT_SECONDS, capture_output=True
+    )
+
+
+@contextmanager
+def server_down(name: str) -> Iterator[None]:
+    """The server is stopped inside the block and running again after it, whatever happens."""
+    server("down", name)
+    try:
+        yield
+    finally:
+        server("up", name)
