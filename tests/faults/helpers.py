@@ -48,5 +48,5 @@ def status_of(call: Any) -> grpc.StatusCode | None:
     try:
         call()
     except grpc.RpcError as error:
-        return error.code()  # type: ignore[no-any-return]
+        return error.code()
     return None

@@ -67,7 +67,9 @@ def test_two_command_servers_never_overdraw_nor_lose_a_withdrawal(real_system: S
     assert check(real_system, settle_seconds=30).returncode == 0
 
 
-def _withdraw_concurrently(stubs: list[object], account_id: str, attempts: int) -> Counter[str]:
+def _withdraw_concurrently(
+    stubs: list[commands_pb2_grpc.AccountCommandServiceStub], account_id: str, attempts: int
+) -> Counter[str]:
     start = threading.Barrier(50)
     request = commands_pb2.WithdrawFundsCommand(account_id=account_id, amount_cents=1)
 
@@ -75,7 +77,7 @@ def _withdraw_concurrently(stubs: list[object], account_id: str, attempts: int) 
         if i < 50:
             start.wait()  # the first fifty leave together
         try:
-            stubs[i % len(stubs)].WithdrawFunds(request, timeout=TIMEOUT)  # type: ignore[attr-defined]
+            stubs[i % len(stubs)].WithdrawFunds(request, timeout=TIMEOUT)
         except grpc.RpcError as error:
             return str(error.code().name)
         return "OK"
