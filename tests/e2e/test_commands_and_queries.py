@@ -151,3 +151,34 @@ def test_min_version_never_answers_with_an_older_version(system: System) -> None
         Status.DEADLINE_EXCEEDED,
         "",
     )
+
+
+def test_a_retried_request_has_one_effect_and_its_first_answer(system: System) -> None:
+    account_id = open_account(system.commands, cents=0).account_id
+    request = commands_pb2.DepositFundsCommand(
+        account_id=account_id, amount_cents=10, request_id=f"retry-{uuid.uuid4()}"
+    )
+    first = system.commands.DepositFunds(request, timeout=TIMEOUT)
+    again = system.commands.DepositFunds(request, timeout=TIMEOUT)
+    assert (again.account_id, again.version) == (first.account_id, first.version) == (account_id, 2)
+    other = commands_pb2.DepositFundsCommand(
+        account_id=account_id, amount_cents=11, request_id=request.request_id
+    )
+    expect_status(
+        lambda: system.commands.DepositFunds(other, timeout=TIMEOUT),
+        Status.INVALID_ARGUMENT,
+        "was already used for a different command",
+    )
+    assert read(system.queries, account_id, 2).balance_cents == 10
+
+
+def test_a_retried_open_opens_one_account(system: System) -> None:
+    open_request = commands_pb2.OpenAccountCommand(
+        holder=f"Once {uuid.uuid4()}", account_type=CURRENT, request_id=str(uuid.uuid4())
+    )
+    first = system.commands.OpenAccount(open_request, timeout=TIMEOUT)
+    assert system.commands.OpenAccount(open_request, timeout=TIMEOUT) == first
+    read(system.queries, first.account_id, 1)
+    holder = queries_pb2.FindAccountsByHolderQuery(holder=open_request.holder)
+    found = system.queries.FindAccountsByHolder(holder, timeout=TIMEOUT)
+    assert [a.account_id for a in found.accounts] == [first.account_id]

@@ -1,0 +1,79 @@
+"""Clean failure: while a store is down calls fail fast with UNAVAILABLE, nothing is
+half-written, and service resumes without a restart when it returns."""
+
+import time
+
+import grpc
+
+from techbank.account.v1 import commands_pb2, queries_pb2
+from tests.e2e.helpers import open_account, read
+from tests.faults.helpers import check, deposit, status_of
+from tests.support.servers import server_down
+from tests.support.system import System
+
+FAST_SECONDS = 8.0
+
+
+def _timed_status(call: object) -> tuple[grpc.StatusCode | None, float]:
+    began = time.monotonic()
+    code = status_of(call)
+    return code, time.monotonic() - began
+
+
+def test_event_store_outage_answers_unavailable_then_resumes(real_system: System) -> None:
+    account_id = open_account(real_system.commands, cents=10).account_id
+    request = commands_pb2.DepositFundsCommand(account_id=account_id, amount_cents=5)
+    with server_down("mongo"):
+        code, seconds = _timed_status(
+            lambda: real_system.commands.DepositFunds(request, timeout=30)
+        )
+        assert code == grpc.StatusCode.UNAVAILABLE
+        assert seconds < FAST_SECONDS
+    assert deposit(real_system, account_id, 5) == 2  # the refused deposit left no trace
+    assert read(real_system.queries, account_id, 2).balance_cents == 15
+
+
+def test_read_database_outage_answers_unavailable_and_the_projector_catches_up(
+    real_system: System,
+) -> None:
+    account_id = open_account(real_system.commands, cents=0).account_id
+    read(real_system.queries, account_id, 1)
+    query = queries_pb2.FindAccountByIdQuery(account_id=account_id)
+    with server_down("mysql"):
+        code, seconds = _timed_status(
+            lambda: real_system.queries.FindAccountById(query, timeout=30)
+        )
+        assert code == grpc.StatusCode.UNAVAILABLE
+        assert seconds < FAST_SECONDS
+        assert deposit(real_system, account_id, 7) == 2  # the write side does not need MySQL
+    assert read(real_system.queries, account_id, 2).balance_cents == 7
+    assert check(real_system, settle_seconds=30).returncode == 0
+
+
+def test_sigterm_lets_an_in_flight_call_finish(real_system: System) -> None:
+    account_id = open_account(real_system.commands, cents=0).account_id
+    waiting = real_system.queries.FindAccountById.future(
+        queries_pb2.FindAccountByIdQuery(account_id=account_id, min_version=2), timeout=30
+    )
+    time.sleep(0.5)  # the call is in flight, waiting for version 2
+    query_server = real_system.process("query_server")
+    assert query_server.process is not None
+    query_server.process.terminate()
+    deposit(real_system, account_id, 3)
+    assert waiting.result().balance_cents == 3
+    assert query_server.process.wait(15) == 0
+    query_server.start()
+
+
+def test_sigterm_stops_the_projector_cleanly_and_it_resumes_where_it_stopped(
+    real_system: System,
+) -> None:
+    account_id = open_account(real_system.commands, cents=0).account_id
+    read(real_system.queries, account_id, 1)
+    projector = real_system.process("projector")
+    assert projector.stop() == 0
+    assert "projector stopped" in projector.log_tail()
+    for _ in range(20):
+        deposit(real_system, account_id, 1)
+    projector.start()
+    assert read(real_system.queries, account_id, 21).balance_cents == 20
