@@ -5,6 +5,7 @@ adapter needs no multi-document transaction: it runs unchanged on MongoDB and on
 FerretDB, which has none.
 """
 
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,14 @@ from core.events import StoredEvent
 Document = dict[str, Any]
 SERVER_SELECTION_MS = 3000
 DUPLICATE_KEY = 11000
+# An unpublished event carries outbox: "pending", removed once the bus has it. A string
+# equality, not a boolean, because FerretDB pushes string equality down to its backend's
+# index, so the sweep's query stays cheap however many events are stored.
+OUTBOX, PENDING = "outbox", "pending"
+# Fields stored under their own names; event_id is the document's _id, payload is Binary.
+STORED_FIELDS = [
+    f.name for f in dataclasses.fields(StoredEvent) if f.name not in ("event_id", "payload")
+]
 
 
 class MongoEventStore(EventStore):
@@ -66,13 +75,13 @@ class MongoEventStore(EventStore):
         return await self._find({"request_id": request_id}, [("aggregate_id", 1), ("version", 1)])
 
     async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
-        query = {"published": False, "occurred_at": {"$lt": older_than}}
+        query = {OUTBOX: PENDING, "occurred_at": {"$lt": older_than}}
         return await self._find(query, [("aggregate_id", 1), ("version", 1)], limit)
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:
         try:
             await self._events.update_many(
-                {"_id": {"$in": list(event_ids)}}, {"$set": {"published": True}}
+                {"_id": {"$in": list(event_ids)}}, {"$unset": {OUTBOX: ""}}
             )
         except ConnectionFailure as exc:
             raise Unavailable("the event store is unavailable") from exc
@@ -104,9 +113,7 @@ async def _create_indexes(events: AsyncCollection[Document]) -> None:
         name="aggregate_version_unique",
     )
     await events.create_index([("request_id", ASCENDING)], name="request_id")
-    await events.create_index(
-        [("published", ASCENDING), ("occurred_at", ASCENDING)], name="unpublished"
-    )
+    await events.create_index([(OUTBOX, ASCENDING)], name="outbox")
 
 
 def _is_duplicate_key(exc: PyMongoError) -> bool:
@@ -123,31 +130,11 @@ def _redacted(url: str) -> str:
 
 
 def _to_document(event: StoredEvent) -> Document:
-    return {
-        "_id": event.event_id,
-        "aggregate_id": event.aggregate_id,
-        "aggregate_type": event.aggregate_type,
-        "version": event.version,
-        "event_type": event.event_type,
-        "schema_version": event.schema_version,
-        "occurred_at": event.occurred_at,
-        "request_id": event.request_id,
-        "request_fingerprint": event.request_fingerprint,
-        "payload": Binary(event.payload),
-        "published": False,
-    }
+    fields = dataclasses.asdict(event)
+    fields["_id"] = fields.pop("event_id")
+    return {**fields, "payload": Binary(event.payload), OUTBOX: PENDING}
 
 
 def _from_document(doc: Document) -> StoredEvent:
-    return StoredEvent(
-        event_id=doc["_id"],
-        aggregate_id=doc["aggregate_id"],
-        aggregate_type=doc["aggregate_type"],
-        version=doc["version"],
-        event_type=doc["event_type"],
-        schema_version=doc["schema_version"],
-        occurred_at=doc["occurred_at"],
-        request_id=doc["request_id"],
-        request_fingerprint=doc.get("request_fingerprint", ""),
-        payload=bytes(doc["payload"]),
-    )
+    fields = {name: doc[name] for name in STORED_FIELDS if name in doc}
+    return StoredEvent(**fields, event_id=doc["_id"], payload=bytes(doc["payload"]))

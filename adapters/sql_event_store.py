@@ -4,6 +4,7 @@ A unique (aggregate_id, version) constraint does the optimistic concurrency: of 
 writers that read the same version, the second insert fails.
 """
 
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -123,19 +124,7 @@ class SqlEventStore(EventStore):
 
 
 def _to_row(event: StoredEvent) -> dict[str, object]:
-    return {
-        "event_id": event.event_id,
-        "aggregate_id": event.aggregate_id,
-        "aggregate_type": event.aggregate_type,
-        "version": event.version,
-        "event_type": event.event_type,
-        "schema_version": event.schema_version,
-        "occurred_at": event.occurred_at,
-        "request_id": event.request_id,
-        "request_fingerprint": event.request_fingerprint,
-        "payload": event.payload,
-        "published": False,
-    }
+    return {**dataclasses.asdict(event), "published": False}
 
 
 def _from_row(row: sa.RowMapping) -> StoredEvent:
