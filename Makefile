@@ -39,7 +39,7 @@ check-gen: venv
 lint: venv check-gen
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy core adapters command_server query_server projector tests
+	$(VENV)/bin/mypy core adapters command_server query_server projector tests bench
 
 # Kafka, the MongoDB-protocol server and MariaDB: installed once, started if not running.
 servers:
@@ -58,8 +58,8 @@ down:
 run: venv
 	scripts/run_embedded.sh $(PY)
 
-bench: venv
-	$(PY) -m tests.bench.bench_grpc
+bench: venv servers
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

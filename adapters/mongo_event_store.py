@@ -81,7 +81,10 @@ class MongoEventStore(EventStore):
     async def mark_published(self, event_ids: Sequence[str]) -> None:
         try:
             await self._events.update_many(
-                {"_id": {"$in": list(event_ids)}}, {"$unset": {OUTBOX: ""}}
+                # The outbox marker first: FerretDB narrows to pending events by index,
+                # where an $in on _id alone would scan the whole collection.
+                {OUTBOX: PENDING, "_id": {"$in": list(event_ids)}},
+                {"$unset": {OUTBOX: ""}},
             )
         except ConnectionFailure as exc:
             raise Unavailable("the event store is unavailable") from exc

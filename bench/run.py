@@ -1,0 +1,50 @@
+"""One measurement of one running stack: set up accounts, then each phase in turn."""
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from bench import cpu
+from bench.api import connect
+from bench.commands import hot_account, open_accounts, spread_deposits
+from bench.queries import find_by_id, read_your_write, scan_all
+from bench.results import Config, Results
+from bench.stack import RunningStack
+
+CPU_SCENARIO = "CPU use, % of one core (200 = both cores busy)"
+LOGS_SCENARIO = "Server logs"
+
+
+async def measure(stack: RunningStack, cfg: Config, say: Callable[[str], None]) -> Results:
+    results: Results = {}
+    cpu_use: Results = {}  # after the scenarios in the table, not between them
+    async with connect(stack.command_address, stack.query_address) as api:
+        say(f"opening {cfg.accounts} accounts")
+        ids = await open_accounts(api, cfg.accounts, cfg, results)
+        pool = ids[: cfg.deposit_accounts]
+        phases: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("DepositFunds", partial(spread_deposits, api, pool, cfg, results)),
+            ("WithdrawFunds hot account", partial(hot_account, api, cfg, results)),
+            ("read-your-write", partial(read_your_write, api, pool, cfg, results)),
+            ("FindAccountById", partial(find_by_id, api, ids, cfg, results)),
+            ("FindAllAccounts", partial(scan_all, api, cfg, results)),
+        ]
+        for name, phase in phases:
+            say(name)
+            before = cpu.sample(stack.pids())
+            await phase()
+            cpu_use[CPU_SCENARIO, name] = _cpu_cell(
+                cpu.percent_of_a_core(before, cpu.sample(stack.pids()))
+            )
+    results |= cpu_use
+    results[LOGS_SCENARIO, "WARNING/ERROR lines"] = _log_cell(stack.log_problems())
+    return results
+
+
+def _cpu_cell(percent: dict[str, float]) -> str:
+    short = {"command_server": "command", "query_server": "query"}
+    return ", ".join(f"{short.get(name, name)} {value:.0f}" for name, value in percent.items())
+
+
+def _log_cell(problems: dict[str, list[str]]) -> str:
+    counts = [f"{module} {len(lines)}" for module, lines in problems.items() if lines]
+    return ", ".join(counts) or "none"

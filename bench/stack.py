@@ -1,0 +1,99 @@
+"""The system under test as real processes, started exactly as the e2e tests start it
+(tests/support/system.py): scratch databases and a scratch Kafka topic on the real
+stack, SQLite files in a folder of their own on the embedded one.
+
+Unlike the tests, the servers are stopped with SIGTERM and must exit cleanly, and the
+scratch topic is deleted too.
+"""
+
+import asyncio
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from adapters.kafka_topic import KafkaTopic
+from bench import infra
+from tests.support.processes import ServerProcess
+from tests.support.system import stack_env, stack_processes
+
+STACKS = ("embedded", "real")
+LOG_LEVELS = (" WARNING ", " ERROR ", " CRITICAL ")
+
+
+@dataclass
+class RunningStack:
+    name: str
+    env: dict[str, str]
+    processes: list[ServerProcess]
+
+    @property
+    def command_address(self) -> str:
+        return self.env["TECHBANK_COMMAND_ADDRESS"]
+
+    @property
+    def query_address(self) -> str:
+        return self.env["TECHBANK_QUERY_ADDRESS"]
+
+    def pids(self) -> dict[str, int]:
+        """Each server's pid by module name; on the real stack the infra servers' too."""
+        ours = {p.module: p.process.pid for p in self.processes if p.process is not None}
+        return ours | (infra.pids() if self.name == "real" else {})
+
+    def log_problems(self) -> dict[str, list[str]]:
+        """The WARNING, ERROR and CRITICAL lines each server has logged so far, by module."""
+        return {
+            p.module: [
+                line
+                for line in p.log_path.read_text(errors="replace").splitlines()
+                if any(level in line for level in LOG_LEVELS)
+            ]
+            for p in self.processes
+        }
+
+
+@contextmanager
+def running_stack(name: str) -> Iterator[RunningStack]:
+    """Start the stack's processes, yield them serving, then stop them and remove their data.
+
+    Scratch databases and topic are removed in any case; the folder with the SQLite files
+    and the servers' logs only after a clean stop, so that a failure can be looked into.
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    with ExitStack() as scratch:
+        env = stack_env(name, data_dir, scratch)
+        if name == "real":
+            scratch.callback(_delete_topic, KafkaTopic.from_url(env["TECHBANK_EVENT_BUS_URL"]))
+        processes = stack_processes(name, env, data_dir)
+        for process in processes:
+            scratch.callback(process.kill)  # runs before the scratch data is removed
+        for process in processes:
+            process.start()
+        yield RunningStack(name, env, processes)
+        for process in reversed(processes):
+            if process.stop() != 0:
+                raise RuntimeError(f"{process.module} exited badly:\n{process.log_tail()}")
+    shutil.rmtree(data_dir)  # kept, with the servers' logs, when anything above failed
+
+
+def _delete_topic(where: KafkaTopic) -> None:
+    """Delete the scratch topic; Kafka then drops the projector group's offsets for it."""
+
+    async def delete() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=where.bootstrap_servers)
+        await admin.start()
+        try:
+            await admin.delete_topics([where.topic])
+        finally:
+            await admin.close()
+
+    try:
+        asyncio.run(delete())
+    except KafkaError as error:
+        print(f"bench: could not delete Kafka topic {where.topic}: {error!r}", file=sys.stderr)
