@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Techbank's local/CI servers without Docker: Kafka (KRaft), FerretDB (MongoDB
-# wire protocol) and MariaDB (MySQL), all on 127.0.0.1, all installed and kept
-# under ${TECHBANK_CACHE:-~/.cache/techbank}.
+# wire protocol, over its own PostgreSQL) and MariaDB (MySQL), all on 127.0.0.1,
+# all installed and kept under ${TECHBANK_CACHE:-~/.cache/techbank}.
 #
 # Usage: infra/stack.sh install|up|down|status|env [kafka|mongo|mysql ...]
 #        infra/stack.sh kafka-tool <main class> [args]   # run a Kafka CLI class
 #   install  fetch/build/initialise what is missing (idempotent, seconds when done)
 #   up       install, then start what is not running and wait until each answers a
 #            real client call; a crashed server (stale pid file) is restarted
-#   down     SIGTERM, wait, SIGKILL if needed; removes pid files
+#   down     SIGTERM (PostgreSQL: SIGINT), wait, SIGKILL if needed; removes pid files
 #   status   state of each server
 #   env      export lines with the connection settings, for `eval "$(infra/stack.sh env)"`
 # Ports: TECHBANK_KAFKA_PORT=9092 (controller TECHBANK_KAFKA_CONTROLLER_PORT=9093),
-#        TECHBANK_MONGO_PORT=27017, TECHBANK_MYSQL_PORT=3306.
+#        TECHBANK_MONGO_PORT=27017 (its PostgreSQL TECHBANK_POSTGRES_PORT=5433),
+#        TECHBANK_MYSQL_PORT=3306.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -21,6 +22,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib/common.sh"
 # shellcheck source=lib/kafka.sh
 source "$here/lib/kafka.sh"
+# shellcheck source=lib/postgres.sh
+source "$here/lib/postgres.sh"
 # shellcheck source=lib/mongo.sh
 source "$here/lib/mongo.sh"
 # shellcheck source=lib/mysql.sh
@@ -56,8 +59,10 @@ cmd_up() {
   local s pid pidfile marker t0=$SECONDS
   local -a waiting=()
   cmd_install "$@"
-  # Launch everything first, then wait: the three boot in parallel.
+  # Launch everything first, then wait: the three boot in parallel (a server's
+  # own dependency, mongo's PostgreSQL, is started and awaited in its before_up).
   for s in "$@"; do
+    hook "${s}_before_up"
     pidfile=$("${s}_pidfile") marker=$("${s}_marker")
     if pid=$(live_pid "$pidfile" "$marker"); then
       if "${s}_health"; then
@@ -76,7 +81,7 @@ cmd_up() {
   done
   for s in ${waiting[@]+"${waiting[@]}"}; do
     # shellcheck disable=SC2046 # log paths contain no spaces unless TECHBANK_CACHE does
-    wait_healthy "$s" "${s}_health" "$("${s}_pidfile")" "$("${s}_marker")" $("${s}_logs")
+    wait_healthy "$s" "${s}_health" "$("${s}_pidfile")" $("${s}_logs")
     "${s}_after_healthy"
     log "$s: healthy — $("${s}_where")"
   done
@@ -85,13 +90,23 @@ cmd_up() {
 
 cmd_down() {
   local s
-  for s in "$@"; do stop_pid "$s" "$("${s}_pidfile")" "$("${s}_marker")"; done
+  for s in "$@"; do
+    if declare -F "${s}_down" >/dev/null; then
+      "${s}_down"
+    else
+      stop_pid "$s" "$("${s}_pidfile")" "$("${s}_marker")"
+    fi
+  done
 }
 
 cmd_status() {
   local s
   for s in "$@"; do
-    print_status "$s" "$("${s}_pidfile")" "$("${s}_marker")" "${s}_health" "$("${s}_where")"
+    if declare -F "${s}_status" >/dev/null; then
+      "${s}_status"
+    else
+      print_status "$s" "$("${s}_pidfile")" "$("${s}_marker")" "${s}_health" "$("${s}_where")"
+    fi
   done
 }
 
@@ -114,7 +129,7 @@ main() {
     env) cmd_env ;;
     kafka-tool) kafka_tool "$@" ;;
     *)
-      sed -n '6,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+      sed -n '6,16p' "$0" | sed 's/^# \{0,1\}//' >&2
       exit 2
       ;;
   esac

@@ -1,5 +1,7 @@
 // Command techbank-ferretdb runs FerretDB v1 (a server speaking the MongoDB
-// wire protocol) over SQLite, for local development and CI without Docker.
+// wire protocol) over PostgreSQL (-handler postgresql -postgresql-url ...) or
+// SQLite (-handler sqlite -sqlite-dir ...), for local development and CI
+// without Docker. infra/stack.sh runs it over PostgreSQL.
 //
 // Why a main module of our own: `go install .../cmd/ferretdb@v1.24.2` builds a
 // binary that panics at start, because FerretDB's build/version package only

@@ -11,6 +11,8 @@ TECHBANK_KAFKA_PORT="${TECHBANK_KAFKA_PORT:-9092}"
 TECHBANK_KAFKA_CONTROLLER_PORT="${TECHBANK_KAFKA_CONTROLLER_PORT:-9093}"
 TECHBANK_MONGO_PORT="${TECHBANK_MONGO_PORT:-27017}"
 TECHBANK_MYSQL_PORT="${TECHBANK_MYSQL_PORT:-3306}"
+# FerretDB's PostgreSQL backend (part of the mongo server); not 5432, to stay clear of a system cluster.
+TECHBANK_POSTGRES_PORT="${TECHBANK_POSTGRES_PORT:-5433}"
 # Seconds a server may take to answer a real client call before `up` gives up.
 TECHBANK_START_TIMEOUT="${TECHBANK_START_TIMEOUT:-120}"
 # Seconds `down` waits after SIGTERM before SIGKILL.
@@ -18,6 +20,22 @@ TECHBANK_STOP_TIMEOUT="${TECHBANK_STOP_TIMEOUT:-30}"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Call function $1 with the remaining arguments if it is defined (optional per-server hooks).
+hook() { declare -F "$1" >/dev/null || return 0; "$@"; }
+
+# apt-get install "$@" from Debian. Debian's postinst scripts would start the
+# system-wide service (MariaDB on 3306, PostgreSQL's `main` cluster on 5432) where
+# init scripts run; a temporary policy-rc.d forbids that (only if none exists).
+apt_install() {
+  local policy=/usr/sbin/policy-rc.d made_policy='' rc=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+  fi
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"; } || rc=$?
+  if [[ -n $made_policy ]]; then rm -f "$policy"; fi
+  return "$rc"
+}
 
 # Content hash of files, used as an "installed from these inputs" marker so that
 # install is skipped when nothing changed and redone when a pom/go.sum changes.
@@ -63,14 +81,18 @@ ensure_port_free() {
   fi
 }
 
-# Poll check function "$2" until it succeeds, the process dies, or the timeout passes.
+# Poll check function "$2" until it succeeds, the process (pid file $3) dies, or the timeout passes.
 # On failure, name the server and its log(s), tail them and exit non-zero.
+# The process is watched by the pid in $pidfile alone, not by its marker: right after
+# spawn, the child may not have exec'd the server yet (its command line is still
+# stack.sh's), which a marker check would take for a server that exited.
 wait_healthy() {
-  local name=$1 check=$2 pidfile=$3 marker=$4; shift 4
-  local logs=("$@") deadline=$((SECONDS + TECHBANK_START_TIMEOUT))
+  local name=$1 check=$2 pidfile=$3; shift 3
+  local logs=("$@") deadline=$((SECONDS + TECHBANK_START_TIMEOUT)) pid
+  pid=$(<"$pidfile")
   while ((SECONDS < deadline)); do
     if "$check"; then return 0; fi
-    if ! live_pid "$pidfile" "$marker" >/dev/null; then
+    if ! pid_alive "$pid"; then
       fail_with_logs "$name" "server process exited during startup" "${logs[@]}"
     fi
     sleep 1
@@ -89,21 +111,22 @@ fail_with_logs() {
   exit 1
 }
 
-# SIGTERM, wait up to TECHBANK_STOP_TIMEOUT, then SIGKILL; always remove the pid file.
+# SIGTERM (or signal $4), wait up to TECHBANK_STOP_TIMEOUT, then SIGKILL; always
+# remove the pid file.
 stop_pid() {
-  local name=$1 pidfile=$2 marker=$3 pid i
+  local name=$1 pidfile=$2 marker=$3 sig=${4:-TERM} pid i
   if ! pid=$(live_pid "$pidfile" "$marker"); then
     rm -f "$pidfile"
     log "$name: not running"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null || true
+  kill -"$sig" "$pid" 2>/dev/null || true
   for ((i = 0; i < TECHBANK_STOP_TIMEOUT * 10; i++)); do
     pid_alive "$pid" || break
     sleep 0.1
   done
   if pid_alive "$pid"; then
-    log "$name: still running ${TECHBANK_STOP_TIMEOUT}s after SIGTERM, sending SIGKILL"
+    log "$name: still running ${TECHBANK_STOP_TIMEOUT}s after SIG$sig, sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
     while pid_alive "$pid"; do sleep 0.1; done
   fi
@@ -111,19 +134,24 @@ stop_pid() {
   log "$name: stopped (pid $pid)"
 }
 
-# One-line state for `status`: running+healthy / running but not answering / stale / stopped.
+# One-line state for `status`: running+healthy / running but not answering / running
+# with other settings (alive per the looser marker $6, if given, but not per $3) /
+# stale / stopped.
 print_status() {
-  local name=$1 pidfile=$2 marker=$3 check=$4 where=$5 pid
-  if pid=$(live_pid "$pidfile" "$marker"); then
+  local name=$1 pidfile=$2 marker=$3 check=$4 where=$5 any_marker=${6:-} pid
+  if [[ -n $any_marker ]] && pid=$(live_pid "$pidfile" "$any_marker") && ! live_pid "$pidfile" "$marker" >/dev/null; then
+    printf '%-8s running  pid %-7s OTHER SETTINGS than now, "up" restarts it: %s\n' "$name" "$pid" \
+      "$(tr '\0' ' ' <"/proc/$pid/cmdline")"
+  elif pid=$(live_pid "$pidfile" "$marker"); then
     if "$check"; then
-      printf '%-6s running  pid %-7s healthy      %s\n' "$name" "$pid" "$where"
+      printf '%-8s running  pid %-7s healthy      %s\n' "$name" "$pid" "$where"
     else
-      printf '%-6s running  pid %-7s NOT ANSWERING %s\n' "$name" "$pid" "$where"
+      printf '%-8s running  pid %-7s NOT ANSWERING %s\n' "$name" "$pid" "$where"
     fi
   elif [[ -e $pidfile ]]; then
-    printf '%-6s crashed  (stale pid file %s; "up" restarts it)\n' "$name" "$pidfile"
+    printf '%-8s crashed  (stale pid file %s; "up" restarts it)\n' "$name" "$pidfile"
   else
-    printf '%-6s stopped\n' "$name"
+    printf '%-8s stopped\n' "$name"
   fi
 }
 

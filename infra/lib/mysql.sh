@@ -12,15 +12,9 @@ MYSQL_URL="mysql+aiomysql://techbank:techbank@127.0.0.1:$TECHBANK_MYSQL_PORT/tec
 mysql_install() {
   if ! command -v mariadbd >/dev/null; then
     log "mysql: installing mariadb-server from Debian"
-    # Debian's postinst would start the system-wide server on port 3306 where
-    # init scripts run; a temporary policy-rc.d forbids that (only if none exists).
-    local policy=/usr/sbin/policy-rc.d made_policy=
-    if [[ ! -e $policy ]]; then
-      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
-    fi
+    # apt_install keeps Debian's postinst from starting a system-wide server on 3306.
     local rc=0
-    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q mariadb-server; } || rc=$?
-    if [[ -n $made_policy ]]; then rm -f "$policy"; fi
+    apt_install mariadb-server || rc=$?
     ((rc == 0)) || die "mysql: apt-get install mariadb-server failed (exit $rc)"
   fi
   # A data dir of our own, created once; root logs in over the socket without password.
