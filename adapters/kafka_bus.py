@@ -46,8 +46,12 @@ class KafkaEventBus(EventBus):
             acks="all",
             request_timeout_ms=SEND_TIMEOUT_MS,
         )
-        await producer.start()
-        await ensure_topic(where)
+        try:
+            await producer.start()
+            await ensure_topic(where)
+        except KafkaError as exc:
+            await producer.stop()
+            raise Unavailable(f"Kafka at {where.bootstrap_servers} is unavailable") from exc
         return cls(producer, where.topic, encode)
 
     async def publish(self, events: Sequence[StoredEvent]) -> None:

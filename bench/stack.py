@@ -2,23 +2,16 @@
 (tests/support/system.py): scratch databases and a scratch Kafka topic on the real
 stack, SQLite files in a folder of their own on the embedded one.
 
-Unlike the tests, the servers are stopped with SIGTERM and must exit cleanly, and the
-scratch topic is deleted too.
+Unlike the tests, the servers are stopped with SIGTERM and must exit cleanly.
 """
 
-import asyncio
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
-
-from adapters.kafka_topic import KafkaTopic
 from bench import infra
 from tests.support.processes import ServerProcess
 from tests.support.system import stack_env, stack_processes
@@ -67,9 +60,7 @@ def running_stack(name: str) -> Iterator[RunningStack]:
     """
     data_dir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     with ExitStack() as scratch:
-        env = stack_env(name, data_dir, scratch)
-        if name == "real":
-            scratch.callback(_delete_topic, KafkaTopic.from_url(env["TECHBANK_EVENT_BUS_URL"]))
+        env = stack_env(name, data_dir, scratch, prefix="bench")
         processes = stack_processes(name, env, data_dir)
         for process in processes:
             scratch.callback(process.kill)  # runs before the scratch data is removed
@@ -80,20 +71,3 @@ def running_stack(name: str) -> Iterator[RunningStack]:
             if process.stop() != 0:
                 raise RuntimeError(f"{process.module} exited badly:\n{process.log_tail()}")
     shutil.rmtree(data_dir)  # kept, with the servers' logs, when anything above failed
-
-
-def _delete_topic(where: KafkaTopic) -> None:
-    """Delete the scratch topic; Kafka then drops the projector group's offsets for it."""
-
-    async def delete() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=where.bootstrap_servers)
-        await admin.start()
-        try:
-            await admin.delete_topics([where.topic])
-        finally:
-            await admin.close()
-
-    try:
-        asyncio.run(delete())
-    except KafkaError as error:
-        print(f"bench: could not delete Kafka topic {where.topic}: {error!r}", file=sys.stderr)

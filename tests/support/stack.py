@@ -1,12 +1,15 @@
 """The real servers of the test stack (started by `infra/stack.sh up`), and scratch
 databases and topics on them, so that test runs never see each other's data."""
 
+import asyncio
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pymysql
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import UnknownTopicOrPartitionError
 from pymongo import MongoClient
 
 MYSQL_USER = MYSQL_PASSWORD = "techbank"
@@ -52,6 +55,28 @@ def scratch_mysql_database(prefix: str) -> Iterator[str]:
         yield name
     finally:
         _mysql_admin(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@contextmanager
+def scratch_kafka_topic(prefix: str) -> Iterator[str]:
+    """A new topic name; the topic (created by the services) is deleted afterwards, and
+    Kafka then drops the consumer group offsets kept for it."""
+    name = f"techbank-{prefix}-{uuid.uuid4().hex[:12]}"
+    try:
+        yield name
+    finally:
+        asyncio.run(delete_kafka_topic(name))
+
+
+async def delete_kafka_topic(name: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap())
+    await admin.start()
+    try:
+        await admin.delete_topics([name])
+    except UnknownTopicOrPartitionError:
+        pass  # never created: the services did not get that far
+    finally:
+        await admin.close()
 
 
 @contextmanager

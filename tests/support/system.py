@@ -7,7 +7,6 @@
   each system in scratch databases and a scratch topic of its own.
 """
 
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from tests.support.stack import (
     kafka_bootstrap,
     mongo_url,
     mysql_url,
+    scratch_kafka_topic,
     scratch_mongo_database,
     scratch_mysql_database,
 )
@@ -50,21 +50,27 @@ class System:
         self.start()
 
 
-def stack_env(stack: str, data_dir: Path, scratch: ExitStack) -> dict[str, str]:
+def stack_env(
+    stack: str, data_dir: Path, scratch: ExitStack, prefix: str = "e2e"
+) -> dict[str, str]:
+    """The processes' environment; on the real stack, scratch databases and a topic named
+    after `prefix`, removed when `scratch` closes."""
     env = {
         "TECHBANK_DATA_DIR": str(data_dir),
         "TECHBANK_COMMAND_ADDRESS": f"127.0.0.1:{free_port()}",
         "TECHBANK_QUERY_ADDRESS": f"127.0.0.1:{free_port()}",
     }
     if stack == "real":
-        run = uuid.uuid4().hex[:12]
+        topic = scratch.enter_context(scratch_kafka_topic(prefix))
         env |= {
             "TECHBANK_EVENT_STORE_URL": mongo_url(
-                scratch.enter_context(scratch_mongo_database("e2e"))
+                scratch.enter_context(scratch_mongo_database(prefix))
             ),
-            "TECHBANK_EVENT_BUS_URL": f"kafka://{kafka_bootstrap()}/techbank-e2e-{run}",
-            "TECHBANK_READ_DB_URL": mysql_url(scratch.enter_context(scratch_mysql_database("e2e"))),
-            "TECHBANK_PROJECTOR_GROUP": f"techbank-e2e-{run}",
+            "TECHBANK_EVENT_BUS_URL": f"kafka://{kafka_bootstrap()}/{topic}",
+            "TECHBANK_READ_DB_URL": mysql_url(
+                scratch.enter_context(scratch_mysql_database(prefix))
+            ),
+            "TECHBANK_PROJECTOR_GROUP": topic,
         }
     return env
 

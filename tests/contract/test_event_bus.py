@@ -1,0 +1,66 @@
+"""The event bus contract against the in-process bus and the real Kafka broker."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from adapters.inprocess_bus import InProcessEventBus
+from adapters.kafka_bus import KafkaEventBus
+from adapters.kafka_topic import KafkaTopic
+from adapters.protobuf_envelope import ProtobufEnvelopeCodec
+from core.event_bus import EventBus
+from core.events import StoredEvent
+from techbank.account.v1 import events_pb2
+from tests.contract.event_bus_contract import EventBusContract, Received
+from tests.support.stack import delete_kafka_topic, kafka_bootstrap
+
+CODEC = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
+
+
+class TestInProcessEventBus(EventBusContract):
+    @pytest.fixture
+    async def bus_and_received(self) -> AsyncIterator[tuple[EventBus, Received]]:
+        bus = InProcessEventBus()
+        got: list[StoredEvent] = []
+        arrived = asyncio.Condition()
+
+        async def collect(events: Sequence[StoredEvent]) -> None:
+            async with arrived:
+                got.extend(events)
+                arrived.notify_all()
+
+        async def received(count: int) -> list[StoredEvent]:
+            async with arrived:
+                await arrived.wait_for(lambda: len(got) >= count)
+            return got[:count]
+
+        bus.subscribe(collect)
+        yield bus, received
+        await bus.close()
+
+
+class TestKafkaEventBus(EventBusContract):
+    @pytest.fixture
+    async def bus_and_received(self) -> AsyncIterator[tuple[EventBus, Received]]:
+        where = KafkaTopic(kafka_bootstrap(), f"techbank-contract-{uuid.uuid4().hex[:12]}")
+        bus = await KafkaEventBus.connect(where, CODEC.encode)
+        consumer = AIOKafkaConsumer(
+            where.topic, bootstrap_servers=where.bootstrap_servers, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+
+        async def received(count: int) -> list[StoredEvent]:
+            got: list[StoredEvent] = []
+            while len(got) < count:
+                record = await consumer.getone()
+                assert record.key == CODEC.decode(record.value).aggregate_id.encode()
+                got.append(CODEC.decode(record.value))
+            return got
+
+        yield bus, received
+        await consumer.stop()
+        await bus.close()
+        await delete_kafka_topic(where.topic)
