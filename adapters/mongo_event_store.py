@@ -15,9 +15,8 @@ from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
 
-from adapters.sql_event_store import check_contiguous
 from core.errors import ConcurrencyError, Unavailable
-from core.event_store import EventStore
+from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
 
 Document = dict[str, Any]

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import create_engine
 from core.errors import ConcurrencyError, Unavailable
-from core.event_store import EventStore
+from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
 
 metadata = sa.MetaData()
@@ -38,15 +38,6 @@ events = sa.Table(
     sa.UniqueConstraint("aggregate_id", "version", name="uq_events_aggregate_version"),
     sa.Index("ix_events_unpublished", "published", "occurred_at"),
 )
-
-
-def check_contiguous(events_: Sequence[StoredEvent], expected_version: int) -> None:
-    """Refuse a batch that is not one aggregate's next versions: a caller's bug, not a conflict."""
-    ids = {e.aggregate_id for e in events_}
-    versions = [e.version for e in events_]
-    wanted = list(range(expected_version + 1, expected_version + 1 + len(events_)))
-    if len(ids) > 1 or versions != wanted:
-        raise ValueError(f"events must be one aggregate's versions {wanted}, got {versions}")
 
 
 class SqlEventStore(EventStore):

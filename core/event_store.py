@@ -45,3 +45,12 @@ class EventStore(ABC):
 
     async def close(self) -> None:
         """Release connections; the store is not used afterwards."""
+
+
+def check_contiguous(events_: Sequence[StoredEvent], expected_version: int) -> None:
+    """Refuse a batch that is not one aggregate's next versions: a caller's bug, not a conflict."""
+    ids = {e.aggregate_id for e in events_}
+    versions = [e.version for e in events_]
+    wanted = list(range(expected_version + 1, expected_version + 1 + len(events_)))
+    if len(ids) > 1 or versions != wanted:
+        raise ValueError(f"events must be one aggregate's versions {wanted}, got {versions}")

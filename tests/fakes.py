@@ -9,10 +9,9 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
-from adapters.sql_event_store import check_contiguous
 from core.errors import ConcurrencyError
 from core.event_bus import EventBus
-from core.event_store import EventStore
+from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
 
 
