@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops Techbank's three processes on the real stack (servers from infra/stack.sh):
-#   scripts/services.sh up PYTHON | down | status
+#   scripts/services.sh up PYTHON | down | status | run PYTHON MODULE [ARGS...]
+# `run` starts another module with the same configuration, e.g. projector.restore.
 # Pid files and logs live in $TECHBANK_CACHE/run, like the servers' own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,5 +60,10 @@ case "${1:-}" in
       if running "$service"; then echo "$service running (pid $(cat "$run_dir/$service.pid"))"
       else echo "$service stopped"; fi
     done ;;
-  *) echo "usage: $0 up PYTHON | down | status" >&2; exit 2 ;;
+  run)
+    shift
+    python=$1 module=$2
+    shift 2
+    exec "$python" -m "$module" "$@" ;;
+  *) echo "usage: $0 up PYTHON | down | status | run PYTHON MODULE [ARGS...]" >&2; exit 2 ;;
 esac
