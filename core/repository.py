@@ -1,6 +1,8 @@
 """Loads aggregates from their events and saves their new events, then publishes them."""
 
+import copy
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
@@ -33,7 +35,11 @@ def utc_now() -> datetime:
 
 
 class Repository(Generic[A]):
-    """The only way the application reads or writes an aggregate."""
+    """The only way the application reads or writes an aggregate.
+
+    Aggregates must be deep-copyable (plain attributes): the repository keeps a copy of
+    the last state it loaded or saved of each, and hands out copies.
+    """
 
     def __init__(
         self,
@@ -45,6 +51,7 @@ class Repository(Generic[A]):
         *,
         clock: Callable[[], datetime] = utc_now,
         after_append: AppendHook | None = None,
+        remember: int = 10_000,
     ) -> None:
         self._store = store
         self._outbox = outbox
@@ -53,19 +60,34 @@ class Repository(Generic[A]):
         self._factory = factory
         self._aggregate_type = aggregate_type
         self._clock = clock
+        # The last known state of recently used aggregates, least recently used first.
+        self._known: OrderedDict[str, A] = OrderedDict()
+        self._known_limit = remember
 
     @property
     def store(self) -> EventStore:
         return self._store
 
     async def load(self, aggregate_id: str) -> A | None:
-        """Rebuild the aggregate from its history; None if it has no events."""
-        history = await self._store.load(aggregate_id)
-        if not history:
+        """Rebuild the aggregate from its history; None if it has no events.
+
+        Starts from the last state this repository saw of it, if any, and reads only the
+        events stored since: events never change, so that state stays true.
+        """
+        known = self._known.get(aggregate_id)
+        aggregate = copy.deepcopy(known) if known is not None else self._factory(aggregate_id)
+        history = await self._store.load(aggregate_id, after_version=aggregate.version)
+        if known is None and not history:
             return None
-        aggregate = self._factory(aggregate_id)
         aggregate.replay(self._codec.decode(e.event_type, e.payload) for e in history)
+        self._remember(aggregate)
         return aggregate
+
+    def _remember(self, aggregate: A) -> None:
+        self._known[aggregate.id] = copy.deepcopy(aggregate)
+        self._known.move_to_end(aggregate.id)
+        if len(self._known) > self._known_limit:
+            self._known.popitem(last=False)
 
     async def save(self, aggregate: A, request_id: str, fingerprint: str = "") -> list[StoredEvent]:
         """Append the aggregate's pending events (ConcurrencyError if it moved on), then
@@ -73,6 +95,7 @@ class Repository(Generic[A]):
         stored = self._to_stored(aggregate, request_id, fingerprint)
         await self._store.append(stored, aggregate.persisted_version)
         aggregate.mark_saved()
+        self._remember(aggregate)
         if self._after_append is not None:
             self._after_append(stored)
         self._outbox.enqueue(stored)
