@@ -5,6 +5,7 @@ order. The producer is idempotent with acks=all, so a retried send is not
 duplicated by the broker and a returned publish is on every in-sync replica.
 """
 
+import logging
 from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaProducer
@@ -16,6 +17,7 @@ from core.errors import Unavailable
 from core.event_bus import EventBus
 from core.events import StoredEvent
 
+log = logging.getLogger(__name__)
 Encode = Callable[[StoredEvent], bytes]
 SEND_TIMEOUT_MS = 10_000
 
@@ -33,32 +35,47 @@ async def ensure_topic(where: KafkaTopic) -> None:
 
 
 class KafkaEventBus(EventBus):
-    def __init__(self, producer: AIOKafkaProducer, topic: str, encode: Encode) -> None:
-        self._producer = producer
-        self._topic = topic
+    """Connects on first use and again after a failure, so a process can start, and keep
+    serving, while Kafka is away: what it could not publish waits in the outbox."""
+
+    def __init__(self, where: KafkaTopic, encode: Encode) -> None:
+        self._where = where
         self._encode = encode
+        self._producer: AIOKafkaProducer | None = None
 
     @classmethod
     async def connect(cls, where: KafkaTopic, encode: Encode) -> "KafkaEventBus":
+        bus = cls(where, encode)
+        try:
+            await bus._started()
+        except Unavailable:
+            log.warning("Kafka at %s is unavailable; will retry", where.bootstrap_servers)
+        return bus
+
+    async def _started(self) -> AIOKafkaProducer:
+        if self._producer is not None:
+            return self._producer
         producer = AIOKafkaProducer(
-            bootstrap_servers=where.bootstrap_servers,
+            bootstrap_servers=self._where.bootstrap_servers,
             enable_idempotence=True,
             acks="all",
             request_timeout_ms=SEND_TIMEOUT_MS,
         )
         try:
             await producer.start()
-            await ensure_topic(where)
+            await ensure_topic(self._where)
         except KafkaError as exc:
             await producer.stop()
-            raise Unavailable(f"Kafka at {where.bootstrap_servers} is unavailable") from exc
-        return cls(producer, where.topic, encode)
+            raise Unavailable(f"Kafka at {self._where.bootstrap_servers} is unavailable") from exc
+        self._producer = producer
+        return producer
 
     async def publish(self, events: Sequence[StoredEvent]) -> None:
+        producer = await self._started()
         try:
             sent = [
-                await self._producer.send(
-                    self._topic,
+                await producer.send(
+                    self._where.topic,
                     value=self._encode(event),
                     key=event.aggregate_id.encode(),
                     headers=[("event_type", event.event_type.encode())],
@@ -71,4 +88,5 @@ class KafkaEventBus(EventBus):
             raise Unavailable("the event bus is unavailable") from exc
 
     async def close(self) -> None:
-        await self._producer.stop()
+        if self._producer is not None:
+            await self._producer.stop()

@@ -57,3 +57,17 @@ def test_an_event_appended_by_a_server_killed_before_publishing_still_arrives(
     # The surviving command server's outbox sweep publishes what the dead one appended.
     assert read(real_system.queries, account_id, 2).balance_cents == 42
     assert deposit(real_system, account_id) == 3
+
+
+def test_a_command_server_started_while_kafka_is_down_serves_and_delivers_later(
+    real_system: System,
+) -> None:
+    account_id = open_account(real_system.commands, cents=0).account_id
+    command_server = real_system.process("command_server")
+    assert command_server.stop() == 0
+    with server_down("kafka"):
+        command_server.start()  # answers health checks without Kafka
+        for _ in range(5):
+            deposit(real_system, account_id, 2)
+    assert read(real_system.queries, account_id, 6).balance_cents == 10
+    assert check(real_system, SETTLE_SECONDS).returncode == 0
