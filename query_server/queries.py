@@ -4,8 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-# How long a read-your-writes lookup may wait when the caller did not set a deadline.
-DEFAULT_MAX_WAIT_SECONDS = 10.0
+from core.deadline import DEFAULT_SECONDS
 
 
 class Comparison(Enum):
@@ -37,7 +36,7 @@ class FindAccountById:
 
     account_id: str
     min_version: int | None = None
-    max_wait_seconds: float = DEFAULT_MAX_WAIT_SECONDS
+    max_wait_seconds: float = DEFAULT_SECONDS
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ from typing import Any
 import grpc
 
 from adapters.grpc_edge import rpc_method
+from core.deadline import seconds_left
 from core.dispatcher import Dispatcher
 from query_server import translation
 from query_server.handlers import Pages
-from query_server.queries import DEFAULT_MAX_WAIT_SECONDS, AccountView
+from query_server.queries import AccountView
 from techbank.account.v1 import account_pb2, queries_pb2, queries_pb2_grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -33,7 +34,7 @@ class AccountQueryServicer(queries_pb2_grpc.AccountQueryServiceServicer):
     async def FindAccountById(
         self, request: queries_pb2.FindAccountByIdQuery, context: Context
     ) -> account_pb2.Account:
-        query = translation.find_account_by_id(request, max_wait_seconds_of(context))
+        query = translation.find_account_by_id(request, max_wait_seconds())
         view: AccountView = await self._queries.send(query)
         return translation.account(view)
 
@@ -56,11 +57,10 @@ class AccountQueryServicer(queries_pb2_grpc.AccountQueryServiceServicer):
         return translation.account_list(views)
 
 
-def max_wait_seconds_of(context: Context) -> float:
-    """What is left of the client's deadline; a call without one gets the server's cap."""
-    remaining = context.time_remaining()
-    if remaining is None:
-        return DEFAULT_MAX_WAIT_SECONDS
-    # Give up a little early, so that our DEADLINE_EXCEEDED, which says which version was
-    # awaited, reaches the client before its own bare "Deadline Exceeded" does.
-    return max(remaining - ANSWER_MARGIN_SECONDS, 0.0)
+def max_wait_seconds() -> float:
+    """What is left of the call's deadline (set by the gRPC edge; the server's cap without one).
+
+    Give up a little early, so that our DEADLINE_EXCEEDED, which says which version was
+    awaited, reaches the client before its own bare "Deadline Exceeded" does.
+    """
+    return max(seconds_left() - ANSWER_MARGIN_SECONDS, 0.0)
