@@ -6,7 +6,7 @@ writers that read the same version, the second insert fails.
 
 import dataclasses
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import create_engine
+from adapters.sql_types import UtcDateTime
 from core.errors import ConcurrencyError, Unavailable
 from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
@@ -29,7 +30,7 @@ events = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("event_type", sa.String(64), nullable=False),
     sa.Column("schema_version", sa.Integer, nullable=False),
-    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
     sa.Column("request_id", sa.String(128), nullable=False, index=True),
     sa.Column("request_fingerprint", sa.String(64), nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False),
@@ -121,7 +122,4 @@ def _to_row(event: StoredEvent) -> dict[str, object]:
 def _from_row(row: sa.RowMapping) -> StoredEvent:
     fields = dict(row)
     del fields["position"], fields["published"]
-    # SQLite hands back naive datetimes; every time in the system is UTC.
-    if fields["occurred_at"].tzinfo is None:
-        fields["occurred_at"] = fields["occurred_at"].replace(tzinfo=UTC)
     return StoredEvent(**fields)

@@ -10,7 +10,6 @@ import asyncio
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -34,7 +33,7 @@ async def differences(engine: AsyncEngine, store: EventStore) -> list[Difference
     """Every account whose read-model row is not the fold of its stored events."""
     async with engine.connect() as conn:
         result = await conn.execute(sa.select(accounts))
-        rows = {row["account_id"]: _in_utc(dict(row)) for row in result.mappings()}
+        rows = {row["account_id"]: dict(row) for row in result.mappings()}
     found = []
     async for account_id in store.aggregate_ids():
         expected = fold(await store.load(account_id))
@@ -43,14 +42,6 @@ async def differences(engine: AsyncEngine, store: EventStore) -> list[Difference
             found.append(Difference(account_id, expected, actual))
     found.extend(Difference(account_id, None, row) for account_id, row in rows.items())
     return found
-
-
-def _in_utc(row: Row) -> Row:
-    """SQLite and MySQL hand back naive datetimes; every time in the system is UTC."""
-    opened_at: datetime = row["opened_at"]
-    if opened_at.tzinfo is None:
-        row["opened_at"] = opened_at.replace(tzinfo=UTC)
-    return row
 
 
 async def check(settings: Settings, settle_seconds: float) -> list[Difference]:

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql_types import UtcDateTime
+
 MAX_HOLDER_LENGTH = 200
 
 metadata = sa.MetaData()
@@ -15,9 +17,6 @@ metadata = sa.MetaData()
 holder_type = sa.String(MAX_HOLDER_LENGTH).with_variant(
     mysql.VARCHAR(MAX_HOLDER_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"), "mysql"
 )
-
-# Microseconds, as SQLite keeps them; MySQL's DATETIME would round to the second.
-timestamp_type = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql")
 
 accounts = sa.Table(
     "accounts",
@@ -27,7 +26,7 @@ accounts = sa.Table(
     sa.Column("account_type", sa.String(16), nullable=False),
     sa.Column("balance_cents", sa.BigInteger, nullable=False, index=True),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("opened_at", timestamp_type, nullable=False),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
     mysql_charset="utf8mb4",
 )

@@ -5,7 +5,6 @@ The projector writes the `accounts` table; this side only reads it.
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -106,13 +105,6 @@ def _view_of(row: Mapping[str, Any]) -> AccountView:
         account_type=row["account_type"],
         balance_cents=int(row["balance_cents"]),
         status=row["status"],
-        opened_at=_utc(row["opened_at"]),
+        opened_at=row["opened_at"],
         version=int(row["version"]),
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite and MySQL DATETIME columns keep no zone; the projector writes UTC.
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
