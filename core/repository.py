@@ -80,7 +80,10 @@ class Repository(Generic[A]):
         if known is None and not history:
             return None
         aggregate.replay(self._codec.decode(e.event_type, e.payload) for e in history)
-        self._remember(aggregate)
+        if history:
+            self._remember(aggregate)
+        else:
+            self._known.move_to_end(aggregate_id)  # still recently used
         return aggregate
 
     def _remember(self, aggregate: A) -> None:
