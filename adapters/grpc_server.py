@@ -1,13 +1,13 @@
 """Runs a grpc.aio server with health checks and reflection, and stops it gracefully."""
 
-import asyncio
 import logging
-import signal
 from collections.abc import Callable, Sequence
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+
+from adapters.signals import stop_requested
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +40,8 @@ async def serve(
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving %s on %s", ", ".join(service_names), address)
-    await _wait_for_stop_signal()
+    await stop_requested().wait()
     log.info("stopping: draining in-flight calls for up to %.0f s", GRACE_SECONDS)
     await health_servicer.enter_graceful_shutdown()
     await server.stop(GRACE_SECONDS)
     log.info("stopped")
-
-
-async def _wait_for_stop_signal() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()

@@ -6,7 +6,6 @@ server instead, and this entry point says so and exits.
 
 import asyncio
 import logging
-import signal
 import sys
 from functools import partial
 
@@ -16,6 +15,7 @@ from adapters.kafka_consumer import KafkaBatchConsumer
 from adapters.kafka_topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings, configure_logging
+from adapters.signals import stop_requested
 from projector.bootstrap import batch_writer, build_projection
 from projector.offsets import load_offsets
 from techbank.account.v1 import events_pb2
@@ -32,9 +32,7 @@ async def main(settings: Settings) -> None:
     consumer = KafkaBatchConsumer(
         where.bootstrap_servers, where.topic, settings.projector_group, codec.decode
     )
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    stop = stop_requested()
     log.info("projector consuming %s as group %s", where.topic, settings.projector_group)
     try:
         await consumer.run(
