@@ -7,21 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from adapters.health_probe import is_serving
 
 TIMEOUT_SECONDS = 60
-
-
-def serving(address: str) -> bool:
-    with grpc.insecure_channel(address) as channel:
-        try:
-            reply = health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(), timeout=1
-            )
-        except grpc.RpcError:
-            return False
-    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
 def projector_assigned(run_dir: Path) -> bool:
@@ -33,8 +21,8 @@ def main(run_dir: Path, command_address: str, query_address: str) -> int:
     deadline = time.monotonic() + TIMEOUT_SECONDS
     checks = {
         "projector": lambda: projector_assigned(run_dir),
-        f"command server {command_address}": lambda: serving(command_address),
-        f"query server {query_address}": lambda: serving(query_address),
+        f"command server {command_address}": lambda: is_serving(command_address),
+        f"query server {query_address}": lambda: is_serving(query_address),
     }
     while checks and time.monotonic() < deadline:
         checks = {name: ready for name, ready in checks.items() if not ready()}

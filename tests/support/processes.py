@@ -9,8 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from adapters.health_probe import is_serving
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,18 +23,10 @@ def free_port() -> int:
 def wait_until_serving(address: str, timeout: float = 30.0) -> None:
     """Block until the gRPC health service at `address` answers SERVING."""
     deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(address) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        while True:
-            try:
-                reply = health.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing serving on {address} after {timeout:.0f} s")
-            time.sleep(0.1)
+    while not is_serving(address):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing serving on {address} after {timeout:.0f} s")
+        time.sleep(0.1)
 
 
 @dataclass

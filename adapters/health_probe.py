@@ -1,0 +1,16 @@
+"""Asking a running server whether it serves: the standard gRPC health check, as a client."""
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+
+def is_serving(address: str, timeout: float = 1.0) -> bool:
+    """True when the health service at `address` answers SERVING within `timeout`."""
+    with grpc.insecure_channel(address) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=timeout
+            )
+        except grpc.RpcError:
+            return False
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
