@@ -1,9 +1,6 @@
 """Restoring the read database from the event store, and checking it against the store."""
 
 import asyncio
-import os
-import subprocess
-import sys
 import threading
 
 import sqlalchemy as sa
@@ -12,27 +9,12 @@ from adapters.sql_engine import create_engine
 from projector.schema import accounts
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
 from tests.e2e.helpers import TIMEOUT, open_account, read
-from tests.support.processes import REPO
 from tests.support.system import System
-
-STOPPED_IN_TIME = 120
 
 
 def read_db_url(system: System) -> str:
     default = f"sqlite+aiosqlite:///{system.env['TECHBANK_DATA_DIR']}/read.db"
     return system.env.get("TECHBANK_READ_DB_URL", default)
-
-
-def run_tool(system: System, module: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=REPO,
-        env={**os.environ, **system.env},
-        capture_output=True,
-        text=True,
-        timeout=STOPPED_IN_TIME,
-        check=False,
-    )
 
 
 def all_accounts(system: System) -> list[account_pb2.Account]:
@@ -67,15 +49,15 @@ def test_restore_reproduces_the_read_database_exactly(system: System) -> None:
     before = all_accounts(system)
 
     asyncio.run(corrupt(read_db_url(system), victim=ids[0], tampered=ids[1]))
-    broken = run_tool(system, "projector.check")
+    broken = system.run_tool("projector.check")
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "3 account(s) differ" in broken.stdout
 
-    restored = run_tool(system, "projector.restore")
+    restored = system.run_tool("projector.restore")
     assert restored.returncode == 0, restored.stderr
     assert "restore done" in restored.stderr
     assert all_accounts(system) == before
-    assert run_tool(system, "projector.check").returncode == 0
+    assert system.run_tool("projector.check").returncode == 0
 
 
 def test_restore_is_correct_while_commands_keep_arriving(system: System) -> None:
@@ -94,12 +76,12 @@ def test_restore_is_correct_while_commands_keep_arriving(system: System) -> None
     writer = threading.Thread(target=keep_depositing)
     writer.start()
     try:
-        restored = run_tool(system, "projector.restore")
+        restored = system.run_tool("projector.restore")
     finally:
         stop.set()
         writer.join()
     assert restored.returncode == 0, restored.stderr
     for account_id, version in last_versions.items():
         assert read(system.queries, account_id, version).balance_cents == version - 1
-    checked = run_tool(system, "projector.check", "--settle-seconds", "10")
+    checked = system.run_tool("projector.check", "--settle-seconds", "10")
     assert checked.returncode == 0, checked.stdout

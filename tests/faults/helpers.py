@@ -1,8 +1,6 @@
 """Helpers of the fault tests: driving load and reading the truth from the event store."""
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -10,7 +8,6 @@ from typing import Any
 import grpc
 
 from techbank.account.v1 import commands_pb2
-from tests.support.processes import REPO
 from tests.support.system import System
 
 TIMEOUT = 30.0
@@ -29,19 +26,10 @@ def deposit_many(system: System, account_ids: Iterable[str], workers: int = 8) -
 
 def check(system: System, settle_seconds: float) -> subprocess.CompletedProcess[str]:
     """Run the operator's checker: the read model against the fold of the event store."""
-    return subprocess.run(
-        [sys.executable, "-m", "projector.check", "--settle-seconds", str(settle_seconds)],
-        cwd=REPO,
-        env=_env(system),
-        capture_output=True,
-        text=True,
-        timeout=settle_seconds + 60,
-        check=False,
+    settle = str(settle_seconds)
+    return system.run_tool(
+        "projector.check", "--settle-seconds", settle, timeout=settle_seconds + 60
     )
-
-
-def _env(system: System) -> dict[str, str]:
-    return {**os.environ, **system.env}
 
 
 def status_of(call: Any) -> grpc.StatusCode | None:

@@ -7,6 +7,9 @@
   each system in scratch databases and a scratch topic of its own.
 """
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -15,7 +18,7 @@ from pathlib import Path
 import grpc
 
 from techbank.account.v1 import commands_pb2_grpc, queries_pb2_grpc
-from tests.support.processes import ServerProcess, free_port
+from tests.support.processes import REPO, ServerProcess, free_port
 from tests.support.stack import (
     kafka_bootstrap,
     mongo_url,
@@ -48,6 +51,20 @@ class System:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def run_tool(
+        self, module: str, *args: str, timeout: float = 120.0
+    ) -> subprocess.CompletedProcess[str]:
+        """Run an operator's command (`projector.restore`, `projector.check`) on this system."""
+        return subprocess.run(
+            [sys.executable, "-m", module, *args],
+            cwd=REPO,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
 
 def stack_env(
