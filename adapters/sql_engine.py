@@ -4,12 +4,19 @@ import os
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# An execution option: transactions of an engine that carries it are writers.
+_WRITER = "techbank_writer"
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """Create an engine; for SQLite, make its folder, and let two processes share the file."""
+    """Create an engine; for SQLite, make its folder, and let two processes share the file.
+
+    On SQLite a busy writer makes others wait up to the sqlite3 driver's timeout
+    (5 s unless the URL says `?timeout=<seconds>`) before they fail.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "mysql":
         # Fail fast when the server is down, so callers answer UNAVAILABLE promptly.
@@ -22,13 +29,30 @@ def create_engine(url: str) -> AsyncEngine:
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
     engine = create_async_engine(url)
     event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    event.listen(engine.sync_engine, "begin", _begin_sqlite)
     return engine
 
 
+def writer(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (and pool), for transactions that write after reading.
+
+    On SQLite they take the database's write lock when they begin (BEGIN IMMEDIATE),
+    so what they read stays true until they commit: SQLite has no SELECT ... FOR
+    UPDATE, and a plain BEGIN would let another process write in between. Elsewhere
+    the option changes nothing; row locks (FOR UPDATE) do that work.
+    """
+    return engine.execution_options(**{_WRITER: True})
+
+
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the query server read while the projector writes; the busy timeout makes
-    # a writer wait for a lock instead of failing at once.
+    # SQLAlchemy, not the driver, begins transactions (see _begin_sqlite). WAL lets the
+    # query server read while the projector writes.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _begin_sqlite(conn: Connection) -> None:
+    writes = conn.get_execution_options().get(_WRITER, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql_engine import writer
 from core.events import StoredEvent
 from projector.retry import retry_transient
 from projector.schema import accounts
@@ -23,7 +24,7 @@ LoadEvents = Callable[[str, int], Awaitable[list[StoredEvent]]]
 
 class AccountProjection:
     def __init__(self, engine: AsyncEngine, load_events: LoadEvents) -> None:
-        self._engine = engine
+        self._engine = writer(engine)
         self._load_events = load_events
 
     async def handle(self, events: Sequence[StoredEvent]) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.factories import open_event_store
 from adapters.settings import Settings, configure_logging
-from adapters.sql_engine import create_engine
+from adapters.sql_engine import create_engine, writer
 from core.event_store import EventStore
 from projector.fold import fold
 from projector.retry import retry_transient
@@ -32,7 +32,7 @@ async def restore_account(engine: AsyncEngine, store: EventStore, account_id: st
     """Replace the account's row with the fold of its stream; return its number of events."""
 
     async def attempt() -> int:
-        async with engine.begin() as conn:
+        async with writer(engine).begin() as conn:
             key = accounts.c.account_id == account_id
             await conn.execute(sa.select(accounts.c.version).where(key).with_for_update())
             events = await store.load(account_id)

@@ -1,5 +1,6 @@
 """The projector applies each account event exactly once, in order, on SQLite and on MySQL."""
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from core.outbox import Outbox
 from core.repository import Repository
 from projector.bootstrap import build_projection
 from projector.projection import AccountProjection
+from projector.restore import restore_account
 from projector.schema import accounts
+from tests.contract.event_store_contract import request
 from tests.fakes import InMemoryEventStore, RecordingEventBus
 from tests.support.stack import mysql_url, scratch_mysql_database
 
@@ -61,7 +64,7 @@ async def history(store: InMemoryEventStore) -> list[StoredEvent]:
     account.deposit(20)
     account.withdraw(50)
     account.close()
-    return await repo.save(account, "req")
+    return await repo.save(account, request("req"))
 
 
 async def row(engine: AsyncEngine) -> dict[str, object]:
@@ -120,3 +123,45 @@ async def test_a_failing_batch_leaves_nothing_half_applied(
         await projection.handle([events[0], events[1], broken])
     async with engine.connect() as conn:
         assert await conn.scalar(sa.select(sa.func.count()).select_from(accounts)) == 0
+
+
+class PausingStore(InMemoryEventStore):
+    """A seam: the next load, once it has read its events, waits until let go, as a slow
+    event store would, so that a test can act in between."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded, self.let_go = asyncio.Event(), asyncio.Event()
+        self.pause_next_load = False
+
+    async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
+        events = await super().load(aggregate_id, after_version)
+        if self.pause_next_load:
+            self.pause_next_load = False
+            self.loaded.set()
+            await self.let_go.wait()
+        return events
+
+
+async def test_a_restore_racing_the_projector_never_takes_a_row_back(read_db_url: str) -> None:
+    store = PausingStore()
+    projection, engine = await build_projection(read_db_url, store)
+    try:
+        outbox = Outbox(store, RecordingEventBus())  # never started: only the store matters
+        repo = Repository(store, outbox, ProtobufEventCodec(), BankAccount, "BankAccount")
+        account = BankAccount.open("a1", "Ada", AccountType.CURRENT, 100)
+        await projection.handle(await repo.save(account, request()))
+        store.pause_next_load = True
+        restoring = asyncio.create_task(restore_account(engine, store, "a1"))
+        await store.loaded.wait()  # the restore has read version 1 and not yet written
+        account.deposit(5)
+        projecting = asyncio.create_task(projection.handle(await repo.save(account, request())))
+        # Give the projector time to commit version 2 if the restore's transaction does not
+        # hold it off; then let the restore write what it read.
+        await asyncio.wait({projecting}, timeout=0.3)
+        store.let_go.set()
+        await asyncio.gather(restoring, projecting)
+        got = await row(engine)
+        assert (got["version"], got["balance_cents"]) == (2, 105)
+    finally:
+        await engine.dispose()
