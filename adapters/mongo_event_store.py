@@ -1,23 +1,35 @@
 """Event store on MongoDB through PyMongo's asyncio API: one document per event.
 
-A unique index on (aggregate_id, version) does the optimistic concurrency, so the
-adapter needs no multi-document transaction: it runs unchanged on MongoDB and on
-FerretDB, which has none.
+It needs no multi-document transaction, so it runs unchanged on MongoDB and on
+FerretDB, which has none. Two unique keys do all the guarding:
+
+- an event's `_id` is its place in its stream, "<aggregate id>#<version>": of two
+  writers that read the same version, the second insert fails (optimistic concurrency);
+- `request` is unique: a request's first event carries its key, so of two processes
+  deciding one request, only one can store an effect. A refused request is a small
+  document of its own with the same field, so a request is refused or applied, once.
+
+One limit follows from having no transactions: an append of several events is
+several inserts, so a process killed in between leaves the first ones stored. The
+bank never appends more than one event per request.
 """
 
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bson.binary import Binary
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
-from core.errors import ConcurrencyError, Unavailable
+from adapters.mongo_errors import outages_unavailable
+from core.errors import ConcurrencyError
 from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
+from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
 
 Document = dict[str, Any]
 SERVER_SELECTION_MS = 3000
@@ -26,10 +38,8 @@ DUPLICATE_KEY = 11000
 # equality, not a boolean, because FerretDB pushes string equality down to its backend's
 # index, so the sweep's query stays cheap however many events are stored.
 OUTBOX, PENDING = "outbox", "pending"
-# Fields stored under their own names; event_id is the document's _id, payload is Binary.
-STORED_FIELDS = [
-    f.name for f in dataclasses.fields(StoredEvent) if f.name not in ("event_id", "payload")
-]
+# Fields stored under their own names; payload is Binary.
+STORED_FIELDS = [f.name for f in dataclasses.fields(StoredEvent) if f.name != "payload"]
 
 
 class MongoEventStore(EventStore):
@@ -45,77 +55,123 @@ class MongoEventStore(EventStore):
         )
         events = client.get_default_database("techbank")[collection]
         try:
-            await _create_indexes(events)
-        except PyMongoError as exc:
+            with outages_unavailable(f"the event store at {_redacted(url)} is unavailable"):
+                await _create_indexes(events)
+        except Exception:
             await client.close()
-            raise Unavailable(f"the event store at {_redacted(url)} is unavailable") from exc
+            raise
         return cls(client, events)
 
-    async def append(self, events: Sequence[StoredEvent], expected_version: int) -> None:
+    async def append(
+        self, events: Sequence[StoredEvent], expected_version: int, request: Request
+    ) -> None:
         if not events:
             return
         check_contiguous(events, expected_version)
+        documents = [_to_document(e) for e in events]
+        documents[0] |= _request_fields(request, len(events))
         try:
-            await self._events.insert_many([_to_document(e) for e in events], ordered=True)
+            with outages_unavailable():
+                await self._events.insert_many(documents, ordered=True)
         except (DuplicateKeyError, BulkWriteError) as exc:
             if not _is_duplicate_key(exc):
                 raise
+            # Either guard may have fired; the request's record says which.
+            if await self.outcome(request.key) is not None:
+                raise RequestAlreadyDecided(request.key) from exc
             raise ConcurrencyError(
                 f"{events[0].aggregate_id} is no longer at version {expected_version}"
             ) from exc
-        except ConnectionFailure as exc:
-            raise Unavailable("the event store is unavailable") from exc
+
+    async def record_refusal(
+        self, request: Request, aggregate_id: str, version: int, refusal: Refusal
+    ) -> None:
+        document = {
+            "_id": f"refusal {uuid.uuid4().hex}",
+            **_request_fields(request, 0),
+            "refused_aggregate_id": aggregate_id,
+            "refused_at_version": version,
+            "refusal_kind": refusal.kind,
+            "refusal_message": refusal.message,
+            "decided_at": datetime.now(UTC),
+        }
+        try:
+            with outages_unavailable():
+                await self._events.insert_one(document)
+        except DuplicateKeyError as exc:
+            raise RequestAlreadyDecided(request.key) from exc
+
+    async def outcome(self, request_key: str) -> Outcome | None:
+        with outages_unavailable():
+            doc = await self._events.find_one({"request": _slot(request_key)})
+        return None if doc is None else _outcome_of(doc)
 
     async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
         query = {"aggregate_id": aggregate_id, "version": {"$gt": after_version}}
         return await self._find(query, [("version", ASCENDING)])
-
-    async def find_by_request(self, request_id: str) -> list[StoredEvent]:
-        return await self._find({"request_id": request_id}, [("aggregate_id", 1), ("version", 1)])
 
     async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
         query = {OUTBOX: PENDING, "occurred_at": {"$lt": older_than}}
         return await self._find(query, [("aggregate_id", 1), ("version", 1)], limit)
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:
-        try:
+        with outages_unavailable():
             await self._events.update_many(
                 # The outbox marker first: FerretDB narrows to pending events by index,
-                # where an $in on _id alone would scan the whole collection.
-                {OUTBOX: PENDING, "_id": {"$in": list(event_ids)}},
+                # where an $in alone would scan the whole collection.
+                {OUTBOX: PENDING, "event_id": {"$in": list(event_ids)}},
                 {"$unset": {OUTBOX: ""}},
             )
-        except ConnectionFailure as exc:
-            raise Unavailable("the event store is unavailable") from exc
 
     async def _find(
         self, query: Document, sort: list[tuple[str, int]], limit: int = 0
     ) -> list[StoredEvent]:
-        try:
+        with outages_unavailable():
             cursor = self._events.find(query).sort(sort).limit(limit)
             return [_from_document(doc) async for doc in cursor]
-        except ConnectionFailure as exc:
-            raise Unavailable("the event store is unavailable") from exc
 
     async def aggregate_ids(self) -> AsyncIterator[str]:
-        cursor = self._events.find({"version": 1}, {"aggregate_id": 1}).sort("_id", ASCENDING)
-        async for doc in cursor:
-            yield doc["aggregate_id"]
+        with outages_unavailable():
+            cursor = self._events.find({"version": 1}, {"aggregate_id": 1}).sort("_id", 1)
+            async for doc in cursor:
+                yield doc["aggregate_id"]
 
     async def close(self) -> None:
         await self._client.close()
 
 
 async def _create_indexes(events: AsyncCollection[Document]) -> None:
-    # The unique index is the optimistic-concurrency check; the others serve lookups
-    # by request id (idempotent commands) and the outbox sweep.
+    # `_id` and `request` are the guards (see the module's docstring); the others serve
+    # loading a stream and the outbox sweep.
+    await events.create_index([("request", ASCENDING)], unique=True, name="request_unique")
     await events.create_index(
-        [("aggregate_id", ASCENDING), ("version", ASCENDING)],
-        unique=True,
-        name="aggregate_version_unique",
+        [("aggregate_id", ASCENDING), ("version", ASCENDING)], name="aggregate_version"
     )
-    await events.create_index([("request_id", ASCENDING)], name="request_id")
     await events.create_index([(OUTBOX, ASCENDING)], name="outbox")
+
+
+def _slot(request_key: str) -> str:
+    """The `request` value of a request's record. Other events of a multi-event request
+    hold "e:<_id>" there, which no request key's slot can equal."""
+    return f"r:{request_key}"
+
+
+def _request_fields(request: Request, event_count: int) -> Document:
+    return {
+        "request": _slot(request.key),
+        "fingerprint": request.fingerprint,
+        "request_events": event_count,
+    }
+
+
+def _outcome_of(doc: Document) -> Outcome:
+    if "refusal_kind" in doc:
+        refusal = Refusal(doc["refusal_kind"], doc["refusal_message"])
+        return Outcome(
+            doc["fingerprint"], doc["refused_aggregate_id"], doc["refused_at_version"], refusal
+        )
+    last_version = doc["version"] + doc["request_events"] - 1
+    return Outcome(doc["fingerprint"], doc["aggregate_id"], last_version)
 
 
 def _is_duplicate_key(exc: PyMongoError) -> bool:
@@ -132,11 +188,16 @@ def _redacted(url: str) -> str:
 
 
 def _to_document(event: StoredEvent) -> Document:
-    fields = dataclasses.asdict(event)
-    fields["_id"] = fields.pop("event_id")
-    return {**fields, "payload": Binary(event.payload), OUTBOX: PENDING}
+    position = f"{event.aggregate_id}#{event.version}"
+    return {
+        **dataclasses.asdict(event),
+        "_id": position,
+        "request": f"e:{position}",
+        "payload": Binary(event.payload),
+        OUTBOX: PENDING,
+    }
 
 
 def _from_document(doc: Document) -> StoredEvent:
     fields = {name: doc[name] for name in STORED_FIELDS if name in doc}
-    return StoredEvent(**fields, event_id=doc["_id"], payload=bytes(doc["payload"]))
+    return StoredEvent(**fields, payload=bytes(doc["payload"]))

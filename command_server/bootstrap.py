@@ -48,7 +48,8 @@ async def build_command_side(settings: Settings) -> CommandSide:
     store = await open_event_store(settings.event_store_url)
     bus = await open_event_bus(settings.event_bus_url, ENVELOPES.encode)
     outbox = Outbox(store, bus)
-    side = CommandSide(store, bus, outbox, AccountCommandServicer(_dispatcher(store, outbox)))
+    servicer = AccountCommandServicer(command_dispatcher(store, outbox))
+    side = CommandSide(store, bus, outbox, servicer)
     if isinstance(bus, InProcessEventBus):
         engine = await _embed_projector(settings, store, bus)
         side.closers.append(engine.dispose)
@@ -56,7 +57,8 @@ async def build_command_side(settings: Settings) -> CommandSide:
     return side
 
 
-def _dispatcher(store: EventStore, outbox: Outbox) -> Dispatcher[CommandOutcome]:
+def command_dispatcher(store: EventStore, outbox: Outbox) -> Dispatcher[CommandOutcome]:
+    """The mediator with every account command's handler, over `store`."""
     accounts = Repository(
         store,
         outbox,

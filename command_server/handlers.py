@@ -1,10 +1,11 @@
 """Command handlers: load the account, let it decide, save what it raised.
 
-Every handler is idempotent on the client's request id: a repeated request (same
-id, same content) has one effect and answers the original result. Commands on one
-account take turns within this process; across processes the event store's
-optimistic concurrency decides, and a lost race is retried within the deadline
-unless the client pinned an expected version.
+Every handler decides each request once (see core.idempotency): a repeated request,
+sent again to this or another command server, concurrently or later, has one effect
+and answers its original result or refusal. Commands on one account take turns
+within this process; across processes the event store's optimistic concurrency
+decides, and a lost race is retried within the deadline unless the client pinned
+an expected version.
 """
 
 import uuid
@@ -22,17 +23,16 @@ from command_server.domain.commands import (
     WithdrawFunds,
 )
 from core.dispatcher import Dispatcher
-from core.errors import ConcurrencyError, NotFound
-from core.idempotency import earlier_events, fingerprint
+from core.errors import ConcurrencyError, DomainError, NotFound
+from core.idempotency import decide_once, refuse
 from core.keyed_lock import KeyedLock
 from core.repository import Repository
+from core.requests import request_for
 from core.retry import retry_on_conflict
 
 Accounts = Repository[BankAccount]
 C = TypeVar("C", bound=AccountCommand)
 UNKNOWN_ACCOUNT = "Incorrect account ID provided!"
-# Account ids derived from request ids: a repeated OpenAccount targets the same account.
-REQUEST_NAMESPACE = uuid.UUID("6f1c1f5e-3b7a-4c61-9a43-2f0d8e6b9c10")
 
 
 @dataclass(frozen=True)
@@ -41,39 +41,21 @@ class CommandOutcome:
     version: int
 
 
-async def _earlier_outcome(
-    accounts: Accounts, request_id: str, digest: str
-) -> CommandOutcome | None:
-    if not request_id:
-        return None
-    events = await earlier_events(accounts.store, request_id, digest)
-    return CommandOutcome(events[-1].aggregate_id, events[-1].version) if events else None
-
-
-def _request_id_or_new(request_id: str) -> str:
-    return request_id or str(uuid.uuid4())
-
-
 async def open_account(command: OpenAccount, accounts: Accounts) -> CommandOutcome:
-    digest = fingerprint(command)
+    """Open an account under a new random id; its repeats answer that id."""
+    request = request_for(command, command.request_id)
 
     async def attempt() -> CommandOutcome:
-        if earlier := await _earlier_outcome(accounts, command.request_id, digest):
-            return earlier
         account = BankAccount.open(
-            _new_account_id(command.request_id),
+            str(uuid.uuid4()),
             command.holder,
             command.account_type,
             command.opening_balance_cents,
         )
-        await accounts.save(account, _request_id_or_new(command.request_id), digest)
+        await accounts.save(account, request)
         return CommandOutcome(account.id, account.version)
 
-    return await retry_on_conflict(attempt)
-
-
-def _new_account_id(request_id: str) -> str:
-    return str(uuid.uuid5(REQUEST_NAMESPACE, request_id) if request_id else uuid.uuid4())
+    return await decide_once(accounts.store, request, attempt, CommandOutcome)
 
 
 def _deposit(account: BankAccount, command: DepositFunds) -> None:
@@ -95,27 +77,39 @@ async def change_account(
     turns: KeyedLock,
 ) -> CommandOutcome:
     """Apply a command to an existing account."""
-    digest = fingerprint(command)
+    request = request_for(command, command.request_id)
 
     async def attempt() -> CommandOutcome:
-        if earlier := await _earlier_outcome(accounts, command.request_id, digest):
-            return earlier
         account = await accounts.load(command.account_id)
-        if account is None:
-            raise NotFound(UNKNOWN_ACCOUNT)
-        expected = command.expected_version
-        if expected is not None and expected != account.version:
-            raise ConcurrencyError(
-                f"expected_version is {expected} but the account is at version {account.version}"
-            )
-        decide(account, command)
-        await accounts.save(account, _request_id_or_new(command.request_id), digest)
-        return CommandOutcome(account.id, account.version)
+        try:
+            changed = _decide(decide, account, command)
+        except DomainError as refusal:
+            version = account.version if account is not None else 0
+            await refuse(accounts.store, request, command.account_id, version, refusal)
+        await accounts.save(changed, request)
+        return CommandOutcome(changed.id, changed.version)
 
     async with turns.hold(command.account_id):
         if command.expected_version is not None:
-            return await attempt()
-        return await retry_on_conflict(attempt)
+            return await decide_once(accounts.store, request, attempt, CommandOutcome)
+        return await decide_once(
+            accounts.store, request, partial(retry_on_conflict, attempt), CommandOutcome
+        )
+
+
+def _decide(
+    decide: Callable[[BankAccount, C], None], account: BankAccount | None, command: C
+) -> BankAccount:
+    """Let the account decide; every refusal here is a decision about its current state."""
+    if account is None:
+        raise NotFound(UNKNOWN_ACCOUNT)
+    expected = command.expected_version
+    if expected is not None and expected != account.version:
+        raise ConcurrencyError(
+            f"expected_version is {expected} but the account is at version {account.version}"
+        )
+    decide(account, command)
+    return account
 
 
 def register_handlers(dispatcher: Dispatcher[CommandOutcome], accounts: Accounts) -> None:

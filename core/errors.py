@@ -34,3 +34,20 @@ class Unavailable(DomainError):
 
 class DeadlineExceeded(DomainError):
     """The answer was not ready within the time the caller allowed."""
+
+
+# The kinds a refusal is remembered as (see core.idempotency), most specific first.
+_KINDS: dict[str, type[DomainError]] = {
+    kind.__name__: kind
+    for kind in (InvalidInput, NotFound, RuleViolation, ConcurrencyError, DomainError)
+}
+
+
+def kind_of(error: DomainError) -> str:
+    """The name of the error's kind: the nearest of the core's own classes."""
+    return next(k.__name__ for k in type(error).__mro__ if _KINDS.get(k.__name__) is k)
+
+
+def error_of_kind(kind: str, message: str) -> DomainError:
+    """An error of the named kind (a plain DomainError for a name it does not know)."""
+    return _KINDS.get(kind, DomainError)(message)

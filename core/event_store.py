@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 from core.events import StoredEvent
+from core.requests import Outcome, Refusal, Request
 
 
 class EventStore(ABC):
@@ -12,15 +13,35 @@ class EventStore(ABC):
 
     It is also the outbox: every event is appended unpublished, and marked published
     once the bus has it, so nothing appended can be lost on the way to the bus.
+
+    And it is the request log: each request's outcome is recorded with its events,
+    or as a refusal, under the request's key, which the store keeps unique itself.
     """
 
     @abstractmethod
-    async def append(self, events: Sequence[StoredEvent], expected_version: int) -> None:
-        """Append one aggregate's events after `expected_version`, all or none.
+    async def append(
+        self, events: Sequence[StoredEvent], expected_version: int, request: Request
+    ) -> None:
+        """Append one aggregate's events after `expected_version` and record that `request`
+        caused them, as one atomic step.
 
-        Raises ConcurrencyError when the stream's last version is not `expected_version`,
-        and Unavailable when the store cannot be reached.
+        Raises RequestAlreadyDecided when the store holds an outcome for `request.key`,
+        ConcurrencyError when the stream's last version is not `expected_version`, and
+        Unavailable when the store cannot be reached; in each case nothing is written.
         """
+
+    @abstractmethod
+    async def record_refusal(
+        self, request: Request, aggregate_id: str, version: int, refusal: Refusal
+    ) -> None:
+        """Record that `request` was refused, deciding on `aggregate_id` at `version`.
+
+        Raises RequestAlreadyDecided when the store holds an outcome for `request.key`.
+        """
+
+    @abstractmethod
+    async def outcome(self, request_key: str) -> Outcome | None:
+        """What the request with this key did, as recorded; None if nothing was."""
 
     @abstractmethod
     async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
@@ -29,10 +50,6 @@ class EventStore(ABC):
     @abstractmethod
     def aggregate_ids(self) -> AsyncIterator[str]:
         """Yield the id of every aggregate that has at least one event."""
-
-    @abstractmethod
-    async def find_by_request(self, request_id: str) -> list[StoredEvent]:
-        """Return the events a request with this id caused, in order; empty if none."""
 
     @abstractmethod
     async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:

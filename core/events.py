@@ -13,9 +13,8 @@ class DomainEvent:
 class StoredEvent:
     """One event of one aggregate, serialized, with the metadata the store and bus need.
 
-    `version` is the event's position in its aggregate's stream, starting at 1.
-    `request_fingerprint` identifies the content of the command that caused it, so a
-    repeated request id can be told from a reused one (empty where nobody asked).
+    `version` is the event's position in its aggregate's stream, starting at 1;
+    `request_id` is the id of the client request that caused it.
     """
 
     event_id: str
@@ -27,4 +26,3 @@ class StoredEvent:
     request_id: str
     payload: bytes
     schema_version: int = 1
-    request_fingerprint: str = ""

@@ -1,28 +1,54 @@
-"""Recognizing a repeated request: same request id, same content, one effect."""
+"""Deciding a request once: its repeats, concurrent or later, get the original answer.
 
-import dataclasses
-import hashlib
-from typing import Any
+The event store records each request's outcome atomically with its events (or as a
+refusal) under a unique key, so whichever process records first decides; any other
+attempt at the same request, in this process or another, finds that record and
+answers from it. A request id reused for a different command is refused.
+"""
 
-from core.errors import InvalidInput
+from collections.abc import Awaitable, Callable
+from typing import NoReturn, TypeVar
+
+from core.errors import DomainError, InvalidInput, error_of_kind, kind_of
 from core.event_store import EventStore
-from core.events import StoredEvent
+from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
+
+T = TypeVar("T")
+Answer = Callable[[str, int], T]  # (aggregate id, version) -> the caller's result type
 
 
-def fingerprint(command: Any) -> str:
-    """A digest of a command dataclass's type and fields, less its request id."""
-    fields = dataclasses.asdict(command)
-    fields.pop("request_id", None)
-    content = repr((type(command).__name__, sorted(fields.items())))
-    return hashlib.sha256(content.encode()).hexdigest()
+async def decide_once(
+    store: EventStore, request: Request, attempt: Callable[[], Awaitable[T]], answer: Answer[T]
+) -> T:
+    """Run `attempt`, unless the store already holds this request's outcome: then answer it."""
+    try:
+        return await attempt()
+    except RequestAlreadyDecided:
+        outcome = await store.outcome(request.key)
+    if outcome is None:
+        raise RuntimeError(f"request {request.key!r} was decided but has no outcome")
+    return replay(outcome, request, answer)
 
 
-async def earlier_events(store: EventStore, request_id: str, digest: str) -> list[StoredEvent]:
-    """The events an earlier request with this id caused (empty if none).
+def replay(outcome: Outcome, request: Request, answer: Answer[T]) -> T:
+    """The original answer to `request`: its result, or its refusal raised again."""
+    if outcome.fingerprint != request.fingerprint:
+        raise InvalidInput(
+            f"request_id {request.request_id!r} was already used for a different command"
+        )
+    if outcome.refusal is not None:
+        raise error_of_kind(outcome.refusal.kind, outcome.refusal.message)
+    return answer(outcome.aggregate_id, outcome.version)
 
-    Raises InvalidInput when that request asked for something else: the id was reused.
+
+async def refuse(
+    store: EventStore, request: Request, aggregate_id: str, version: int, error: DomainError
+) -> NoReturn:
+    """Remember that `request` was refused with `error`, then raise it.
+
+    Raises RequestAlreadyDecided instead when the request was decided elsewhere first.
     """
-    events = await store.find_by_request(request_id)
-    if events and events[0].request_fingerprint != digest:
-        raise InvalidInput(f"request_id {request_id!r} was already used for a different command")
-    return events
+    if request.chosen_by_client:
+        refusal = Refusal(kind_of(error), error.message)
+        await store.record_refusal(request, aggregate_id, version, refusal)
+    raise error

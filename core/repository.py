@@ -11,6 +11,7 @@ from core.aggregate import AggregateRoot
 from core.event_store import EventStore
 from core.events import DomainEvent, StoredEvent
 from core.outbox import Outbox
+from core.requests import Request
 
 A = TypeVar("A", bound=AggregateRoot)
 # Called between a successful append and the hand-over to the outbox: a seam for fault
@@ -92,11 +93,15 @@ class Repository(Generic[A]):
         if len(self._known) > self._known_limit:
             self._known.popitem(last=False)
 
-    async def save(self, aggregate: A, request_id: str, fingerprint: str = "") -> list[StoredEvent]:
-        """Append the aggregate's pending events (ConcurrencyError if it moved on), then
-        queue them for the bus: once appended, they reach it (see Outbox)."""
-        stored = self._to_stored(aggregate, request_id, fingerprint)
-        await self._store.append(stored, aggregate.persisted_version)
+    async def save(self, aggregate: A, request: Request) -> list[StoredEvent]:
+        """Append the aggregate's pending events as the effect of `request`, then queue them
+        for the bus: once appended, they reach it (see Outbox).
+
+        Raises ConcurrencyError if the aggregate moved on, RequestAlreadyDecided if the
+        request was decided before; then nothing is stored.
+        """
+        stored = self._to_stored(aggregate, request.request_id)
+        await self._store.append(stored, aggregate.persisted_version, request)
         aggregate.mark_saved()
         self._remember(aggregate)
         if self._after_append is not None:
@@ -104,7 +109,7 @@ class Repository(Generic[A]):
         self._outbox.enqueue(stored)
         return stored
 
-    def _to_stored(self, aggregate: A, request_id: str, fingerprint: str) -> list[StoredEvent]:
+    def _to_stored(self, aggregate: A, request_id: str) -> list[StoredEvent]:
         now = self._clock()
         stored = []
         for offset, event in enumerate(aggregate.pending_events, start=1):
@@ -119,7 +124,6 @@ class Repository(Generic[A]):
                     occurred_at=now,
                     request_id=request_id,
                     payload=payload,
-                    request_fingerprint=fingerprint,
                 )
             )
         return stored

@@ -13,21 +13,41 @@ from core.errors import ConcurrencyError
 from core.event_bus import EventBus
 from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
+from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
 
 
 class InMemoryEventStore(EventStore):
     def __init__(self) -> None:
         self.streams: dict[str, list[StoredEvent]] = defaultdict(list)
         self.published: set[str] = set()
+        self.outcomes: dict[str, Outcome] = {}
 
-    async def append(self, events: Sequence[StoredEvent], expected_version: int) -> None:
+    async def append(
+        self, events: Sequence[StoredEvent], expected_version: int, request: Request
+    ) -> None:
         if not events:
             return
         check_contiguous(events, expected_version)
-        stream = self.streams[events[0].aggregate_id]
+        if request.key in self.outcomes:
+            raise RequestAlreadyDecided(request.key)
+        stream = self.streams.get(events[0].aggregate_id, [])
         if len(stream) != expected_version:
             raise ConcurrencyError(f"stream is at {len(stream)}, not {expected_version}")
-        stream.extend(events)
+        self.streams[events[0].aggregate_id] = [*stream, *events]
+        self.outcomes[request.key] = Outcome(
+            request.fingerprint, events[-1].aggregate_id, events[-1].version
+        )
+
+    async def record_refusal(
+        self, request: Request, aggregate_id: str, version: int, refusal: Refusal
+    ) -> None:
+        if request.key in self.outcomes:
+            raise RequestAlreadyDecided(request.key)
+        self.outcomes[request.key] = Outcome(request.fingerprint, aggregate_id, version, refusal)
+
+    async def outcome(self, request_key: str) -> Outcome | None:
+        await asyncio.sleep(0)
+        return self.outcomes.get(request_key)
 
     async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
         events = [e for e in self.streams.get(aggregate_id, []) if e.version > after_version]
@@ -37,9 +57,6 @@ class InMemoryEventStore(EventStore):
     async def aggregate_ids(self) -> AsyncIterator[str]:
         for aggregate_id in list(self.streams):
             yield aggregate_id
-
-    async def find_by_request(self, request_id: str) -> list[StoredEvent]:
-        return [e for e in self._all() if e.request_id == request_id]
 
     async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
         waiting = [e for e in self._all() if e.event_id not in self.published]

@@ -51,6 +51,4 @@ def _account_event(aggregate_id: str, version: int) -> StoredEvent:
     stored = event(
         aggregate_id, version, payload=payload, at=datetime.now(UTC).replace(microsecond=0)
     )
-    return StoredEvent(
-        **{**stored.__dict__, "event_type": "FundsDeposited", "request_fingerprint": ""}
-    )
+    return StoredEvent(**{**stored.__dict__, "event_type": "FundsDeposited"})

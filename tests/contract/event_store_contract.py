@@ -10,6 +10,7 @@ import pytest
 from core.errors import ConcurrencyError
 from core.event_store import EventStore
 from core.events import StoredEvent
+from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
 
 AT = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -30,8 +31,17 @@ def event(
         occurred_at=at,
         request_id=request_id or f"req-{uuid.uuid4()}",
         payload=payload,
-        request_fingerprint="f" * 64,
     )
+
+
+def request(request_id: str | None = None, content: str = "f", client: str = "") -> Request:
+    """A request whose fingerprint stands for its content."""
+    return Request(request_id or str(uuid.uuid4()), content * 64, client)
+
+
+async def append(store: EventStore, events: list[StoredEvent], expected: int) -> None:
+    """Append as the effect of a new request."""
+    await store.append(events, expected, request())
 
 
 class EventStoreContract:
@@ -43,14 +53,14 @@ class EventStoreContract:
     async def test_appended_events_load_back_equal_and_in_order(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())
         written = [event(aggregate_id, v, payload=bytes([v, 0, 255])) for v in (1, 2, 3)]
-        await store.append(written[:1], expected_version=0)
-        await store.append(written[1:], expected_version=1)
+        await append(store, written[:1], 0)
+        await append(store, written[1:], 1)
         assert await store.load(aggregate_id) == written
 
     async def test_load_after_version_returns_only_later_events(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())
         written = [event(aggregate_id, v) for v in (1, 2, 3)]
-        await store.append(written, expected_version=0)
+        await append(store, written, 0)
         assert await store.load(aggregate_id, after_version=2) == written[2:]
 
     async def test_unknown_aggregate_has_no_events(self, store: EventStore) -> None:
@@ -58,21 +68,21 @@ class EventStoreContract:
 
     async def test_stale_expected_version_raises_concurrency_error(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())
-        await store.append([event(aggregate_id, 1), event(aggregate_id, 2)], expected_version=0)
+        await append(store, [event(aggregate_id, 1), event(aggregate_id, 2)], 0)
         with pytest.raises(ConcurrencyError):
-            await store.append([event(aggregate_id, 2)], expected_version=1)
+            await append(store, [event(aggregate_id, 2)], 1)
         assert [e.version for e in await store.load(aggregate_id)] == [1, 2]
 
     async def test_second_creation_of_same_aggregate_conflicts(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())
-        await store.append([event(aggregate_id, 1)], expected_version=0)
+        await append(store, [event(aggregate_id, 1)], 0)
         with pytest.raises(ConcurrencyError):
-            await store.append([event(aggregate_id, 1)], expected_version=0)
+            await append(store, [event(aggregate_id, 1)], 0)
 
     async def test_of_racing_writers_exactly_one_wins(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())
-        await store.append([event(aggregate_id, 1)], expected_version=0)
-        racers = [store.append([event(aggregate_id, 2)], expected_version=1) for _ in range(10)]
+        await append(store, [event(aggregate_id, 1)], 0)
+        racers = [append(store, [event(aggregate_id, 2)], 1) for _ in range(10)]
         results = await asyncio.gather(*racers, return_exceptions=True)
         assert sum(r is None for r in results) == 1
         assert all(isinstance(r, ConcurrencyError) for r in results if r is not None)
@@ -80,36 +90,95 @@ class EventStoreContract:
 
     async def test_streams_are_independent(self, store: EventStore) -> None:
         first, second = str(uuid.uuid4()), str(uuid.uuid4())
-        await store.append([event(first, 1)], expected_version=0)
-        await store.append([event(second, 1)], expected_version=0)
+        await append(store, [event(first, 1)], 0)
+        await append(store, [event(second, 1)], 0)
         assert [e.aggregate_id for e in await store.load(second)] == [second]
 
     async def test_non_consecutive_versions_are_refused(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())
         with pytest.raises(ValueError, match="versions"):
-            await store.append([event(aggregate_id, 2)], expected_version=0)
+            await append(store, [event(aggregate_id, 2)], 0)
         assert await store.load(aggregate_id) == []
 
     async def test_aggregate_ids_lists_every_stream_once(self, store: EventStore) -> None:
         ids = [str(uuid.uuid4()) for _ in range(3)]
         for aggregate_id in ids:
-            await store.append([event(aggregate_id, 1), event(aggregate_id, 2)], 0)
+            await append(store, [event(aggregate_id, 1), event(aggregate_id, 2)], 0)
         listed = [i async for i in store.aggregate_ids()]
         assert sorted(i for i in listed if i in ids) == sorted(ids)
         assert len(listed) == len(set(listed))
 
-    async def test_events_are_found_by_the_request_that_caused_them(
+    async def test_an_append_records_its_request_outcome(self, store: EventStore) -> None:
+        aggregate_id, made = str(uuid.uuid4()), request(content="a")
+        await append(store, [event(aggregate_id, 1)], 0)
+        await store.append([event(aggregate_id, 2), event(aggregate_id, 3)], 1, made)
+        assert await store.outcome(made.key) == Outcome("a" * 64, aggregate_id, 3)
+        assert await store.outcome(request().key) is None
+
+    async def test_a_request_is_appended_once_even_to_another_stream(
         self, store: EventStore
     ) -> None:
-        aggregate_id, request_id = str(uuid.uuid4()), str(uuid.uuid4())
-        await store.append([event(aggregate_id, 1)], expected_version=0)
-        caused = [
-            event(aggregate_id, 2, request_id=request_id),
-            event(aggregate_id, 3, request_id=request_id),
-        ]
-        await store.append(caused, expected_version=1)
-        assert await store.find_by_request(request_id) == caused
-        assert await store.find_by_request(str(uuid.uuid4())) == []
+        first, second, made = str(uuid.uuid4()), str(uuid.uuid4()), request()
+        await store.append([event(first, 1)], 0, made)
+        with pytest.raises(RequestAlreadyDecided):
+            await store.append([event(first, 2)], 1, made)
+        with pytest.raises(RequestAlreadyDecided):
+            await store.append([event(second, 1)], 0, made)
+        assert [e.version for e in await store.load(first)] == [1]
+        assert await store.load(second) == []
+
+    async def test_one_request_id_from_two_clients_is_two_requests(self, store: EventStore) -> None:
+        first, second = str(uuid.uuid4()), str(uuid.uuid4())
+        await store.append([event(first, 1)], 0, request("same", client="alice"))
+        await store.append([event(second, 1)], 0, request("same", client="bob"))
+        outcome = await store.outcome(request("same", client="bob").key)
+        assert outcome is not None and outcome.aggregate_id == second
+
+    async def test_a_refusal_is_recorded_and_decides_the_request(self, store: EventStore) -> None:
+        aggregate_id, refused = str(uuid.uuid4()), request(content="r")
+        await append(store, [event(aggregate_id, 1)], 0)
+        refusal = Refusal("RuleViolation", "not now")
+        await store.record_refusal(refused, aggregate_id, 1, refusal)
+        assert await store.outcome(refused.key) == Outcome("r" * 64, aggregate_id, 1, refusal)
+        with pytest.raises(RequestAlreadyDecided):
+            await store.append([event(aggregate_id, 2)], 1, refused)
+        with pytest.raises(RequestAlreadyDecided):
+            await store.record_refusal(refused, aggregate_id, 1, Refusal("NotFound", "gone"))
+        assert [e.version for e in await store.load(aggregate_id)] == [1]
+
+    async def test_a_refusal_after_the_request_was_applied_is_refused(
+        self, store: EventStore
+    ) -> None:
+        aggregate_id, made = str(uuid.uuid4()), request()
+        await store.append([event(aggregate_id, 1)], 0, made)
+        with pytest.raises(RequestAlreadyDecided):
+            await store.record_refusal(made, aggregate_id, 1, Refusal("RuleViolation", "no"))
+        assert await store.outcome(made.key) == Outcome("f" * 64, aggregate_id, 1)
+
+    async def test_refusals_are_not_events(self, store: EventStore) -> None:
+        aggregate_id = str(uuid.uuid4())
+        await store.record_refusal(request(), aggregate_id, 0, Refusal("NotFound", "no such"))
+        assert await store.load(aggregate_id) == []
+        assert aggregate_id not in [i async for i in store.aggregate_ids()]
+        far_future = datetime.now(UTC) + timedelta(days=1)
+        assert await self._unpublished_of(store, aggregate_id, far_future) == []
+
+    async def test_of_racing_deciders_of_one_request_exactly_one_records(
+        self, store: EventStore
+    ) -> None:
+        """Twenty processes decide one request at once: some apply it to different streams,
+        some refuse it. The store lets exactly one decision in."""
+        made, streams = request(), [str(uuid.uuid4()) for _ in range(10)]
+        appends = [store.append([event(s, 1)], 0, made) for s in streams]
+        refusals = [store.record_refusal(made, s, 0, Refusal("NotFound", "no")) for s in streams]
+        results = await asyncio.gather(*appends, *refusals, return_exceptions=True)
+        assert sum(r is None for r in results) == 1, results
+        assert all(isinstance(r, RequestAlreadyDecided) for r in results if r is not None)
+        winner = results.index(None)
+        outcome = await store.outcome(made.key)
+        assert outcome is not None and outcome.aggregate_id == streams[winner % 10]
+        stored = [s for s in streams if await store.load(s)]
+        assert stored == ([streams[winner]] if winner < 10 else [])
 
     async def test_appended_events_wait_in_the_outbox_until_marked_published(
         self, store: EventStore
@@ -117,7 +186,7 @@ class EventStoreContract:
         aggregate_id = str(uuid.uuid4())
         now = datetime.now(UTC).replace(microsecond=0)
         written = [event(aggregate_id, v, at=now - timedelta(minutes=1)) for v in (1, 2, 3)]
-        await store.append(written, expected_version=0)
+        await append(store, written, 0)
         mine = await self._unpublished_of(store, aggregate_id, now)
         assert mine == written
         await store.mark_published([written[0].event_id, written[1].event_id])
@@ -127,7 +196,7 @@ class EventStoreContract:
     async def test_the_outbox_holds_back_events_newer_than_asked(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())
         now = datetime.now(UTC).replace(microsecond=0)
-        await store.append([event(aggregate_id, 1, at=now)], expected_version=0)
+        await append(store, [event(aggregate_id, 1, at=now)], 0)
         assert await self._unpublished_of(store, aggregate_id, now - timedelta(seconds=1)) == []
 
     @staticmethod

@@ -5,7 +5,7 @@ import pytest
 
 from adapters.sql_event_store import SqlEventStore
 from core.event_store import EventStore
-from tests.contract.event_store_contract import EventStoreContract, event
+from tests.contract.event_store_contract import EventStoreContract, event, request
 
 
 class TestSqliteEventStore(EventStoreContract):
@@ -19,7 +19,7 @@ class TestSqliteEventStore(EventStoreContract):
         url = f"sqlite+aiosqlite:///{tmp_path}/reopen.db"
         first = await SqlEventStore.connect(url)
         written = [event("a", 1), event("a", 2)]
-        await first.append(written, expected_version=0)
+        await first.append(written, 0, request())
         await first.close()
         second = await SqlEventStore.connect(url)
         assert await second.load("a") == written

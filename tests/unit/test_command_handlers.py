@@ -6,15 +6,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from command_server.domain.account import BankAccount
+from command_server.bootstrap import command_dispatcher
 from command_server.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
 from command_server.domain.events import AccountType
-from command_server.event_codec import ProtobufEventCodec
-from command_server.handlers import CommandOutcome, register_handlers
+from command_server.handlers import CommandOutcome
 from core.dispatcher import Dispatcher
-from core.errors import ConcurrencyError, InvalidInput, NotFound
+from core.errors import ConcurrencyError, InvalidInput, NotFound, RuleViolation
 from core.outbox import Outbox
-from core.repository import Repository
 from tests.fakes import InMemoryEventStore, RecordingEventBus
 
 
@@ -38,10 +36,7 @@ async def outbox(store: InMemoryEventStore, bus: RecordingEventBus) -> AsyncIter
 
 @pytest.fixture
 def send(store: InMemoryEventStore, outbox: Outbox) -> Dispatcher[CommandOutcome]:
-    accounts = Repository(store, outbox, ProtobufEventCodec(), BankAccount, "BankAccount")
-    dispatcher: Dispatcher[CommandOutcome] = Dispatcher()
-    register_handlers(dispatcher, accounts)
-    return dispatcher
+    return command_dispatcher(store, outbox)
 
 
 async def open_with(send: Dispatcher[CommandOutcome], cents: int) -> str:
@@ -87,7 +82,8 @@ async def test_wrong_expected_version_is_a_conflict_and_stores_nothing(
     with pytest.raises(ConcurrencyError, match="expected_version is 2"):
         await send.send(WithdrawFunds(account_id, 5, 2, "r"))
     assert len(store.streams[account_id]) == 1
-    assert (await send.send(WithdrawFunds(account_id, 5, 1, "r"))).version == 2
+    # A new expected version makes a new request, with an id of its own.
+    assert (await send.send(WithdrawFunds(account_id, 5, 1, "r2"))).version == 2
 
 
 async def test_concurrent_withdrawals_without_expected_version_never_overdraw(
@@ -146,3 +142,53 @@ async def test_without_request_id_every_command_counts(
         await send.send(DepositFunds(account_id, 1, None, ""))
     assert len(store.streams[account_id]) == 4
     assert all(e.request_id for e in store.streams[account_id])
+
+
+async def test_one_request_id_on_many_accounts_at_once_is_applied_once(
+    send: Dispatcher[CommandOutcome], store: InMemoryEventStore
+) -> None:
+    accounts = [await open_with(send, 0) for _ in range(64)]
+    deposits = [DepositFunds(a, i + 1, None, "shared") for i, a in enumerate(accounts)]
+    first = await asyncio.gather(*(send.send(d) for d in deposits), return_exceptions=True)
+    [winner] = [i for i, answer in enumerate(first) if isinstance(answer, CommandOutcome)]
+    assert first[winner] == CommandOutcome(accounts[winner], 2)
+    assert all(isinstance(a, InvalidInput) for i, a in enumerate(first) if i != winner)
+    again = await asyncio.gather(*(send.send(d) for d in deposits), return_exceptions=True)
+    assert [repr(a) for a in again] == [repr(a) for a in first]
+    assert [len(store.streams[a]) for a in accounts].count(2) == 1
+
+
+async def test_a_refusal_is_the_answer_to_every_repeat(
+    send: Dispatcher[CommandOutcome], store: InMemoryEventStore
+) -> None:
+    account_id = await open_with(send, 50)
+    overdraw = WithdrawFunds(account_id, 100, None, "w")
+    with pytest.raises(RuleViolation, match="insufficient funds"):
+        await send.send(overdraw)
+    await send.send(DepositFunds(account_id, 100, None, "d"))
+    with pytest.raises(RuleViolation, match="insufficient funds"):
+        await send.send(overdraw)
+    unknown = DepositFunds(str(uuid.uuid4()), 1, None, "x")
+    for _ in range(2):
+        with pytest.raises(NotFound):
+            await send.send(unknown)
+    assert len(store.streams[account_id]) == 2
+
+
+async def test_a_repeat_answers_the_original_success_where_it_would_now_be_refused(
+    send: Dispatcher[CommandOutcome], store: InMemoryEventStore
+) -> None:
+    account_id = await open_with(send, 100)
+    everything = WithdrawFunds(account_id, 100, None, "all")
+    assert await send.send(everything) == CommandOutcome(account_id, 2)
+    assert await send.send(everything) == CommandOutcome(account_id, 2)
+    assert len(store.streams[account_id]) == 2
+
+
+async def test_a_refusal_without_a_request_id_is_not_remembered(
+    send: Dispatcher[CommandOutcome], store: InMemoryEventStore
+) -> None:
+    account_id = await open_with(send, 0)
+    with pytest.raises(RuleViolation):
+        await send.send(WithdrawFunds(account_id, 1, None, ""))
+    assert len(store.outcomes) == 1  # the opening only

@@ -6,6 +6,7 @@ from command_server.event_codec import ProtobufEventCodec
 from core.events import StoredEvent
 from core.outbox import Outbox
 from core.repository import Repository
+from tests.contract.event_store_contract import request
 from tests.fakes import InMemoryEventStore, RecordingEventBus
 
 
@@ -29,13 +30,13 @@ async def test_a_known_account_is_brought_up_to_date_from_newer_events_only() ->
     store = CountingStore()
     writer, reader = repository(store), repository(store)
     account = BankAccount.open("a1", "Ada", AccountType.SAVINGS, 0)
-    await writer.save(account, "r1")
+    await writer.save(account, request("r1"))
     assert (await reader.load("a1")) is not None
     for cents in (1, 2, 3):
         latest = await writer.load("a1")
         assert latest is not None
         latest.deposit(cents)
-        await writer.save(latest, f"d{cents}")
+        await writer.save(latest, request(f"d{cents}"))
     store.events_read = 0
     caught_up = await reader.load("a1")
     assert caught_up is not None
@@ -46,7 +47,7 @@ async def test_a_known_account_is_brought_up_to_date_from_newer_events_only() ->
 async def test_loaded_aggregates_do_not_share_state() -> None:
     store = InMemoryEventStore()
     accounts = repository(store)
-    await accounts.save(BankAccount.open("a1", "Ada", AccountType.SAVINGS, 10), "r1")
+    await accounts.save(BankAccount.open("a1", "Ada", AccountType.SAVINGS, 10), request("r1"))
     first, second = await accounts.load("a1"), await accounts.load("a1")
     assert first is not None and second is not None
     first.withdraw(10)  # decided, never saved: e.g. the append then lost a race

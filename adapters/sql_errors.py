@@ -1,0 +1,29 @@
+"""Which failures of a SQL database mean "unavailable, try again later", and which a lost race.
+
+Every adapter on SQLAlchemy sorts its driver's errors here, so that a store that is
+down, restarting, overloaded or unreachable answers UNAVAILABLE wherever it is
+met, while an error in our own SQL still surfaces as the bug it is.
+"""
+
+from sqlalchemy import exc
+
+# Errors that say the statement itself is wrong: a bug or bad data, not an outage.
+_OUR_FAULT = (exc.IntegrityError, exc.ProgrammingError, exc.DataError, exc.NotSupportedError)
+# MySQL/MariaDB: deadlock found; lock wait timeout exceeded. Running the loser again is safe.
+_MYSQL_CONFLICTS = {1213, 1205}
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database could not be reached or could not do the work now (down, busy, a pool
+    with no free connection, a connection lost mid-statement)."""
+    if isinstance(error, exc.DBAPIError):
+        return not isinstance(error, _OUR_FAULT)
+    return isinstance(error, exc.TimeoutError | exc.InterfaceError | ConnectionError)
+
+
+def is_conflict(error: BaseException) -> bool:
+    """The database gave up this transaction to let a concurrent one through."""
+    if not isinstance(error, exc.DBAPIError) or isinstance(error, _OUR_FAULT):
+        return False
+    args: tuple[object, ...] = getattr(error.orig, "args", ())
+    return bool(args) and args[0] in _MYSQL_CONFLICTS

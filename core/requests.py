@@ -1,0 +1,80 @@
+"""Requests as the event store remembers them: each decided once, success or refusal.
+
+A client names each request with a request id. The store keeps one record per
+request key (the id, scoped to the client that sent it), written in the same
+atomic step as the request's events, or as its refusal, and guarded by the
+store's own unique constraint: of two processes deciding one request, only one
+can record a decision, and the other answers with that one.
+"""
+
+import dataclasses
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Request:
+    """One client request: who sent it, the id they gave it, and a digest of its content.
+
+    `chosen_by_client` is False when the client sent no id and the server made one
+    up: nobody can repeat such a request, so its refusal need not be remembered.
+    """
+
+    request_id: str
+    fingerprint: str
+    client: str = ""
+    chosen_by_client: bool = True
+
+    @property
+    def key(self) -> str:
+        """Unique per store: the same id from two clients is two requests."""
+        return f"{len(self.client)}:{self.client}:{self.request_id}"
+
+    def __post_init__(self) -> None:
+        if len(self.key) > MAX_KEY_LENGTH:
+            raise ValueError(f"request key longer than {MAX_KEY_LENGTH} characters")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request was refused: the kind of error (a name in core.errors) and its message."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the store remembers a request did.
+
+    On success `version` is the aggregate's version after the request's last event;
+    on refusal, the version the aggregate was at when it was refused (0: no such aggregate).
+    """
+
+    fingerprint: str
+    aggregate_id: str
+    version: int
+    refusal: Refusal | None = None
+
+
+class RequestAlreadyDecided(Exception):
+    """The store already holds an outcome for this request key; nothing was written."""
+
+
+def request_for(command: Any, request_id: str, client: str = "") -> Request:
+    """The request that carries `command`; a new random id when the client gave none."""
+    if request_id:
+        return Request(request_id, fingerprint(command), client)
+    return Request(str(uuid.uuid4()), fingerprint(command), client, chosen_by_client=False)
+
+
+def fingerprint(command: Any) -> str:
+    """A digest of a command dataclass's type and fields, less its request id."""
+    fields = dataclasses.asdict(command)
+    fields.pop("request_id", None)
+    content = repr((type(command).__name__, sorted(fields.items())))
+    return hashlib.sha256(content.encode()).hexdigest()
