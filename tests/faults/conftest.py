@@ -1,4 +1,4 @@
-"""Fault tests run on the real stack only, each on a system of its own."""
+"""Fault tests run on a system of their own each: the real stack, unless a test says so."""
 
 from collections.abc import Iterator
 from pathlib import Path

@@ -1,6 +1,7 @@
 """Helpers of the fault tests: driving load and reading the truth from the event store."""
 
 import subprocess
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 import grpc
 
 from techbank.account.v1 import commands_pb2
+from tests.support.processes import ServerProcess
 from tests.support.system import System
 
 TIMEOUT = 30.0
@@ -38,3 +40,11 @@ def status_of(call: Any) -> grpc.StatusCode | None:
     except grpc.RpcError as error:
         return error.code()
     return None
+
+
+def wait_for_log(process: ServerProcess, text: str, timeout: float = 30.0) -> None:
+    """Block until the process has logged `text`."""
+    deadline = time.monotonic() + timeout
+    while text not in process.log_path.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"{text!r} not logged; {process.log_tail()}"
+        time.sleep(0.1)

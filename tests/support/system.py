@@ -103,10 +103,12 @@ def stack_processes(stack: str, env: dict[str, str], logs: Path) -> list[ServerP
 
 
 @contextmanager
-def running_system(stack: str, data_dir: Path) -> Iterator[System]:
+def running_system(
+    stack: str, data_dir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[System]:
     """Start every process of `stack`; stop (kill) them and drop scratch data on exit."""
     with ExitStack() as scratch:
-        env = stack_env(stack, data_dir, scratch)
+        env = stack_env(stack, data_dir, scratch) | (extra_env or {})
         processes = stack_processes(stack, env, data_dir)
         for process in processes:
             scratch.callback(process.kill)
