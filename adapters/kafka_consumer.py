@@ -3,7 +3,9 @@
 Offsets live in the destination database, written in the same transaction as the
 batch's effects, and the consumer seeks to them whenever partitions are assigned:
 after a crash or a rebalance it resumes exactly after the last stored batch.
-Kafka's own committed offsets are updated afterwards, for lag monitoring only.
+Kafka's own committed offsets are updated afterwards, for lag monitoring only, so
+a commit refused because a rebalance moved the partition away is of no concern:
+the new owner starts from the offsets in the database.
 """
 
 import asyncio
@@ -11,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
 
 from core.events import StoredEvent
 
@@ -21,6 +24,11 @@ StoreBatch = Callable[[Sequence[StoredEvent], Offsets], Awaitable[None]]
 LoadOffsets = Callable[[], Awaitable[Offsets]]
 Decode = Callable[[bytes], StoredEvent]
 MAX_BATCH = 500
+PAUSE_AFTER_KAFKA_ERROR_SECONDS = 1.0
+
+
+class StopConsuming(Exception):
+    """Raised by a batch handler that was asked to stop before it stored its batch."""
 
 
 class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -56,20 +64,36 @@ class KafkaBatchConsumer:
     async def run(
         self, store_batch: StoreBatch, load_offsets: LoadOffsets, stop: asyncio.Event
     ) -> None:
-        """Hand batches to `store_batch` until `stop` is set; the batch in hand is finished."""
+        """Hand batches to `store_batch` until `stop` is set; the batch in hand is finished,
+        unless `store_batch` gives it up with StopConsuming (it is then read again later)."""
         listener = _SeekToStoredOffsets(self._consumer, load_offsets)
         self._consumer.subscribe([self._topic], listener=listener)
         await self._consumer.start()
         try:
             while not stop.is_set():
-                batches = await self._consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
-                for partition, records in batches.items():
-                    events = self._decoded(records)
-                    next_offset = records[-1].offset + 1
-                    await store_batch(events, {partition.partition: next_offset})
-                    await self._consumer.commit({partition: next_offset})
+                await self._next_batches(store_batch)
+        except StopConsuming:
+            log.info("stopped before storing the batch in hand; it will be read again")
         finally:
             await self._consumer.stop()
+
+    async def _next_batches(self, store_batch: StoreBatch) -> None:
+        try:
+            batches = await self._consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
+        except KafkaError as exc:
+            log.warning("reading from Kafka failed (%r); trying again", exc)
+            await asyncio.sleep(PAUSE_AFTER_KAFKA_ERROR_SECONDS)
+            return
+        for partition, records in batches.items():
+            next_offset = records[-1].offset + 1
+            await store_batch(self._decoded(records), {partition.partition: next_offset})
+            await self._commit_for_monitoring(partition, next_offset)
+
+    async def _commit_for_monitoring(self, partition: TopicPartition, next_offset: int) -> None:
+        try:
+            await self._consumer.commit({partition: next_offset})
+        except KafkaError as exc:  # e.g. the partition was reassigned during the batch
+            log.info("Kafka commit of partition %d skipped: %r", partition.partition, exc)
 
     def _decoded(self, records: Sequence[object]) -> list[StoredEvent]:
         events = []

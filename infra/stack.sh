@@ -11,6 +11,8 @@
 #   down     SIGTERM (PostgreSQL: SIGINT), wait, SIGKILL if needed; removes pid files
 #   status   state of each server
 #   env      export lines with the connection settings, for `eval "$(infra/stack.sh env)"`
+#   down postgres  stop only FerretDB's backend, FerretDB left running (fault tests);
+#            `up mongo` starts it again
 # Ports: TECHBANK_KAFKA_PORT=9092 (controller TECHBANK_KAFKA_CONTROLLER_PORT=9093),
 #        TECHBANK_MONGO_PORT=27017 (its PostgreSQL TECHBANK_POSTGRES_PORT=5433),
 #        TECHBANK_MYSQL_PORT=3306.
@@ -122,14 +124,22 @@ main() {
   local cmd=${1:-}
   (($#)) && shift
   case $cmd in
-    install | up | down | status)
+    down)
+      if [[ ${1:-} == postgres ]]; then
+        postgres_down
+        return
+      fi
+      parse_servers "$@"
+      cmd_down "${SERVERS[@]}"
+      ;;
+    install | up | status)
       parse_servers "$@"
       "cmd_$cmd" "${SERVERS[@]}"
       ;;
     env) cmd_env ;;
     kafka-tool) kafka_tool "$@" ;;
     *)
-      sed -n '6,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+      sed -n '6,18p' "$0" | sed 's/^# \{0,1\}//' >&2
       exit 2
       ;;
   esac

@@ -24,6 +24,7 @@ log = logging.getLogger("projector")
 
 
 async def main(settings: Settings) -> None:
+    stop = stop_requested()
     where = KafkaTopic.from_url(settings.event_bus_url)
     await ensure_topic(where)  # before subscribing, lest the broker auto-create it unpartitioned
     store = await open_event_store(settings.event_store_url)
@@ -32,11 +33,10 @@ async def main(settings: Settings) -> None:
     consumer = KafkaBatchConsumer(
         where.bootstrap_servers, where.topic, settings.projector_group, codec.decode
     )
-    stop = stop_requested()
     log.info("projector consuming %s as group %s", where.topic, settings.projector_group)
     try:
         await consumer.run(
-            batch_writer(projection, engine, where.topic),
+            batch_writer(projection, engine, where.topic, stop),
             partial(load_offsets, engine, where.topic),
             stop,
         )

@@ -1,16 +1,18 @@
 """Wires the projector from configuration."""
 
+import asyncio
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.kafka_consumer import StoreBatch
-from adapters.sql_engine import create_engine
+from adapters.kafka_consumer import StopConsuming, StoreBatch
+from adapters.sql_engine import create_engine, writer
 from core.event_store import EventStore
 from core.events import StoredEvent
+from projector.faults import pause_inside_batch
 from projector.offsets import save_offsets
 from projector.projection import AccountProjection
-from projector.retry import retry_transient
+from projector.retry import Stopped, retry_transient
 from projector.schema import create_schema
 
 
@@ -23,15 +25,23 @@ async def build_projection(
     return AccountProjection(engine, store.load), engine
 
 
-def batch_writer(projection: AccountProjection, engine: AsyncEngine, topic: str) -> StoreBatch:
-    """A batch handler that stores the events' effects and the offsets in one transaction."""
+def batch_writer(
+    projection: AccountProjection, engine: AsyncEngine, topic: str, stop: asyncio.Event
+) -> StoreBatch:
+    """A batch handler that stores the events' effects and the offsets in one transaction,
+    trying again for as long as its stores are down, until `stop` is set."""
+    transactions = writer(engine)
 
     async def store_batch(events: Sequence[StoredEvent], offsets: dict[int, int]) -> None:
         async def attempt() -> None:
-            async with engine.begin() as conn:
+            await pause_inside_batch()
+            async with transactions.begin() as conn:
                 await projection.apply(conn, events)
                 await save_offsets(conn, topic, offsets)
 
-        await retry_transient(attempt, attempts=None)
+        try:
+            await retry_transient(attempt, attempts=None, stop=stop)
+        except Stopped as stopped:
+            raise StopConsuming from stopped
 
     return store_batch

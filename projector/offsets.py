@@ -13,11 +13,18 @@ async def load_offsets(engine: AsyncEngine, topic: str) -> dict[int, int]:
 
 
 async def save_offsets(conn: AsyncConnection, topic: str, offsets: dict[int, int]) -> None:
-    """Record offsets inside the caller's transaction, the one that applied the batch."""
+    """Record offsets inside the caller's transaction, the one that applied the batch.
+
+    An offset only moves forward: after a rebalance the partition's old owner may finish
+    a batch the new owner has already passed, and every event before the higher offset
+    is applied either way.
+    """
     for partition, next_offset in offsets.items():
         key = (table.c.topic == topic) & (table.c.partition_id == partition)
-        updated = await conn.execute(table.update().where(key).values(next_offset=next_offset))
-        if updated.rowcount == 0:
+        stored = await conn.scalar(sa.select(table.c.next_offset).where(key).with_for_update())
+        if stored is None:
             await conn.execute(
                 table.insert().values(topic=topic, partition_id=partition, next_offset=next_offset)
             )
+        elif stored < next_offset:
+            await conn.execute(table.update().where(key).values(next_offset=next_offset))

@@ -4,39 +4,64 @@ Two writers of one account row (the projector and a restore, or two projector
 instances during a rebalance) can meet as a deadlock, a lock timeout or a
 duplicate insert. Every write is version-checked, so running the loser again is
 safe: it skips what the winner already applied. The same holds while the read
-database or the event store is down: the projector waits for it to come back.
+database or the event store is down: the projector waits for it to come back,
+and stops waiting as soon as it is asked to stop.
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
+from adapters.sql_errors import is_unavailable
 from core.errors import Unavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-TRANSIENT = (IntegrityError, OperationalError, Unavailable)
 MAX_PAUSE_SECONDS = 2.0
 
 
-async def retry_transient(attempt: Callable[[], Awaitable[T]], attempts: int | None = 8) -> T:
+class Stopped(Exception):
+    """A stop was requested while waiting to try again; the attempt's work was not done."""
+
+
+def is_transient(error: BaseException) -> bool:
+    return isinstance(error, IntegrityError | Unavailable) or is_unavailable(error)
+
+
+async def retry_transient(
+    attempt: Callable[[], Awaitable[T]],
+    attempts: int | None = 8,
+    stop: asyncio.Event | None = None,
+) -> T:
     """Run `attempt` until it succeeds, pausing longer each time; give up after `attempts`
-    (None: never, for a long-running consumer that must outlast an outage)."""
+    (None: never, for a long-running consumer that must outlast an outage), or raise
+    Stopped when `stop` is set while it waits."""
     tries = 0
     while True:
         try:
             return await attempt()
-        except TRANSIENT as exc:
+        except Exception as exc:
             tries += 1
-            if attempts is not None and tries >= attempts:
+            if not is_transient(exc) or (attempts is not None and tries >= attempts):
                 raise
             pause = min(random.uniform(0.01, 0.05) * 2**tries, MAX_PAUSE_SECONDS)
             log.warning("transaction failed (%s); retry %d in %.2f s", _reason(exc), tries, pause)
-            await asyncio.sleep(pause)
+            if await _stopped_within(stop, pause):
+                raise Stopped from exc
+
+
+async def _stopped_within(stop: asyncio.Event | None, seconds: float) -> bool:
+    if stop is None:
+        await asyncio.sleep(seconds)
+        return False
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
 
 
 def _reason(exc: Exception) -> str:

@@ -7,8 +7,8 @@ import grpc
 
 from techbank.account.v1 import commands_pb2, queries_pb2
 from tests.e2e.helpers import open_account, read
-from tests.faults.helpers import check, deposit, status_of
-from tests.support.servers import server_down
+from tests.faults.helpers import check, deposit, status_of, wait_for_log
+from tests.support.servers import mongo_backend_down, server_down
 from tests.support.system import System
 
 FAST_SECONDS = 8.0
@@ -31,6 +31,19 @@ def test_event_store_outage_answers_unavailable_then_resumes(real_system: System
         assert seconds < FAST_SECONDS
     assert deposit(real_system, account_id, 5) == 2  # the refused deposit left no trace
     assert read(real_system.queries, account_id, 2).balance_cents == 15
+
+
+def test_a_failure_behind_the_mongodb_server_answers_unavailable(real_system: System) -> None:
+    """FerretDB up, its PostgreSQL down: the server answers errors, not a lost connection."""
+    account_id = open_account(real_system.commands, cents=10).account_id
+    request = commands_pb2.DepositFundsCommand(account_id=account_id, amount_cents=5)
+    with mongo_backend_down():
+        code, seconds = _timed_status(
+            lambda: real_system.commands.DepositFunds(request, timeout=30)
+        )
+        assert code == grpc.StatusCode.UNAVAILABLE
+        assert seconds < FAST_SECONDS
+    assert deposit(real_system, account_id, 5) == 2
 
 
 def test_read_database_outage_answers_unavailable_and_the_projector_catches_up(
@@ -77,3 +90,19 @@ def test_sigterm_stops_the_projector_cleanly_and_it_resumes_where_it_stopped(
         deposit(real_system, account_id, 1)
     projector.start()
     assert read(real_system.queries, account_id, 21).balance_cents == 20
+
+
+def test_sigterm_stops_the_projector_promptly_while_its_read_database_is_down(
+    real_system: System,
+) -> None:
+    account_id = open_account(real_system.commands, cents=0).account_id
+    read(real_system.queries, account_id, 1)
+    projector = real_system.process("projector")
+    with server_down("mysql"):
+        deposit(real_system, account_id, 1)
+        wait_for_log(projector, "transaction failed")  # it is retrying the batch
+        began = time.monotonic()
+        assert projector.stop() == 0
+        assert time.monotonic() - began < FAST_SECONDS
+    projector.start()
+    assert read(real_system.queries, account_id, 2).balance_cents == 1

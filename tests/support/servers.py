@@ -25,3 +25,13 @@ def server_down(name: str) -> Iterator[None]:
         yield
     finally:
         server("up", name)
+
+
+@contextmanager
+def mongo_backend_down() -> Iterator[None]:
+    """FerretDB keeps running, but the PostgreSQL it stores everything in is stopped."""
+    server("down", "postgres")
+    try:
+        yield
+    finally:
+        server("up", "mongo")
