@@ -37,6 +37,7 @@ STATUS_BY_ERROR: dict[type[DomainError], grpc.StatusCode] = {
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
+_END = object()  # what anext() answers at the end of a stream
 
 
 def status_of(error: DomainError) -> grpc.StatusCode:
@@ -59,14 +60,22 @@ def rpc_method(method: F) -> F:
 
         @functools.wraps(method)
         async def stream(self: object, request: object, context: Any) -> AsyncIterator[object]:
+            items = method(self, request, context)
             try:
-                with request_deadline(context.time_remaining()):
-                    async for item in method(self, request, context):
-                        yield item
+                while True:
+                    # The deadline is set around each step, never across a `yield`: a client
+                    # that cancels closes this generator from another context.
+                    with request_deadline(context.time_remaining()):
+                        item = await anext(items, _END)
+                    if item is _END:
+                        return
+                    yield item
             except grpc.aio.AbortError:
                 raise
             except Exception as error:
                 await _abort(context, error)
+            finally:
+                await items.aclose()
 
         return stream  # type: ignore[return-value]
 

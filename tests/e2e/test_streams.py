@@ -1,0 +1,32 @@
+"""Streams that clients walk away from."""
+
+import time
+
+import grpc
+import pytest
+
+from techbank.account.v1 import queries_pb2
+from tests.e2e.helpers import TIMEOUT, open_account
+from tests.support.system import System
+
+CANCELLED_STREAMS = 20
+
+
+def test_cancelled_streams_leave_no_error_in_the_server_log(system: System) -> None:
+    for _ in range(3):
+        open_account(system.commands)
+    log = system.process("query_server").log_path
+    logged_before = len(log.read_bytes())
+    for _ in range(CANCELLED_STREAMS):
+        stream = system.queries.FindAllAccounts(
+            queries_pb2.FindAllAccountsQuery(page_size=1), timeout=TIMEOUT
+        )
+        next(stream)
+        stream.cancel()
+        with pytest.raises(grpc.RpcError) as ended:
+            list(stream)
+        assert ended.value.code() == grpc.StatusCode.CANCELLED
+    time.sleep(1.0)  # the server notices a cancellation on its own schedule
+    logged = log.read_bytes()[logged_before:].decode(errors="replace")
+    for sign in ("Traceback", "Error", "ERROR", "Exception"):
+        assert sign not in logged, logged[-3000:]
