@@ -1,10 +1,10 @@
 """Wires the command side from configuration: the one place that builds its dependencies."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.factories import open_event_bus, open_event_store
 from adapters.inprocess_bus import InProcessEventBus
@@ -21,9 +21,12 @@ from core.event_store import EventStore
 from core.outbox import Outbox
 from core.repository import Repository
 from projector.bootstrap import build_projection
+from projector.projection import AccountProjection
+from projector.retry import is_transient
 from techbank.account.v1 import events_pb2
 
 log = logging.getLogger(__name__)
+CATCH_UP_RETRY_SECONDS = 1.0
 ENVELOPES = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
 
 
@@ -51,8 +54,7 @@ async def build_command_side(settings: Settings) -> CommandSide:
     servicer = AccountCommandServicer(command_dispatcher(store, outbox))
     side = CommandSide(store, bus, outbox, servicer)
     if isinstance(bus, InProcessEventBus):
-        engine = await _embed_projector(settings, store, bus)
-        side.closers.append(engine.dispose)
+        side.closers.extend(await _embed_projector(settings, store, bus))
     await outbox.start()
     return side
 
@@ -74,10 +76,34 @@ def command_dispatcher(store: EventStore, outbox: Outbox) -> Dispatcher[CommandO
 
 async def _embed_projector(
     settings: Settings, store: EventStore, bus: InProcessEventBus
-) -> AsyncEngine:
-    """On the in-process bus the projector lives here, the only process that sees the events."""
+) -> list[Callable[[], Awaitable[None]]]:
+    """On the in-process bus the projector lives here, the only process that sees the events.
+
+    It catches up with the event store in the background (the read database may have
+    been replaced, or be locked for now), and returns what stops it.
+    """
     projection, engine = await build_projection(settings.read_db_url, store)
-    caught_up = await projection.catch_up(store.aggregate_ids())
-    log.info("read model caught up with the event store: %d events applied", caught_up)
     bus.subscribe(projection.handle)
-    return engine
+    catching_up = asyncio.create_task(_catch_up(projection, store))
+
+    async def stop_catching_up() -> None:
+        catching_up.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await catching_up
+
+    return [stop_catching_up, engine.dispose]
+
+
+async def _catch_up(projection: AccountProjection, store: EventStore) -> None:
+    while True:
+        try:
+            caught_up = await projection.catch_up(store.aggregate_ids())
+        except Exception as exc:
+            if not is_transient(exc):
+                log.exception("catching up the read model failed; the next start tries again")
+                return
+            log.warning("catching up the read model failed (%r); retrying", exc)
+            await asyncio.sleep(CATCH_UP_RETRY_SECONDS)
+            continue
+        log.info("read model caught up with the event store: %d events applied", caught_up)
+        return

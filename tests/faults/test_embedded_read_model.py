@@ -65,3 +65,20 @@ def test_sigterm_stops_the_command_server_promptly_while_its_read_database_is_lo
             assert time.monotonic() - began < 10.0
         command_server.start()
         assert read(system.queries, account_id, 2).balance_cents == 5
+
+
+def test_the_command_server_starts_while_the_read_database_is_locked_and_catches_up_later(
+    tmp_path: Path,
+) -> None:
+    with embedded(tmp_path) as (system, database):
+        account_id = open_account(system.commands).account_id
+        assert deposit(system, account_id, 5) == 2
+        read(system.queries, account_id, 2)
+        command_server = system.process("command_server")
+        assert command_server.stop() == 0
+        with sqlite3.connect(database) as connection:  # a read model restored from an old backup
+            connection.execute("DELETE FROM accounts")
+        with write_locked(database):
+            command_server.start()  # serving, although it cannot catch up yet
+            wait_for_log(command_server, "catching up the read model failed")
+        assert read(system.queries, account_id, 2).balance_cents == 5
