@@ -5,9 +5,12 @@ server instead, and this entry point says so and exits.
 """
 
 import asyncio
+import contextlib
 import logging
 import sys
 from functools import partial
+
+from aiokafka.errors import KafkaError
 
 from adapters.factories import open_event_store
 from adapters.kafka_bus import ensure_topic
@@ -15,35 +18,56 @@ from adapters.kafka_consumer import KafkaBatchConsumer
 from adapters.kafka_topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings, configure_logging
-from adapters.signals import stop_requested
+from adapters.signals import run_until_stopped
 from projector.bootstrap import batch_writer, build_projection
 from projector.offsets import load_offsets
+from projector.retry import is_transient
 from techbank.account.v1 import events_pb2
 
 log = logging.getLogger("projector")
+# Time to finish the batch in hand after SIGTERM; past it the work is cancelled (the
+# batch's transaction rolls back and its events are read again by the next owner).
+STOP_GRACE_SECONDS = 5.0
+RESTART_SECONDS = 2.0
 
 
 async def main(settings: Settings) -> None:
-    stop = stop_requested()
+    await run_until_stopped(partial(project, settings), STOP_GRACE_SECONDS)
+    log.info("projector stopped")
+
+
+async def project(settings: Settings, stop: asyncio.Event) -> None:
+    """Consume until stopped; a store or Kafka unreachable at start is waited for."""
+    while not stop.is_set():
+        try:
+            await _consume(settings, stop)
+            return
+        except Exception as exc:
+            if not (is_transient(exc) or isinstance(exc, KafkaError)):
+                raise
+            log.warning("cannot start yet (%r); trying again in %.0f s", exc, RESTART_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), RESTART_SECONDS)
+
+
+async def _consume(settings: Settings, stop: asyncio.Event) -> None:
     where = KafkaTopic.from_url(settings.event_bus_url)
     await ensure_topic(where)  # before subscribing, lest the broker auto-create it unpartitioned
-    store = await open_event_store(settings.event_store_url)
-    projection, engine = await build_projection(settings.read_db_url, store)
-    codec = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
-    consumer = KafkaBatchConsumer(
-        where.bootstrap_servers, where.topic, settings.projector_group, codec.decode
-    )
-    log.info("projector consuming %s as group %s", where.topic, settings.projector_group)
-    try:
+    async with contextlib.AsyncExitStack() as resources:
+        store = await open_event_store(settings.event_store_url)
+        resources.push_async_callback(store.close)
+        projection, engine = await build_projection(settings.read_db_url, store)
+        resources.push_async_callback(engine.dispose)
+        codec = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
+        consumer = KafkaBatchConsumer(
+            where.bootstrap_servers, where.topic, settings.projector_group, codec.decode
+        )
+        log.info("projector consuming %s as group %s", where.topic, settings.projector_group)
         await consumer.run(
             batch_writer(projection, engine, where.topic, stop),
             partial(load_offsets, engine, where.topic),
             stop,
         )
-    finally:
-        await engine.dispose()
-        await store.close()
-    log.info("projector stopped")
 
 
 if __name__ == "__main__":

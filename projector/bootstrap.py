@@ -21,7 +21,11 @@ async def build_projection(
 ) -> tuple[AccountProjection, AsyncEngine]:
     """The projection over the read database, healing gaps from `store`."""
     engine = create_engine(read_db_url)
-    await create_schema(engine)
+    try:
+        await create_schema(engine)
+    except Exception:
+        await engine.dispose()
+        raise
     return AccountProjection(engine, store.load), engine
 
 

@@ -106,3 +106,22 @@ def test_sigterm_stops_the_projector_promptly_while_its_read_database_is_down(
         assert time.monotonic() - began < FAST_SECONDS
     projector.start()
     assert read(real_system.queries, account_id, 2).balance_cents == 1
+
+
+def test_the_projector_waits_for_kafka_at_start_and_stops_promptly_meanwhile(
+    real_system: System,
+) -> None:
+    account_id = open_account(real_system.commands, cents=0).account_id
+    read(real_system.queries, account_id, 1)
+    projector = real_system.process("projector")
+    assert projector.stop() == 0
+    with server_down("kafka"):
+        projector.start()
+        wait_for_log(projector, "cannot start yet")
+        began = time.monotonic()
+        assert projector.stop() == 0
+        assert time.monotonic() - began < FAST_SECONDS
+        projector.start()  # left waiting for Kafka
+        deposit(real_system, account_id, 4)
+    assert check(real_system, settle_seconds=60).returncode == 0
+    assert read(real_system.queries, account_id, 2).balance_cents == 4
