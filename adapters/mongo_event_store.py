@@ -26,6 +26,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from adapters.mongo_errors import outages_unavailable
+from adapters.store_layout import EarlierStoreLayout
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
@@ -38,6 +39,8 @@ DUPLICATE_KEY = 11000
 # equality, not a boolean, because FerretDB pushes string equality down to its backend's
 # index, so the sweep's query stays cheap however many events are stored.
 OUTBOX, PENDING = "outbox", "pending"
+# The unique index the earlier layout (one event per document, _id = event id) created.
+EARLIER_LAYOUT_INDEX = "aggregate_version_unique"
 # Fields stored under their own names; payload is Binary.
 STORED_FIELDS = [f.name for f in dataclasses.fields(StoredEvent) if f.name != "payload"]
 
@@ -143,6 +146,11 @@ class MongoEventStore(EventStore):
 async def _create_indexes(events: AsyncCollection[Document]) -> None:
     # `_id` and `request` are the guards (see the module's docstring); the others serve
     # loading a stream and the outbox sweep.
+    if EARLIER_LAYOUT_INDEX in {index["name"] async for index in await events.list_indexes()}:
+        raise EarlierStoreLayout(
+            f"the collection {events.full_name} was written by an earlier Techbank, whose "
+            "events had a uuid _id; start with an empty database or collection"
+        )
     await events.create_index([("request", ASCENDING)], unique=True, name="request_unique")
     await events.create_index(
         [("aggregate_id", ASCENDING), ("version", ASCENDING)], name="aggregate_version"

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.sql_engine import create_engine, writer
 from adapters.sql_errors import is_conflict, is_unavailable
 from adapters.sql_types import UtcDateTime
+from adapters.store_layout import EarlierStoreLayout
 from core.errors import ConcurrencyError, Unavailable
 from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
@@ -68,6 +69,7 @@ class SqlEventStore(EventStore):
         engine = create_engine(url)
         try:
             async with engine.begin() as conn:
+                await conn.run_sync(_refuse_earlier_layout)
                 await conn.run_sync(metadata.create_all)
         except Exception as exc:
             await engine.dispose()
@@ -158,6 +160,19 @@ class SqlEventStore(EventStore):
 
     async def close(self) -> None:
         await self._engine.dispose()
+
+
+def _refuse_earlier_layout(conn: sa.Connection) -> None:
+    """Refuse a store written before requests had their own table (events then carried a
+    request_fingerprint column): appending to it would fail on every command."""
+    inspector = sa.inspect(conn)
+    if not inspector.has_table("events"):
+        return
+    if "request_fingerprint" in {c["name"] for c in inspector.get_columns("events")}:
+        raise EarlierStoreLayout(
+            "this event store was written by an earlier Techbank, before requests had their "
+            "own table; start with an empty store (move data/ aside for the embedded default)"
+        )
 
 
 async def _insert_request(conn: AsyncConnection, record: dict[str, object]) -> None:

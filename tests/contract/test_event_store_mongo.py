@@ -4,8 +4,11 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from pymongo import AsyncMongoClient
 
+from adapters.mongo_event_store import EARLIER_LAYOUT_INDEX as OLD_INDEX
 from adapters.mongo_event_store import MongoEventStore
+from adapters.store_layout import EarlierStoreLayout
 from core.event_store import EventStore
 from tests.contract.event_store_contract import EventStoreContract
 from tests.support.stack import mongo_url
@@ -20,3 +23,16 @@ class TestMongoEventStore(EventStoreContract):
         store = await MongoEventStore.connect(mongo_url(), collection=COLLECTION)
         yield store
         await store.close()
+
+
+async def test_a_collection_of_the_earlier_layout_is_refused() -> None:
+    name = f"contract_old_{uuid.uuid4().hex}"
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url())
+    old = client.get_default_database()[name]
+    await old.create_index([("aggregate_id", 1), ("version", 1)], unique=True, name=OLD_INDEX)
+    try:
+        with pytest.raises(EarlierStoreLayout, match="earlier Techbank"):
+            await MongoEventStore.connect(mongo_url(), collection=name)
+    finally:
+        await old.drop()
+        await client.close()
