@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 
 from techbank.account.v1 import commands_pb2
+from tests.e2e.helpers import open_account, read
 from tests.support.processes import ServerProcess
 from tests.support.system import System
 
@@ -48,3 +49,17 @@ def wait_for_log(process: ServerProcess, text: str, timeout: float = 30.0) -> No
     while text not in process.log_path.read_text(errors="replace"):
         assert time.monotonic() < deadline, f"{text!r} not logged; {process.log_tail()}"
         time.sleep(0.1)
+
+
+def stop_promptly(process: ServerProcess, seconds: float) -> None:
+    """SIGTERM the process; it must exit cleanly within `seconds`."""
+    began = time.monotonic()
+    assert process.stop() == 0, process.log_tail()
+    assert time.monotonic() - began < seconds
+
+
+def projected_account(system: System, cents: int = 0) -> str:
+    """A new account, once the read model has it."""
+    account_id: str = open_account(system.commands, cents=cents).account_id
+    read(system.queries, account_id, 1)
+    return account_id

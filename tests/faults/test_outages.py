@@ -7,7 +7,14 @@ import grpc
 
 from techbank.account.v1 import commands_pb2, queries_pb2
 from tests.e2e.helpers import open_account, read
-from tests.faults.helpers import check, deposit, status_of, wait_for_log
+from tests.faults.helpers import (
+    check,
+    deposit,
+    projected_account,
+    status_of,
+    stop_promptly,
+    wait_for_log,
+)
 from tests.support.servers import mongo_backend_down, server_down
 from tests.support.system import System
 
@@ -95,15 +102,12 @@ def test_sigterm_stops_the_projector_cleanly_and_it_resumes_where_it_stopped(
 def test_sigterm_stops_the_projector_promptly_while_its_read_database_is_down(
     real_system: System,
 ) -> None:
-    account_id = open_account(real_system.commands, cents=0).account_id
-    read(real_system.queries, account_id, 1)
+    account_id = projected_account(real_system)
     projector = real_system.process("projector")
     with server_down("mysql"):
         deposit(real_system, account_id, 1)
         wait_for_log(projector, "transaction failed")  # it is retrying the batch
-        began = time.monotonic()
-        assert projector.stop() == 0
-        assert time.monotonic() - began < FAST_SECONDS
+        stop_promptly(projector, FAST_SECONDS)
     projector.start()
     assert read(real_system.queries, account_id, 2).balance_cents == 1
 
@@ -111,16 +115,13 @@ def test_sigterm_stops_the_projector_promptly_while_its_read_database_is_down(
 def test_the_projector_waits_for_kafka_at_start_and_stops_promptly_meanwhile(
     real_system: System,
 ) -> None:
-    account_id = open_account(real_system.commands, cents=0).account_id
-    read(real_system.queries, account_id, 1)
+    account_id = projected_account(real_system)
     projector = real_system.process("projector")
     assert projector.stop() == 0
     with server_down("kafka"):
         projector.start()
         wait_for_log(projector, "cannot start yet")
-        began = time.monotonic()
-        assert projector.stop() == 0
-        assert time.monotonic() - began < FAST_SECONDS
+        stop_promptly(projector, FAST_SECONDS)
         projector.start()  # left waiting for Kafka
         deposit(real_system, account_id, 4)
     assert check(real_system, settle_seconds=60).returncode == 0
