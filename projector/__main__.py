@@ -56,8 +56,12 @@ async def _consume(settings: Settings, stop: asyncio.Event) -> None:
     async with contextlib.AsyncExitStack() as resources:
         store = await open_event_store(settings.event_store_url)
         resources.push_async_callback(store.close)
-        projection, engine = await build_projection(settings.read_db_url, store)
+        read_model = await build_projection(settings.read_db_url, store)
+        projection, engine = read_model.projection, read_model.engine
         resources.push_async_callback(engine.dispose)
+        if read_model.fresh:  # Kafka may no longer hold the oldest events
+            applied = await projection.catch_up(store.aggregate_ids())
+            log.info("new read model filled from the event store: %d events", applied)
         codec = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
         consumer = KafkaBatchConsumer(
             where.bootstrap_servers, where.topic, settings.projector_group, codec.decode

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,20 +14,25 @@ from projector.faults import pause_inside_batch
 from projector.offsets import save_offsets
 from projector.projection import AccountProjection
 from projector.retry import Stopped, retry_transient
-from projector.schema import create_schema
+from projector.schema import prepare_read_model
 
 
-async def build_projection(
-    read_db_url: str, store: EventStore
-) -> tuple[AccountProjection, AsyncEngine]:
+@dataclass(frozen=True)
+class ReadModel:
+    projection: AccountProjection
+    engine: AsyncEngine
+    fresh: bool  # its tables were just created: everything is still to be projected
+
+
+async def build_projection(read_db_url: str, store: EventStore) -> ReadModel:
     """The projection over the read database, healing gaps from `store`."""
     engine = create_engine(read_db_url)
     try:
-        await create_schema(engine)
+        fresh = await prepare_read_model(engine)
     except Exception:
         await engine.dispose()
         raise
-    return AccountProjection(engine, store.load), engine
+    return ReadModel(AccountProjection(engine, store.load), engine, fresh)
 
 
 def batch_writer(

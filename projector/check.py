@@ -18,8 +18,9 @@ from adapters.factories import open_event_store
 from adapters.settings import Settings, configure_logging
 from adapters.sql_engine import create_engine
 from core.event_store import EventStore
-from projector.fold import Row, fold
+from projector.fold import fold
 from projector.schema import accounts
+from projector.translation import Row
 
 
 @dataclass(frozen=True)

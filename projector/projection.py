@@ -15,7 +15,7 @@ from adapters.sql_engine import writer
 from core.events import StoredEvent
 from projector.retry import retry_transient
 from projector.schema import accounts
-from projector.translation import NewRow, change_of
+from projector.translation import Row, next_row
 
 log = logging.getLogger(__name__)
 
@@ -38,67 +38,64 @@ class AccountProjection:
 
     async def apply(self, conn: AsyncConnection, events: Sequence[StoredEvent]) -> None:
         """Apply events within the caller's transaction (which may also record a position)."""
-        versions: dict[str, int] = {}
+        rows: dict[str, Row | None] = {}
         for event in events:
-            await self._apply_in_order(conn, event, versions)
+            await self._apply_in_order(conn, event, rows)
 
     async def catch_up(self, aggregate_ids: AsyncIterator[str]) -> int:
         """Apply whatever the event store has beyond the read model; return how many events."""
         applied = 0
         async for aggregate_id in aggregate_ids:
             async with self._engine.begin() as conn:
-                current = await _version_of(conn, aggregate_id)
-                missing = await self._load_events(aggregate_id, current)
+                current = await _row_of(conn, aggregate_id)
+                version = current["version"] if current is not None else 0
+                missing = await self._load_events(aggregate_id, version)
                 await self.apply(conn, missing)
                 applied += len(missing)
         return applied
 
     async def _apply_in_order(
-        self, conn: AsyncConnection, event: StoredEvent, versions: dict[str, int]
+        self, conn: AsyncConnection, event: StoredEvent, rows: dict[str, Row | None]
     ) -> None:
         account_id = event.aggregate_id
-        if account_id not in versions:
-            versions[account_id] = await _version_of(conn, account_id)
-        current = versions[account_id]
-        if event.version <= current:
+        if account_id not in rows:
+            rows[account_id] = await _row_of(conn, account_id)
+        current = rows[account_id]
+        version = current["version"] if current is not None else 0
+        if event.version <= version:
             return
         pending = [event]
-        if event.version > current + 1:
+        if event.version > version + 1:
             log.warning(
-                "gap in %s: at %d, got %d; reading the store", account_id, current, event.version
+                "gap in %s: at %d, got %d; reading the store", account_id, version, event.version
             )
-            pending = await self._load_events(account_id, current)
+            pending = await self._load_events(account_id, version)
         for missing in pending:
             if missing.version > event.version:
                 break
-            await _apply_one(conn, missing)
-            versions[account_id] = missing.version
+            rows[account_id] = await _apply_one(conn, rows[account_id], missing)
 
 
-async def _version_of(conn: AsyncConnection, account_id: str) -> int:
+async def _row_of(conn: AsyncConnection, account_id: str) -> Row | None:
     # A locking read: it sees the latest committed row, even one a concurrent restore
-    # rewrote, and holds it until this transaction ends.
-    query = sa.select(accounts.c.version).where(accounts.c.account_id == account_id)
-    version = await conn.scalar(query.with_for_update())
-    return int(version) if version is not None else 0
+    # rewrote, and holds it until this transaction ends (on SQLite the transaction holds
+    # the whole database: see adapters.sql_engine.writer).
+    query = sa.select(accounts).where(accounts.c.account_id == account_id).with_for_update()
+    found = (await conn.execute(query)).mappings().first()
+    return dict(found) if found is not None else None
 
 
-async def _apply_one(conn: AsyncConnection, event: StoredEvent) -> None:
-    change = change_of(event)
-    if isinstance(change, NewRow):
-        await conn.execute(accounts.insert().values(change.values))
-        return
-    values: dict[str, object] = {
-        "version": event.version,
-        "balance_cents": accounts.c.balance_cents + change.balance_delta,
-    }
-    if change.status is not None:
-        values["status"] = change.status
+async def _apply_one(conn: AsyncConnection, before: Row | None, event: StoredEvent) -> Row:
+    after = next_row(before, event)
+    if before is None:
+        await conn.execute(accounts.insert().values(after))
+        return after
     result = await conn.execute(
         accounts.update()
         .where(accounts.c.account_id == event.aggregate_id)
-        .where(accounts.c.version == event.version - 1)
-        .values(values)
+        .where(accounts.c.version == before["version"])
+        .values(after)
     )
     if result.rowcount != 1:
-        raise RuntimeError(f"{event.aggregate_id} is not at version {event.version - 1}")
+        raise RuntimeError(f"{event.aggregate_id} is not at version {before['version']}")
+    return after

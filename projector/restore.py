@@ -22,7 +22,7 @@ from adapters.sql_engine import create_engine, writer
 from core.event_store import EventStore
 from projector.fold import fold
 from projector.retry import retry_transient
-from projector.schema import accounts, create_schema
+from projector.schema import accounts, prepare_read_model
 
 log = logging.getLogger("projector.restore")
 PROGRESS_EVERY_SECONDS = 2.0
@@ -88,7 +88,7 @@ async def main() -> None:
     store = await open_event_store(settings.event_store_url)
     engine = create_engine(settings.read_db_url)
     try:
-        await create_schema(engine)
+        await prepare_read_model(engine)
         await restore(engine, store)
     finally:
         await engine.dispose()

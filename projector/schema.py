@@ -4,12 +4,15 @@ The same definitions create the schema on SQLite and on MySQL; `holder` compares
 byte for byte on MySQL (utf8mb4_bin) so a lookup matches the holder exactly.
 """
 
+import logging
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_types import UtcDateTime
 
+log = logging.getLogger(__name__)
 MAX_HOLDER_LENGTH = 200
 
 metadata = sa.MetaData()
@@ -28,6 +31,8 @@ accounts = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("opened_at", UtcDateTime(), nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
+    # The account as the query API answers it: an Account message, serialized.
+    sa.Column("wire", sa.LargeBinary, nullable=False),
     mysql_charset="utf8mb4",
 )
 
@@ -46,3 +51,24 @@ async def create_schema(engine: AsyncEngine) -> None:
     """Create the tables that do not exist yet; safe to run at every start."""
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
+
+
+async def prepare_read_model(engine: AsyncEngine) -> bool:
+    """Create the read model's tables, first dropping those of an earlier layout (they
+    hold nothing the event store cannot give again). True when the tables are new and
+    empty: the caller fills them from the event store."""
+    async with engine.begin() as conn:
+        return bool(await conn.run_sync(_prepare))
+
+
+def _prepare(conn: sa.Connection) -> bool:
+    inspector = sa.inspect(conn)
+    if inspector.has_table(accounts.name):
+        columns = {column["name"] for column in inspector.get_columns(accounts.name)}
+        if columns == set(accounts.columns.keys()):
+            metadata.create_all(conn)
+            return False
+        log.warning("the read model is of an earlier layout; dropping it to rebuild it")
+        metadata.drop_all(conn)
+    metadata.create_all(conn)
+    return True

@@ -1,54 +1,78 @@
-"""The projector's edge: account events, as published protobuf, to changes of an account row."""
+"""The projector's edge: account events, as stored protobuf, to the account's read-model row.
 
-from dataclasses import dataclass
+A row holds the account's columns, which queries filter and sort on, and `wire`: the
+account as the query API answers it (an `Account` message, serialized), so that the
+query side answers by copying bytes instead of building messages.
+"""
+
+from datetime import datetime
 from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from core.events import StoredEvent
 from techbank.account.v1 import account_pb2, events_pb2
 
+Row = dict[str, Any]
 ACCOUNT_TYPE_NAMES = {
     account_pb2.ACCOUNT_TYPE_SAVINGS: "SAVINGS",
     account_pb2.ACCOUNT_TYPE_CURRENT: "CURRENT",
 }
+WIRE_ACCOUNT_TYPES = {name: wire for wire, name in ACCOUNT_TYPE_NAMES.items()}
+WIRE_STATUSES = {
+    "OPEN": account_pb2.ACCOUNT_STATUS_OPEN,
+    "CLOSED": account_pb2.ACCOUNT_STATUS_CLOSED,
+}
 
 
-@dataclass(frozen=True)
-class NewRow:
-    """The row of a newly opened account."""
+def next_row(row: Row | None, event: StoredEvent) -> Row:
+    """The account's row after `event`, given its row before (None before it was opened)."""
+    if event.event_type == "AccountOpened":
+        opened = events_pb2.AccountOpened.FromString(event.payload)
+        after = {
+            "account_id": event.aggregate_id,
+            "holder": opened.holder,
+            "account_type": ACCOUNT_TYPE_NAMES[opened.account_type],
+            "balance_cents": opened.opening_balance_cents,
+            "status": "OPEN",
+            "opened_at": event.occurred_at,
+        }
+    elif row is None:
+        raise ValueError(f"{event.aggregate_id} has {event.event_type} before it was opened")
+    else:
+        after = dict(row) | _change(row, event)
+    after["version"] = event.version
+    after["wire"] = wire_of(after)
+    return after
 
-    values: dict[str, Any]
 
-
-@dataclass(frozen=True)
-class RowChange:
-    """How an event changes an existing row: a balance delta and/or a new status."""
-
-    balance_delta: int = 0
-    status: str | None = None
-
-
-def change_of(event: StoredEvent) -> NewRow | RowChange:
-    """Decode one account event into the change it makes to the read model."""
+def _change(row: Row, event: StoredEvent) -> Row:
     match event.event_type:
-        case "AccountOpened":
-            opened = events_pb2.AccountOpened.FromString(event.payload)
-            return NewRow(
-                {
-                    "account_id": event.aggregate_id,
-                    "holder": opened.holder,
-                    "account_type": ACCOUNT_TYPE_NAMES[opened.account_type],
-                    "balance_cents": opened.opening_balance_cents,
-                    "status": "OPEN",
-                    "opened_at": event.occurred_at,
-                    "version": event.version,
-                }
-            )
         case "FundsDeposited":
             deposited = events_pb2.FundsDeposited.FromString(event.payload)
-            return RowChange(balance_delta=deposited.amount_cents)
+            return {"balance_cents": row["balance_cents"] + deposited.amount_cents}
         case "FundsWithdrawn":
             withdrawn = events_pb2.FundsWithdrawn.FromString(event.payload)
-            return RowChange(balance_delta=-withdrawn.amount_cents)
+            return {"balance_cents": row["balance_cents"] - withdrawn.amount_cents}
         case "AccountClosed":
-            return RowChange(status="CLOSED")
+            return {"status": "CLOSED"}
     raise ValueError(f"unknown account event type {event.event_type!r}")
+
+
+def wire_of(row: Row) -> bytes:
+    """The row as the query API's `Account` message, serialized."""
+    return account_pb2.Account(
+        account_id=row["account_id"],
+        holder=row["holder"],
+        account_type=WIRE_ACCOUNT_TYPES[row["account_type"]],
+        balance_cents=row["balance_cents"],
+        status=WIRE_STATUSES[row["status"]],
+        opened_at=_timestamp(row["opened_at"]),
+        version=row["version"],
+    ).SerializeToString(deterministic=True)
+
+
+def _timestamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp

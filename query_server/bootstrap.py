@@ -4,31 +4,43 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from sqlalchemy.engine import make_url
 
+from adapters.grpc_services import add_service
 from adapters.settings import Settings
 from core.dispatcher import Dispatcher
-from query_server.account_reader import SqlAccountReader
+from query_server.account_reader import AccountReader
 from query_server.handlers import register_handlers
 from query_server.servicer import AccountQueryServicer
-from techbank.account.v1 import queries_pb2, queries_pb2_grpc
+from query_server.sql_reader import SqlAccountReader
+from query_server.sqlite_reader import SqliteAccountReader
+from techbank.account.v1 import queries_pb2
 
-SERVICE_NAME = queries_pb2.DESCRIPTOR.services_by_name["AccountQueryService"].full_name
+SERVICE = queries_pb2.DESCRIPTOR.services_by_name["AccountQueryService"]
+SERVICE_NAME = SERVICE.full_name
 
 
 @dataclass(frozen=True)
 class QueryService:
     servicer: AccountQueryServicer
-    reader: SqlAccountReader
+    reader: AccountReader
 
     def register(self, server: grpc.aio.Server) -> None:
-        queries_pb2_grpc.add_AccountQueryServiceServicer_to_server(self.servicer, server)
+        add_service(server, self.servicer, SERVICE)
 
     async def close(self) -> None:
         await self.reader.close()
 
 
+async def open_account_reader(url: str) -> AccountReader:
+    """The embedded default's SQLite file is read directly; other databases through SQLAlchemy."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return await SqliteAccountReader.connect(url)
+    return await SqlAccountReader.connect(url)
+
+
 async def bootstrap(settings: Settings) -> QueryService:
-    reader = await SqlAccountReader.connect(settings.read_db_url)
+    reader = await open_account_reader(settings.read_db_url)
     dispatcher: Dispatcher[Any] = Dispatcher()
     register_handlers(dispatcher, reader)
     return QueryService(AccountQueryServicer(dispatcher), reader)

@@ -1,7 +1,6 @@
-"""What the query side can be asked, and the account as the read model knows it."""
+"""What the query side can be asked."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import Enum
 
 from core.deadline import DEFAULT_SECONDS
@@ -10,19 +9,6 @@ from core.deadline import DEFAULT_SECONDS
 class Comparison(Enum):
     GREATER_THAN = "GREATER_THAN"
     LESS_THAN = "LESS_THAN"
-
-
-@dataclass(frozen=True)
-class AccountView:
-    """One row of the read model; `version` counts the events applied, opening is 1."""
-
-    account_id: str
-    holder: str
-    account_type: str
-    balance_cents: int
-    status: str
-    opened_at: datetime  # always UTC-aware
-    version: int
 
 
 @dataclass(frozen=True)

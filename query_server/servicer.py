@@ -1,4 +1,9 @@
-"""The gRPC AccountQueryService: decode the request, dispatch the query, encode the answer."""
+"""The gRPC AccountQueryService: decode the request, dispatch the query, encode the answer.
+
+Answers are the read model's serialized accounts, framed into lists and pages as they
+are (query_server.wire): registered with adapters.grpc_services.add_service, the
+methods return bytes.
+"""
 
 from collections.abc import AsyncIterator
 from typing import Any
@@ -8,16 +13,16 @@ import grpc
 from adapters.grpc_edge import rpc_method
 from core.deadline import seconds_left
 from core.dispatcher import Dispatcher
-from query_server import translation
+from query_server import translation, wire
+from query_server.account_reader import StoredAccount
 from query_server.handlers import Pages
-from query_server.queries import AccountView
-from techbank.account.v1 import account_pb2, queries_pb2, queries_pb2_grpc
+from techbank.account.v1 import queries_pb2
 
 Context = grpc.aio.ServicerContext[Any, Any]
 ANSWER_MARGIN_SECONDS = 0.05
 
 
-class AccountQueryServicer(queries_pb2_grpc.AccountQueryServiceServicer):
+class AccountQueryServicer:
     def __init__(self, queries: Dispatcher[Any]) -> None:
         # One dispatcher carries every query; each method knows its own query's result type.
         self._queries = queries
@@ -25,36 +30,36 @@ class AccountQueryServicer(queries_pb2_grpc.AccountQueryServiceServicer):
     @rpc_method
     async def FindAllAccounts(
         self, request: queries_pb2.FindAllAccountsQuery, context: Context
-    ) -> AsyncIterator[queries_pb2.AccountPage]:
+    ) -> AsyncIterator[bytes]:
         pages: Pages = await self._queries.send(translation.find_all_accounts(request))
         async for page in pages:
-            yield translation.account_page(page)
+            yield wire.account_page(account.wire for account in page)
 
     @rpc_method
     async def FindAccountById(
         self, request: queries_pb2.FindAccountByIdQuery, context: Context
-    ) -> account_pb2.Account:
+    ) -> bytes:
         query = translation.find_account_by_id(request, max_wait_seconds())
-        view: AccountView = await self._queries.send(query)
-        return translation.account(view)
+        account: StoredAccount = await self._queries.send(query)
+        return account.wire
 
     @rpc_method
     async def FindAccountsByHolder(
         self, request: queries_pb2.FindAccountsByHolderQuery, context: Context
-    ) -> queries_pb2.AccountList:
-        views: list[AccountView] = await self._queries.send(
+    ) -> bytes:
+        found: list[StoredAccount] = await self._queries.send(
             translation.find_accounts_by_holder(request)
         )
-        return translation.account_list(views)
+        return wire.account_list(account.wire for account in found)
 
     @rpc_method
     async def FindAccountsWithBalance(
         self, request: queries_pb2.FindAccountsWithBalanceQuery, context: Context
-    ) -> queries_pb2.AccountList:
-        views: list[AccountView] = await self._queries.send(
+    ) -> bytes:
+        found: list[StoredAccount] = await self._queries.send(
             translation.find_accounts_with_balance(request)
         )
-        return translation.account_list(views)
+        return wire.account_list(account.wire for account in found)
 
 
 def max_wait_seconds() -> float:

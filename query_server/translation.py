@@ -1,32 +1,20 @@
-"""The query side's edge: protobuf requests to queries, and accounts to protobuf, in one place."""
+"""The query side's edge: protobuf requests to queries (answers are in query_server.wire)."""
 
 import uuid
-from collections.abc import Iterable
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from core.errors import InvalidInput
 from query_server.queries import (
-    AccountView,
     Comparison,
     FindAccountById,
     FindAccountsByHolder,
     FindAccountsWithBalance,
     FindAllAccounts,
 )
-from techbank.account.v1 import account_pb2, queries_pb2
+from techbank.account.v1 import queries_pb2
 
 COMPARISONS = {
     queries_pb2.EQUALITY_TYPE_GREATER_THAN: Comparison.GREATER_THAN,
     queries_pb2.EQUALITY_TYPE_LESS_THAN: Comparison.LESS_THAN,
-}
-ACCOUNT_TYPES = {
-    "SAVINGS": account_pb2.ACCOUNT_TYPE_SAVINGS,
-    "CURRENT": account_pb2.ACCOUNT_TYPE_CURRENT,
-}
-STATUSES = {
-    "OPEN": account_pb2.ACCOUNT_STATUS_OPEN,
-    "CLOSED": account_pb2.ACCOUNT_STATUS_CLOSED,
 }
 
 
@@ -68,27 +56,3 @@ def find_accounts_with_balance(
         comparison=COMPARISONS.get(request.equality_type),
         balance_cents=request.balance_cents,
     )
-
-
-def account(view: AccountView) -> account_pb2.Account:
-    opened_at = Timestamp()
-    opened_at.FromDatetime(view.opened_at)
-    # A value this code does not know (a newer projector's) goes out as UNSPECIFIED,
-    # the wire's "unknown", rather than failing every query that touches the row.
-    return account_pb2.Account(
-        account_id=view.account_id,
-        holder=view.holder,
-        account_type=ACCOUNT_TYPES.get(view.account_type, account_pb2.ACCOUNT_TYPE_UNSPECIFIED),
-        balance_cents=view.balance_cents,
-        status=STATUSES.get(view.status, account_pb2.ACCOUNT_STATUS_UNSPECIFIED),
-        opened_at=opened_at,
-        version=view.version,
-    )
-
-
-def account_list(views: Iterable[AccountView]) -> queries_pb2.AccountList:
-    return queries_pb2.AccountList(accounts=[account(view) for view in views])
-
-
-def account_page(views: Iterable[AccountView]) -> queries_pb2.AccountPage:
-    return queries_pb2.AccountPage(accounts=[account(view) for view in views])

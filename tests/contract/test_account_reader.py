@@ -1,8 +1,9 @@
-"""The contract of the SQL account reader, for every database the read model may live in.
+"""The contract of the account reader, for every adapter and database the read model may use.
 
-`AccountReaderContract` holds the tests; a subclass per database only says which URL to
-use (`database_url`) and one that cannot be reached (`unreachable_url`). Rows are written
-directly to the projector's table, through an engine of their own, as the projector would.
+`AccountReaderContract` holds the tests; a subclass per adapter and database says how to
+open a reader (`open_reader`), which URL to use (`database_url`) and one that cannot be
+reached (`unreachable_url`). Rows are written directly to the projector's table, through
+an engine of their own, as the projector would.
 """
 
 import uuid
@@ -18,8 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sql_engine import create_engine
 from core.errors import Unavailable
 from projector.schema import accounts
-from query_server.account_reader import SqlAccountReader
-from query_server.queries import AccountView, Comparison
+from projector.translation import wire_of
+from query_server.account_reader import AccountReader, StoredAccount
+from query_server.queries import Comparison
+from query_server.sql_reader import SqlAccountReader
+from query_server.sqlite_reader import SqliteAccountReader
+from techbank.account.v1 import account_pb2
 
 # Whole seconds: a MySQL DATETIME without fractional precision keeps no more.
 OPENED_AT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -27,7 +32,7 @@ AWKWARD_HOLDER = 'O\'Brien "Bob"; DROP TABLE accounts; -- 100% _x_ \\ 😀🏦 �
 
 
 def row(balance_cents: int = 0, holder: str = "Ada", **changes: Any) -> dict[str, Any]:
-    return {
+    values = {
         "account_id": str(uuid.uuid4()),
         "holder": holder,
         "account_type": "SAVINGS",
@@ -36,14 +41,20 @@ def row(balance_cents: int = 0, holder: str = "Ada", **changes: Any) -> dict[str
         "opened_at": OPENED_AT,
         "version": 1,
     } | changes
+    return values | {"wire": wire_of(values)}
 
 
-def view_of(values: dict[str, Any]) -> AccountView:
-    return AccountView(**values)
+def stored(values: dict[str, Any]) -> StoredAccount:
+    return StoredAccount(values["account_id"], values["version"], values["wire"])
 
 
-def ids_of(views: list[AccountView]) -> list[str]:
-    return [v.account_id for v in views]
+def account(found: StoredAccount | None) -> account_pb2.Account:
+    assert found is not None
+    return account_pb2.Account.FromString(found.wire)
+
+
+def ids_of(found: list[StoredAccount]) -> list[str]:
+    return [a.account_id for a in found]
 
 
 class AccountReaderContract:
@@ -55,16 +66,17 @@ class AccountReaderContract:
     def unreachable_url(self) -> str:
         raise NotImplementedError("a subclass gives a URL whose database cannot be reached")
 
+    async def open_reader(self, url: str) -> AccountReader:
+        raise NotImplementedError("a subclass says how to open its reader")
+
     @pytest.fixture
-    async def reader(self, database_url: str) -> AsyncIterator[SqlAccountReader]:
-        reader = await SqlAccountReader.connect(database_url)
+    async def reader(self, database_url: str) -> AsyncIterator[AccountReader]:
+        reader = await self.open_reader(database_url)
         yield reader
         await reader.close()
 
     @pytest.fixture
-    async def writer(
-        self, database_url: str, reader: SqlAccountReader
-    ) -> AsyncIterator[AsyncEngine]:
+    async def writer(self, database_url: str, reader: AccountReader) -> AsyncIterator[AsyncEngine]:
         """The projector's side; the reader came first, so the table exists. Starts empty."""
         engine = create_engine(database_url)
         async with engine.begin() as conn:
@@ -77,41 +89,43 @@ class AccountReaderContract:
             await conn.execute(accounts.insert(), list(rows))
 
     async def test_find_by_id_returns_the_row_with_a_utc_opening_time(
-        self, reader: SqlAccountReader, writer: AsyncEngine
+        self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         written = row(balance_cents=2**62, account_type="CURRENT", status="CLOSED", version=7)
         await self.insert(writer, written, row())
         found = await reader.find_by_id(written["account_id"])
-        assert found == view_of(written)
-        assert found is not None and found.opened_at.utcoffset() is not None
+        assert found == stored(written)
+        assert account(found).opened_at.ToDatetime(tzinfo=UTC) == OPENED_AT
 
     async def test_find_by_id_of_an_absent_account_is_none(
-        self, reader: SqlAccountReader, writer: AsyncEngine
+        self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         await self.insert(writer, row())
         assert await reader.find_by_id(str(uuid.uuid4())) is None
 
     async def test_find_by_id_sees_a_later_version(
-        self, reader: SqlAccountReader, writer: AsyncEngine
+        self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         written = row()
         await self.insert(writer, written)
+        later = row(**{**written, "version": 2, "balance_cents": 50})
         async with writer.begin() as conn:
-            update = accounts.update().values(version=2, balance_cents=50)
+            update = accounts.update().values(later)
             await conn.execute(update.where(accounts.c.account_id == written["account_id"]))
         found = await reader.find_by_id(written["account_id"])
-        assert found is not None and (found.version, found.balance_cents) == (2, 50)
+        assert found is not None and found.version == 2 and account(found).balance_cents == 50
 
     async def test_find_by_holder_returns_awkward_text_exactly(
-        self, reader: SqlAccountReader, writer: AsyncEngine
+        self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         written = row(holder=AWKWARD_HOLDER)
         await self.insert(writer, written, row(holder="Ada"))
-        assert await reader.find_by_holder(AWKWARD_HOLDER) == [view_of(written)]
+        assert await reader.find_by_holder(AWKWARD_HOLDER) == [stored(written)]
+        assert account((await reader.find_by_holder(AWKWARD_HOLDER))[0]).holder == AWKWARD_HOLDER
         assert await reader.find_by_holder("%") == []
 
     async def test_find_by_holder_is_exact_not_case_or_space_insensitive(
-        self, reader: SqlAccountReader, writer: AsyncEngine
+        self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         exact = [row(holder="Ada Lovelace") for _ in range(3)]
         near = [row(holder=h) for h in ("ada lovelace", "ADA LOVELACE", "Ada Lovelace ", " Ada")]
@@ -120,7 +134,7 @@ class AccountReaderContract:
         assert ids_of(found) == sorted(r["account_id"] for r in exact)
 
     async def test_find_with_balance_is_strict_and_ordered_by_balance_then_id(
-        self, reader: SqlAccountReader, writer: AsyncEngine
+        self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         rows = [row(balance_cents=c) for c in (300, 100, 200, 200, 0, -5)]
         await self.insert(writer, *rows)
@@ -137,16 +151,16 @@ class AccountReaderContract:
         assert ids_of(below) == expected(lambda r: r["balance_cents"] < 200)
 
     async def test_find_with_balance_handles_int64_extremes(
-        self, reader: SqlAccountReader, writer: AsyncEngine
+        self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         richest = row(balance_cents=2**63 - 1)
         await self.insert(writer, richest, row(balance_cents=0))
         above = await reader.find_with_balance(Comparison.GREATER_THAN, 2**63 - 2)
-        assert above == [view_of(richest)]
+        assert above == [stored(richest)]
         assert await reader.find_with_balance(Comparison.LESS_THAN, -(2**63)) == []
 
     async def test_pages_after_cover_every_account_once_in_id_order(
-        self, reader: SqlAccountReader, writer: AsyncEngine
+        self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         rows = [row(balance_cents=n) for n in range(11)]
         await self.insert(writer, *rows)
@@ -158,7 +172,7 @@ class AccountReaderContract:
         assert [i for p in pages for i in p] == sorted(r["account_id"] for r in rows)
 
     async def test_page_after_the_last_id_is_empty(
-        self, reader: SqlAccountReader, writer: AsyncEngine
+        self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         rows = [row(), row()]
         await self.insert(writer, *rows)
@@ -167,14 +181,12 @@ class AccountReaderContract:
 
     async def test_an_unreachable_database_is_unavailable(self, unreachable_url: str) -> None:
         with pytest.raises(Unavailable, match="read database is unavailable"):
-            await SqlAccountReader.connect(unreachable_url)
-        reader = SqlAccountReader(create_engine(unreachable_url))
-        with pytest.raises(Unavailable, match="read database is unavailable"):
-            await reader.find_by_id(str(uuid.uuid4()))
-        await reader.close()
+            await self.open_reader(unreachable_url)
 
 
-class TestSqliteAccountReader(AccountReaderContract):
+class OnSqlite:
+    """The embedded default's database; a subclass gives the reader adapter."""
+
     @pytest.fixture
     def database_url(self, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path}/read.db"
@@ -189,23 +201,33 @@ class TestSqliteAccountReader(AccountReaderContract):
         self, tmp_path: Path
     ) -> None:
         url = f"sqlite+aiosqlite:///{tmp_path}/fresh/read.db"
-        reader = await SqlAccountReader.connect(url)
+        reader = await self.open_reader(url)  # type: ignore[attr-defined]
         assert await reader.page_after(None, limit=10) == []
         writer = create_engine(url)
         written = row()
-        await self.insert(writer, written)
-        assert await reader.find_by_id(written["account_id"]) == view_of(written)
+        async with writer.begin() as conn:
+            await conn.execute(accounts.insert().values(written))
+        assert await reader.find_by_id(written["account_id"]) == stored(written)
         await writer.dispose()
         await reader.close()
 
-    async def test_opening_time_is_read_as_utc_by_any_reader_of_the_table(
-        self, reader: SqlAccountReader, writer: AsyncEngine
-    ) -> None:
-        written = row()
-        await self.insert(writer, written)
-        async with writer.connect() as conn:
-            raw = await conn.scalar(sa.select(accounts.c.opened_at))
-        # The databases keep no zone; the column type gives it back (adapters/sql_types.py).
-        assert raw == OPENED_AT and raw.tzinfo is not None
-        found = await reader.find_by_id(written["account_id"])
-        assert found is not None and found.opened_at == OPENED_AT
+
+class TestSqliteAccountReader(OnSqlite, AccountReaderContract):
+    async def open_reader(self, url: str) -> AccountReader:
+        return await SqliteAccountReader.connect(url)
+
+
+class TestSqlAccountReaderOnSqlite(OnSqlite, AccountReaderContract):
+    async def open_reader(self, url: str) -> AccountReader:
+        return await SqlAccountReader.connect(url)
+
+
+async def test_opening_time_is_read_back_as_utc(tmp_path: Path) -> None:
+    """The databases keep no zone; the column type gives it back (adapters/sql_types.py)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/read.db")
+    await SqlAccountReader.connect(f"sqlite+aiosqlite:///{tmp_path}/read.db")
+    async with engine.begin() as conn:
+        await conn.execute(accounts.insert().values(row()))
+        raw = await conn.scalar(sa.select(accounts.c.opened_at))
+    assert raw == OPENED_AT and raw.tzinfo is not None
+    await engine.dispose()

@@ -4,6 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from query_server.account_reader import AccountReader
+from query_server.sql_reader import SqlAccountReader
 from tests.contract.test_account_reader import AccountReaderContract
 from tests.support.processes import free_port
 from tests.support.stack import mysql_url, scratch_mysql_database
@@ -16,6 +18,9 @@ def mysql_database() -> Iterator[str]:
 
 
 class TestMysqlAccountReader(AccountReaderContract):
+    async def open_reader(self, url: str) -> AccountReader:
+        return await SqlAccountReader.connect(url)
+
     @pytest.fixture
     def database_url(self, mysql_database: str) -> str:
         return mysql_url(mysql_database)

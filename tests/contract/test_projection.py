@@ -41,9 +41,9 @@ def read_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
 async def wired(
     read_db_url: str, store: InMemoryEventStore
 ) -> AsyncIterator[tuple[AccountProjection, AsyncEngine]]:
-    projection, engine = await build_projection(read_db_url, store)
-    yield projection, engine
-    await engine.dispose()
+    read_model = await build_projection(read_db_url, store)
+    yield read_model.projection, read_model.engine
+    await read_model.engine.dispose()
 
 
 @pytest.fixture
@@ -145,7 +145,8 @@ class PausingStore(InMemoryEventStore):
 
 async def test_a_restore_racing_the_projector_never_takes_a_row_back(read_db_url: str) -> None:
     store = PausingStore()
-    projection, engine = await build_projection(read_db_url, store)
+    read_model = await build_projection(read_db_url, store)
+    projection, engine = read_model.projection, read_model.engine
     try:
         outbox = Outbox(store, RecordingEventBus())  # never started: only the store matters
         repo = Repository(store, outbox, ProtobufEventCodec(), BankAccount, "BankAccount")
