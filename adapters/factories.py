@@ -9,6 +9,7 @@ from adapters.kafka_bus import Encode, KafkaEventBus
 from adapters.kafka_topic import KafkaTopic
 from adapters.mongo_event_store import MongoEventStore
 from adapters.sql_event_store import SqlEventStore
+from adapters.sqlite_event_store import SqliteEventStore
 from core.event_bus import EventBus
 from core.event_store import EventStore
 
@@ -21,6 +22,8 @@ class UnsupportedUrl(ValueError):
 
 async def open_event_store(url: str) -> EventStore:
     scheme = url.split(":", 1)[0]
+    if scheme.startswith("sqlite"):
+        return await SqliteEventStore.connect(url)
     if scheme.startswith(SQL_SCHEMES):
         return await SqlEventStore.connect(url)
     if scheme in ("mongodb", "mongodb+srv"):

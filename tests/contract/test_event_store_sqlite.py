@@ -1,3 +1,7 @@
+"""The event store contract on SQLite: the embedded default's adapter (plain sqlite3, group
+commit) and the SQLAlchemy one, which share the file's layout."""
+
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -5,35 +9,77 @@ from pathlib import Path
 import pytest
 
 from adapters.sql_event_store import SqlEventStore
+from adapters.sqlite_event_store import SqliteEventStore
 from adapters.store_layout import EarlierStoreLayout
+from core.errors import ConcurrencyError
 from core.event_store import EventStore
+from core.requests import RequestAlreadyDecided
 from tests.contract.event_store_contract import EventStoreContract, event, request
 
 
 class TestSqliteEventStore(EventStoreContract):
     @pytest.fixture
     async def store(self, tmp_path: Path) -> AsyncIterator[EventStore]:
+        store = await SqliteEventStore.connect(f"sqlite:///{tmp_path}/events.db")
+        yield store
+        await store.close()
+
+    async def test_a_group_commits_its_writes_and_refuses_only_the_failed_ones(
+        self, store: EventStore
+    ) -> None:
+        """Writes issued together are committed together; a refused one is undone alone."""
+        taken = request()
+        await store.append([event("a", 1)], 0, taken)
+        results = await asyncio.gather(
+            store.append([event("b", 1)], 0, request()),
+            store.append([event("a", 1)], 0, request()),  # a lost race
+            store.append([event("c", 1)], 0, taken),  # a repeated request
+            store.append([event("d", 1), event("d", 2)], 0, request()),
+            return_exceptions=True,
+        )
+        assert [type(r).__name__ for r in results] == [
+            "NoneType",
+            ConcurrencyError.__name__,
+            RequestAlreadyDecided.__name__,
+            "NoneType",
+        ]
+        assert [len(await store.load(a)) for a in "abcd"] == [1, 1, 0, 2]
+
+
+class TestSqlEventStoreOnSqlite(EventStoreContract):
+    @pytest.fixture
+    async def store(self, tmp_path: Path) -> AsyncIterator[EventStore]:
         store = await SqlEventStore.connect(f"sqlite+aiosqlite:///{tmp_path}/events.db")
         yield store
         await store.close()
 
-    async def test_events_survive_reopening_the_file(self, tmp_path: Path) -> None:
-        url = f"sqlite+aiosqlite:///{tmp_path}/reopen.db"
-        first = await SqlEventStore.connect(url)
-        written = [event("a", 1), event("a", 2)]
-        await first.append(written, 0, request())
-        await first.close()
-        second = await SqlEventStore.connect(url)
+
+@pytest.mark.parametrize("writer", [SqliteEventStore, SqlEventStore])
+async def test_events_survive_reopening_the_file_with_either_adapter(
+    tmp_path: Path, writer: type[SqliteEventStore] | type[SqlEventStore]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/reopen.db"
+    first = await writer.connect(url)
+    written = [event("a", 1), event("a", 2)]
+    made = request()
+    await first.append(written, 0, made)
+    await first.close()
+    for reader in (SqliteEventStore, SqlEventStore):
+        second = await reader.connect(url)
         assert await second.load("a") == written
+        assert await second.outcome(made.key) is not None
         await second.close()
 
 
-async def test_a_store_of_the_earlier_layout_is_refused_untouched(tmp_path: Path) -> None:
+@pytest.mark.parametrize("adapter", [SqliteEventStore, SqlEventStore])
+async def test_a_store_of_the_earlier_layout_is_refused_untouched(
+    tmp_path: Path, adapter: type[SqliteEventStore] | type[SqlEventStore]
+) -> None:
     database = tmp_path / "old.db"
     with sqlite3.connect(database) as connection:
         connection.execute("CREATE TABLE events (position INTEGER, request_fingerprint TEXT)")
     with pytest.raises(EarlierStoreLayout, match="earlier Techbank"):
-        await SqlEventStore.connect(f"sqlite+aiosqlite:///{database}")
+        await adapter.connect(f"sqlite+aiosqlite:///{database}")
     with sqlite3.connect(database) as connection:
         tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         assert [name for (name,) in tables] == ["events"]

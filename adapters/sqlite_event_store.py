@@ -1,0 +1,199 @@
+"""Event store on the embedded default's SQLite file, through the standard sqlite3 module.
+
+Writes: one writer thread holds this process's only writing connection and commits
+whatever writes are waiting as one transaction (group commit): with sixteen commands
+in flight, one fsync serves them all, and no two connections of the process ever
+wait on each other's lock. Each write runs in a SAVEPOINT of its own, so a write that
+is refused (a lost race, a repeated request) is undone alone and its caller told;
+the others commit. WAL with synchronous=FULL: an append that returned survives a
+killed process and a crashed machine.
+
+Reads run on the event loop's thread: indexed lookups in a local WAL file take
+microseconds and never wait for a writer, less than handing them to a thread.
+
+The tables are those of adapters.event_tables, so either SQL adapter can open the file.
+"""
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import make_url
+
+from adapters.event_tables import EVENT_COLUMNS, metadata, refuse_earlier_layout
+from adapters.sqlite_writes import (
+    Append,
+    MarkPublished,
+    Refuse,
+    Write,
+    commit_group,
+    stored_time,
+)
+from core.errors import Unavailable
+from core.event_store import EventStore, check_contiguous
+from core.events import StoredEvent
+from core.requests import Outcome, Refusal, Request
+
+UNAVAILABLE = "the event store is unavailable"
+DEFAULT_BUSY_SECONDS = 5.0
+MAX_GROUP = 512
+SELECT_EVENTS = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+LOAD = f"{SELECT_EVENTS} WHERE aggregate_id = ? AND version > ? ORDER BY version"
+UNPUBLISHED = (
+    f"{SELECT_EVENTS} WHERE published = 0 AND occurred_at < ? "
+    "ORDER BY aggregate_id, version LIMIT ?"
+)
+OUTCOME = (
+    "SELECT fingerprint, aggregate_id, version, refusal_kind, refusal_message "
+    "FROM requests WHERE request_key = ?"
+)
+FIRST_EVENTS = "SELECT aggregate_id FROM events WHERE version = 1 ORDER BY position"
+
+
+class SqliteEventStore(EventStore):
+    def __init__(self, path: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> None:
+        self._path, self._busy_seconds = path, busy_seconds
+        self._reads = _open(path, busy_seconds)
+        self._writes = _open(path, busy_seconds)
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="event-store-writer")
+        self._waiting: list[tuple[Write, asyncio.Future[None]]] = []
+        self._committing: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def connect(cls, url: str) -> "SqliteEventStore":
+        parsed = make_url(url)
+        busy = float(parsed.query.get("timeout", DEFAULT_BUSY_SECONDS))  # type: ignore[arg-type]
+        try:
+            path = await asyncio.to_thread(_create_tables, str(parsed.database))
+            return cls(path, busy)
+        except sqlite3.OperationalError as error:
+            raise Unavailable(UNAVAILABLE) from error
+
+    async def append(
+        self, events: Sequence[StoredEvent], expected_version: int, request: Request
+    ) -> None:
+        if not events:
+            return
+        check_contiguous(events, expected_version)
+        await self._write(Append(request, list(events), expected_version))
+
+    async def record_refusal(
+        self, request: Request, aggregate_id: str, version: int, refusal: Refusal
+    ) -> None:
+        await self._write(Refuse(request, aggregate_id, version, refusal))
+
+    async def mark_published(self, event_ids: Sequence[str]) -> None:
+        await self._write(MarkPublished(list(event_ids)))
+
+    async def outcome(self, request_key: str) -> Outcome | None:
+        found = self._read(OUTCOME, (request_key,))
+        if not found:
+            return None
+        fingerprint, aggregate_id, version, kind, message = found[0]
+        refusal = Refusal(kind, message) if kind is not None else None
+        return Outcome(fingerprint, aggregate_id, version, refusal)
+
+    async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
+        return [_event(row) for row in self._read(LOAD, (aggregate_id, after_version))]
+
+    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
+        rows = self._read(UNPUBLISHED, (stored_time(older_than), limit))
+        return [_event(row) for row in rows]
+
+    async def aggregate_ids(self) -> AsyncIterator[str]:
+        # A connection of its own: a statement left open between chunks would hold the
+        # shared one's snapshot, and every other read would stop seeing new events.
+        scan = _open(self._path, self._busy_seconds)
+        try:
+            cursor = scan.execute(FIRST_EVENTS)
+            while rows := cursor.fetchmany(1000):
+                for (aggregate_id,) in rows:
+                    yield aggregate_id
+                await asyncio.sleep(0)
+        finally:
+            scan.close()
+
+    async def close(self) -> None:
+        while self._committing is not None:
+            await asyncio.shield(self._committing)
+        self._thread.shutdown()
+        self._reads.close()
+        self._writes.close()
+
+    async def _write(self, write: Write) -> None:
+        """Queue a write for the next group commit and wait for its outcome."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((write, future))
+        if self._committing is None:
+            self._committing = asyncio.create_task(self._commit_waiting())
+        await future
+
+    async def _commit_waiting(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+                writes = [write for write, _ in group]
+                try:
+                    refusals = await loop.run_in_executor(
+                        self._thread, commit_group, self._writes, writes
+                    )
+                except sqlite3.Error as error:
+                    refusals = [_unavailable(error)] * len(group)
+                for (_, future), refused in zip(group, refusals, strict=True):
+                    _settle(future, refused)
+        finally:
+            self._committing = None
+
+    def _read(self, query: str, parameters: tuple[Any, ...]) -> list[Any]:
+        try:
+            return self._reads.execute(query, parameters).fetchall()
+        except sqlite3.OperationalError as error:
+            raise Unavailable(UNAVAILABLE) from error
+
+
+def _open(path: str, busy_seconds: float) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=busy_seconds, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    return db
+
+
+def _create_tables(database: str) -> str:
+    """Create the file's tables unless they exist; the file's absolute path."""
+    path = os.path.abspath(database)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    engine = create_sync_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            refuse_earlier_layout(conn)
+            metadata.create_all(conn)
+    finally:
+        engine.dispose()
+    return path
+
+
+def _event(row: Sequence[Any]) -> StoredEvent:
+    fields = dict(zip(EVENT_COLUMNS, row, strict=True))
+    fields["occurred_at"] = datetime.fromisoformat(fields["occurred_at"]).replace(tzinfo=UTC)
+    return StoredEvent(**fields)
+
+
+def _unavailable(error: sqlite3.Error) -> Exception:
+    unavailable = Unavailable(UNAVAILABLE)
+    unavailable.__cause__ = error
+    return unavailable
+
+
+def _settle(future: asyncio.Future[None], refused: Exception | None) -> None:
+    if future.done():  # its caller gave up (cancelled); the write happened or not all the same
+        return
+    if refused is None:
+        future.set_result(None)
+    else:
+        future.set_exception(refused)
