@@ -82,16 +82,16 @@ async def _embed_projector(
     It catches up with the event store in the background (the read database may have
     been replaced, or be locked for now), and returns what stops it.
     """
-    read_model = await build_projection(settings.read_db_url, store)
-    bus.subscribe(read_model.projection.handle)
-    catching_up = asyncio.create_task(_catch_up(read_model.projection, store))
+    projector = await build_projection(settings.read_db_url, store)
+    bus.subscribe(projector.projection.handle)
+    catching_up = asyncio.create_task(_catch_up(projector.projection, store))
 
     async def stop_catching_up() -> None:
         catching_up.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await catching_up
 
-    return [stop_catching_up, read_model.engine.dispose]
+    return [stop_catching_up, projector.read_model.close]
 
 
 async def _catch_up(projection: AccountProjection, store: EventStore) -> None:

@@ -20,7 +20,6 @@ from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings, configure_logging
 from adapters.signals import run_until_stopped
 from projector.bootstrap import batch_writer, build_projection
-from projector.offsets import load_offsets
 from projector.retry import is_transient
 from techbank.account.v1 import events_pb2
 
@@ -56,10 +55,10 @@ async def _consume(settings: Settings, stop: asyncio.Event) -> None:
     async with contextlib.AsyncExitStack() as resources:
         store = await open_event_store(settings.event_store_url)
         resources.push_async_callback(store.close)
-        read_model = await build_projection(settings.read_db_url, store)
-        projection, engine = read_model.projection, read_model.engine
-        resources.push_async_callback(engine.dispose)
-        if read_model.fresh:  # Kafka may no longer hold the oldest events
+        projector = await build_projection(settings.read_db_url, store)
+        projection, read_model = projector.projection, projector.read_model
+        resources.push_async_callback(read_model.close)
+        if projector.fresh:  # Kafka may no longer hold the oldest events
             applied = await projection.catch_up(store.aggregate_ids())
             log.info("new read model filled from the event store: %d events", applied)
         codec = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
@@ -68,8 +67,8 @@ async def _consume(settings: Settings, stop: asyncio.Event) -> None:
         )
         log.info("projector consuming %s as group %s", where.topic, settings.projector_group)
         await consumer.run(
-            batch_writer(projection, engine, where.topic, stop),
-            partial(load_offsets, engine, where.topic),
+            batch_writer(projection, where.topic, stop),
+            partial(read_model.offsets, where.topic),
             stop,
         )
 

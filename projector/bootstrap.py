@@ -4,50 +4,49 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import make_url
 
 from adapters.kafka_consumer import StopConsuming, StoreBatch
-from adapters.sql_engine import create_engine, writer
 from core.event_store import EventStore
 from core.events import StoredEvent
 from projector.faults import pause_inside_batch
-from projector.offsets import save_offsets
 from projector.projection import AccountProjection
+from projector.read_model import Position, ReadModel
 from projector.retry import Stopped, retry_transient
-from projector.schema import prepare_read_model
+from projector.sql_read_model import SqlReadModel
+from projector.sqlite_read_model import SqliteReadModel
 
 
 @dataclass(frozen=True)
-class ReadModel:
+class Projector:
     projection: AccountProjection
-    engine: AsyncEngine
-    fresh: bool  # its tables were just created: everything is still to be projected
+    read_model: ReadModel
+    fresh: bool  # the read model's tables were just created: everything is still to project
 
 
-async def build_projection(read_db_url: str, store: EventStore) -> ReadModel:
+async def open_read_model(url: str, prepare: bool = True) -> tuple[ReadModel, bool]:
+    """The read model at `url`, and whether its tables are new; the embedded default's
+    SQLite file through plain sqlite3, other databases through SQLAlchemy. Without
+    `prepare`, the tables are taken as they are (for tools that only look)."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return await SqliteReadModel.connect(url, prepare)
+    return await SqlReadModel.connect(url, prepare)
+
+
+async def build_projection(read_db_url: str, store: EventStore) -> Projector:
     """The projection over the read database, healing gaps from `store`."""
-    engine = create_engine(read_db_url)
-    try:
-        fresh = await prepare_read_model(engine)
-    except Exception:
-        await engine.dispose()
-        raise
-    return ReadModel(AccountProjection(engine, store.load), engine, fresh)
+    read_model, fresh = await open_read_model(read_db_url)
+    return Projector(AccountProjection(read_model, store.load), read_model, fresh)
 
 
-def batch_writer(
-    projection: AccountProjection, engine: AsyncEngine, topic: str, stop: asyncio.Event
-) -> StoreBatch:
+def batch_writer(projection: AccountProjection, topic: str, stop: asyncio.Event) -> StoreBatch:
     """A batch handler that stores the events' effects and the offsets in one transaction,
     trying again for as long as its stores are down, until `stop` is set."""
-    transactions = writer(engine)
 
     async def store_batch(events: Sequence[StoredEvent], offsets: dict[int, int]) -> None:
         async def attempt() -> None:
             await pause_inside_batch()
-            async with transactions.begin() as conn:
-                await projection.apply(conn, events)
-                await save_offsets(conn, topic, offsets)
+            await projection.handle(events, Position(topic, offsets))
 
         try:
             await retry_transient(attempt, attempts=None, stop=stop)

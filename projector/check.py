@@ -11,15 +11,12 @@ import sys
 import time
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from adapters.factories import open_event_store
 from adapters.settings import Settings, configure_logging
-from adapters.sql_engine import create_engine
 from core.event_store import EventStore
+from projector.bootstrap import open_read_model
 from projector.fold import fold
-from projector.schema import accounts
+from projector.read_model import ReadModel
 from projector.translation import Row
 
 
@@ -30,11 +27,9 @@ class Difference:
     actual: Row | None
 
 
-async def differences(engine: AsyncEngine, store: EventStore) -> list[Difference]:
+async def differences(read_model: ReadModel, store: EventStore) -> list[Difference]:
     """Every account whose read-model row is not the fold of its stored events."""
-    async with engine.connect() as conn:
-        result = await conn.execute(sa.select(accounts))
-        rows = {row["account_id"]: dict(row) for row in result.mappings()}
+    rows = {row["account_id"]: row async for row in read_model.rows()}
     found = []
     async for account_id in store.aggregate_ids():
         expected = fold(await store.load(account_id))
@@ -47,16 +42,16 @@ async def differences(engine: AsyncEngine, store: EventStore) -> list[Difference
 
 async def check(settings: Settings, settle_seconds: float) -> list[Difference]:
     store = await open_event_store(settings.event_store_url)
-    engine = create_engine(settings.read_db_url)
+    read_model, _ = await open_read_model(settings.read_db_url, prepare=False)
     deadline = time.monotonic() + settle_seconds
     try:
-        found = await differences(engine, store)
+        found = await differences(read_model, store)
         while found and time.monotonic() < deadline:
             await asyncio.sleep(0.5)
-            found = await differences(engine, store)
+            found = await differences(read_model, store)
         return found
     finally:
-        await engine.dispose()
+        await read_model.close()
         await store.close()
 
 

@@ -1,101 +1,71 @@
-"""Applies account events to the read database exactly once, in version order.
+"""Applies account events to the read model exactly once, in version order.
 
-Each row keeps the version last applied. An event at or below it is a duplicate and
-is skipped; one further ahead means events were missed, and those are read back from
-the event store first. A batch is applied in one transaction.
+Each row keeps the version last applied (see projector.read_model): an event at or
+below it is a duplicate and is skipped; one further ahead means events were missed,
+and those are read back from the event store, then the batch is applied again. A
+batch, with the position it was read up to, is one transaction.
 """
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-from adapters.sql_engine import writer
 from core.events import StoredEvent
-from projector.retry import retry_transient
-from projector.schema import accounts
-from projector.translation import Row, next_row
+from projector.read_model import Position, ReadModel
 
 log = logging.getLogger(__name__)
 
 LoadEvents = Callable[[str, int], Awaitable[list[StoredEvent]]]
+# A batch meets a gap once per missed stretch; more rounds mean the rows keep moving back.
+MAX_ROUNDS = 5
+CATCH_UP_CHUNK = 500
 
 
 class AccountProjection:
-    def __init__(self, engine: AsyncEngine, load_events: LoadEvents) -> None:
-        self._engine = writer(engine)
+    def __init__(self, read_model: ReadModel, load_events: LoadEvents) -> None:
+        self._read_model = read_model
         self._load_events = load_events
 
-    async def handle(self, events: Sequence[StoredEvent]) -> None:
-        """Apply a batch of events in one transaction."""
-
-        async def attempt() -> None:
-            async with self._engine.begin() as conn:
-                await self.apply(conn, events)
-
-        await retry_transient(attempt)
-
-    async def apply(self, conn: AsyncConnection, events: Sequence[StoredEvent]) -> None:
-        """Apply events within the caller's transaction (which may also record a position)."""
-        rows: dict[str, Row | None] = {}
-        for event in events:
-            await self._apply_in_order(conn, event, rows)
+    async def handle(self, events: Sequence[StoredEvent], position: Position | None = None) -> None:
+        """Apply a batch of events, and record `position`, in one transaction."""
+        pending = by_account(events)
+        for _ in range(MAX_ROUNDS):
+            gaps = await self._read_model.apply(pending, position)
+            if not gaps:
+                return
+            for account_id, version in gaps.items():
+                log.warning("gap in %s after version %d; reading the store", account_id, version)
+                stored = await self._load_events(account_id, version)
+                pending[account_id] = merged(stored, pending[account_id])
+        raise RuntimeError(f"the read model kept missing events of {sorted(gaps)}")
 
     async def catch_up(self, aggregate_ids: AsyncIterator[str]) -> int:
         """Apply whatever the event store has beyond the read model; return how many events."""
         applied = 0
+        chunk: list[str] = []
         async for aggregate_id in aggregate_ids:
-            async with self._engine.begin() as conn:
-                current = await _row_of(conn, aggregate_id)
-                version = current["version"] if current is not None else 0
-                missing = await self._load_events(aggregate_id, version)
-                await self.apply(conn, missing)
-                applied += len(missing)
-        return applied
+            chunk.append(aggregate_id)
+            if len(chunk) == CATCH_UP_CHUNK:
+                applied += await self._catch_up(chunk)
+                chunk = []
+        return applied + (await self._catch_up(chunk) if chunk else 0)
 
-    async def _apply_in_order(
-        self, conn: AsyncConnection, event: StoredEvent, rows: dict[str, Row | None]
-    ) -> None:
-        account_id = event.aggregate_id
-        if account_id not in rows:
-            rows[account_id] = await _row_of(conn, account_id)
-        current = rows[account_id]
-        version = current["version"] if current is not None else 0
-        if event.version <= version:
-            return
-        pending = [event]
-        if event.version > version + 1:
-            log.warning(
-                "gap in %s: at %d, got %d; reading the store", account_id, version, event.version
-            )
-            pending = await self._load_events(account_id, version)
-        for missing in pending:
-            if missing.version > event.version:
-                break
-            rows[account_id] = await _apply_one(conn, rows[account_id], missing)
+    async def _catch_up(self, account_ids: list[str]) -> int:
+        versions = await self._read_model.versions(account_ids)
+        missing = [e for a in account_ids for e in await self._load_events(a, versions.get(a, 0))]
+        if missing:
+            await self.handle(missing)
+        return len(missing)
 
 
-async def _row_of(conn: AsyncConnection, account_id: str) -> Row | None:
-    # A locking read: it sees the latest committed row, even one a concurrent restore
-    # rewrote, and holds it until this transaction ends (on SQLite the transaction holds
-    # the whole database: see adapters.sql_engine.writer).
-    query = sa.select(accounts).where(accounts.c.account_id == account_id).with_for_update()
-    found = (await conn.execute(query)).mappings().first()
-    return dict(found) if found is not None else None
+def by_account(events: Iterable[StoredEvent]) -> dict[str, list[StoredEvent]]:
+    """Each account's events, once each, in version order."""
+    grouped: dict[str, dict[int, StoredEvent]] = {}
+    for event in events:
+        grouped.setdefault(event.aggregate_id, {})[event.version] = event
+    return {a: [versions[v] for v in sorted(versions)] for a, versions in grouped.items()}
 
 
-async def _apply_one(conn: AsyncConnection, before: Row | None, event: StoredEvent) -> Row:
-    after = next_row(before, event)
-    if before is None:
-        await conn.execute(accounts.insert().values(after))
-        return after
-    result = await conn.execute(
-        accounts.update()
-        .where(accounts.c.account_id == event.aggregate_id)
-        .where(accounts.c.version == before["version"])
-        .values(after)
-    )
-    if result.rowcount != 1:
-        raise RuntimeError(f"{event.aggregate_id} is not at version {before['version']}")
-    return after
+def merged(*streams: Iterable[StoredEvent]) -> list[StoredEvent]:
+    """One account's events from several sources, once each, in version order."""
+    versions = {event.version: event for stream in streams for event in stream}
+    return [versions[v] for v in sorted(versions)]

@@ -3,95 +3,115 @@
 An operator's command rather than an RPC: it needs the event store and the read
 database, which no client-facing server should hand to callers, and it reports
 progress on the operator's terminal. It is safe while commands keep arriving and
-the projector keeps running: each account is rebuilt in its own transaction with
-its row locked, from every event stored at that moment, so the rebuilt row is at
-least as new as anything the projector wrote, and the projector skips as
+the projector keeps running: accounts are rebuilt a chunk at a time, each chunk in
+one transaction that holds their rows while their events are read, so a rebuilt
+row is at least as new as anything the projector wrote, and the projector skips as
 duplicates the events it then receives up to that version.
 """
 
 import asyncio
 import logging
 import time
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from collections.abc import Sequence
 
 from adapters.factories import open_event_store
 from adapters.settings import Settings, configure_logging
-from adapters.sql_engine import create_engine, writer
 from core.event_store import EventStore
+from projector.bootstrap import open_read_model
 from projector.fold import fold
-from projector.retry import retry_transient
-from projector.schema import accounts, prepare_read_model
+from projector.read_model import ReadModel
+from projector.translation import Row
 
 log = logging.getLogger("projector.restore")
 PROGRESS_EVERY_SECONDS = 2.0
+CHUNK = 500
 
 
-async def restore_account(engine: AsyncEngine, store: EventStore, account_id: str) -> int:
-    """Replace the account's row with the fold of its stream; return its number of events."""
+async def restore_accounts(read_model: ReadModel, store: EventStore, account_ids: list[str]) -> int:
+    """Replace each account's row with the fold of its stream; return the events folded.
 
-    async def attempt() -> int:
-        async with writer(engine).begin() as conn:
-            key = accounts.c.account_id == account_id
-            await conn.execute(sa.select(accounts.c.version).where(key).with_for_update())
-            events = await store.load(account_id)
-            row = fold(events)
-            await conn.execute(accounts.delete().where(key))
-            if row is not None:
-                await conn.execute(accounts.insert().values(row))
-            return len(events)
+    The rows are held while their events are read (ReadModel.rebuild), so a rebuilt row
+    is never older than one the projector wrote meanwhile.
+    """
+    folded = 0
 
-    return await retry_transient(attempt)
+    async def rows_now(ids: Sequence[str]) -> dict[str, Row | None]:
+        nonlocal folded
+        histories = {account_id: await store.load(account_id) for account_id in ids}
+        folded = sum(len(history) for history in histories.values())
+        return {account_id: fold(history) for account_id, history in histories.items()}
+
+    await read_model.rebuild(account_ids, rows_now)
+    return folded
 
 
-async def restore(engine: AsyncEngine, store: EventStore) -> tuple[int, int]:
+async def restore(read_model: ReadModel, store: EventStore) -> tuple[int, int]:
     """Rebuild every account the store knows and drop rows it does not; return the counts."""
-    restored = events = 0
-    started = last_report = time.monotonic()
+    progress = _Progress()
+    chunk: list[str] = []
     async for account_id in store.aggregate_ids():
-        events += await restore_account(engine, store, account_id)
-        restored += 1
-        if time.monotonic() - last_report >= PROGRESS_EVERY_SECONDS:
-            last_report = time.monotonic()
-            log.info(
-                "restored %d accounts (%d events) in %.1f s",
-                restored,
-                events,
-                last_report - started,
-            )
-    dropped = await _drop_rows_unknown_to(store, engine)
+        chunk.append(account_id)
+        if len(chunk) == CHUNK:
+            progress.add(len(chunk), await restore_accounts(read_model, store, chunk))
+            chunk = []
+    if chunk:
+        progress.add(len(chunk), await restore_accounts(read_model, store, chunk))
+    dropped = await _drop_rows_unknown_to(store, read_model)
     log.info(
-        "restore done: %d accounts, %d events, %d stray rows dropped, in %.1f s",
-        restored,
-        events,
+        "restore done: %d accounts, %d events, %d stray rows dropped, in %.1f s (%s events/s)",
+        progress.accounts,
+        progress.events,
         dropped,
-        time.monotonic() - started,
+        progress.elapsed,
+        f"{progress.rate:,.0f}",
     )
-    return restored, events
+    return progress.accounts, progress.events
 
 
-async def _drop_rows_unknown_to(store: EventStore, engine: AsyncEngine) -> int:
-    async with engine.connect() as conn:
-        ids = list(await conn.scalars(sa.select(accounts.c.account_id)))
-    dropped = 0
-    for account_id in ids:
-        if not await store.load(account_id):
-            await restore_account(engine, store, account_id)
-            dropped += 1
-    return dropped
+class _Progress:
+    def __init__(self) -> None:
+        self.accounts = self.events = 0
+        self.started = self._reported = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.elapsed if self.elapsed else 0.0
+
+    def add(self, accounts: int, events: int) -> None:
+        self.accounts += accounts
+        self.events += events
+        if time.monotonic() - self._reported >= PROGRESS_EVERY_SECONDS:
+            self._reported = time.monotonic()
+            log.info(
+                "restored %d accounts (%d events) in %.1f s, %s events/s",
+                self.accounts,
+                self.events,
+                self.elapsed,
+                f"{self.rate:,.0f}",
+            )
+
+
+async def _drop_rows_unknown_to(store: EventStore, read_model: ReadModel) -> int:
+    ids = [row["account_id"] async for row in read_model.rows()]
+    stray = [account_id for account_id in ids if not await store.load(account_id)]
+    if stray:
+        await restore_accounts(read_model, store, stray)  # each folds to no row at all
+    return len(stray)
 
 
 async def main() -> None:
     settings = Settings()
     configure_logging(settings)
     store = await open_event_store(settings.event_store_url)
-    engine = create_engine(settings.read_db_url)
+    read_model, _ = await open_read_model(settings.read_db_url)
     try:
-        await prepare_read_model(engine)
-        await restore(engine, store)
+        await restore(read_model, store)
     finally:
-        await engine.dispose()
+        await read_model.close()
         await store.close()
 
 

@@ -58,10 +58,11 @@ async def prepare_read_model(engine: AsyncEngine) -> bool:
     hold nothing the event store cannot give again). True when the tables are new and
     empty: the caller fills them from the event store."""
     async with engine.begin() as conn:
-        return bool(await conn.run_sync(_prepare))
+        return bool(await conn.run_sync(prepare_tables))
 
 
-def _prepare(conn: sa.Connection) -> bool:
+def prepare_tables(conn: sa.Connection) -> bool:
+    """prepare_read_model, on a synchronous connection."""
     inspector = sa.inspect(conn)
     if inspector.has_table(accounts.name):
         columns = {column["name"] for column in inspector.get_columns(accounts.name)}

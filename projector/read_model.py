@@ -1,0 +1,89 @@
+"""The read model's port on the projector's side: the accounts table, as it is written.
+
+Each row keeps the version of the last event applied to it. A batch is applied in one
+transaction that reads the rows it changes under lock (another projector or a restore
+may be writing them too) and applies to each only the events that follow on from its
+version: an event at or below it is a duplicate and skipped. Events that do not follow
+on (a gap: some were missed) make the whole batch wait: nothing is written, and the
+caller is told where each such row stands, to fetch what is missing and try again.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from core.events import StoredEvent
+from projector.translation import Row, next_row
+
+Events = Mapping[str, Sequence[StoredEvent]]  # account id -> its events, in version order
+RowsNow = Callable[[Sequence[str]], Awaitable[Mapping[str, "Row | None"]]]
+
+
+@dataclass(frozen=True)
+class Position:
+    """How far the projector has read its topic: partition -> offset of the next record."""
+
+    topic: str
+    offsets: Mapping[int, int]
+
+
+class ReadModel(ABC):
+    @abstractmethod
+    async def apply(self, events: Events, position: Position | None = None) -> dict[str, int]:
+        """Apply each account's events that follow on from its row, and record `position`
+        (offsets only move forward), in one transaction.
+
+        Returns the accounts whose events do not follow on, each with its row's version
+        (0: no row); then nothing was written.
+        """
+
+    @abstractmethod
+    async def versions(self, account_ids: Sequence[str]) -> dict[str, int]:
+        """The version of each of these accounts that has a row."""
+
+    @abstractmethod
+    async def rebuild(self, account_ids: Sequence[str], rows_now: RowsNow) -> None:
+        """Replace these accounts' rows with what `rows_now(account_ids)` gives (None: no
+        row), in one transaction that holds the rows from before it asks until it
+        commits: nothing is written to them in between, so the new rows are never older
+        than anything a projector wrote."""
+
+    @abstractmethod
+    def rows(self) -> AsyncIterator[Row]:
+        """Every row, in account id order."""
+
+    @abstractmethod
+    async def offsets(self, topic: str) -> dict[int, int]:
+        """The position recorded for `topic`: partition -> offset of the next record."""
+
+    async def close(self) -> None:
+        """Release connections; the read model is not used afterwards."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a batch does to the rows it touches: the new rows, and the gaps."""
+
+    changed: dict[str, tuple[Row | None, Row]]  # account id -> (row before, row after)
+    gaps: dict[str, int]  # account id -> its row's version
+
+
+def plan(current: Mapping[str, Row | None], events: Events) -> Plan:
+    """Apply each account's events that follow on from its current row."""
+    changed: dict[str, tuple[Row | None, Row]] = {}
+    gaps: dict[str, int] = {}
+    for account_id, stream in events.items():
+        before = current.get(account_id)
+        version = before["version"] if before is not None else 0
+        pending = [e for e in stream if e.version > version]
+        if not pending:
+            continue
+        if [e.version for e in pending] != list(range(version + 1, version + 1 + len(pending))):
+            gaps[account_id] = version
+            continue
+        after = before
+        for event in pending:
+            after = next_row(after, event)
+        assert after is not None
+        changed[account_id] = (before, after)
+    return Plan(changed, gaps)

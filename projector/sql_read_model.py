@@ -1,0 +1,130 @@
+"""The read model on a SQL database through SQLAlchemy's asyncio Core (MySQL here).
+
+A batch is one transaction that reads the rows it will change with SELECT ... FOR
+UPDATE, so another projector or a restore writing the same rows waits for it (or
+deadlocks with it and is retried: every write is version-checked).
+"""
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sql_engine import create_engine, writer
+from adapters.sql_errors import is_unavailable
+from core.errors import Unavailable
+from projector.read_model import Events, Position, ReadModel, RowsNow, plan
+from projector.schema import accounts, consumer_offsets, prepare_read_model
+from projector.translation import Row
+
+UNAVAILABLE = "the read database is unavailable"
+MAX_IDS = 500
+
+
+class SqlReadModel(ReadModel):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+
+    @classmethod
+    async def connect(cls, url: str, prepare: bool = True) -> tuple["SqlReadModel", bool]:
+        """The read model, and whether its tables are new (see schema.prepare_read_model)."""
+        engine = create_engine(url)
+        try:
+            fresh = await prepare_read_model(engine) if prepare else False
+        except Exception as error:
+            await engine.dispose()
+            if is_unavailable(error):
+                raise Unavailable(UNAVAILABLE) from error
+            raise
+        return cls(engine), fresh
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    async def apply(self, events: Events, position: Position | None = None) -> dict[str, int]:
+        async with self._writer.begin() as conn:
+            planned = plan(await _rows_of(conn, list(events), lock=True), events)
+            if planned.gaps:
+                await conn.rollback()
+                return planned.gaps
+            for before, after in planned.changed.values():
+                await _write(conn, before, after)
+            if position is not None:
+                await _save_offsets(conn, position)
+        return {}
+
+    async def versions(self, account_ids: Sequence[str]) -> dict[str, int]:
+        async with self._engine.connect() as conn:
+            rows = await _rows_of(conn, account_ids, lock=False)
+        return {account_id: row["version"] for account_id, row in rows.items()}
+
+    async def rebuild(self, account_ids: Sequence[str], rows_now: RowsNow) -> None:
+        async with self._writer.begin() as conn:
+            await _rows_of(conn, account_ids, lock=True)
+            rows = await rows_now(account_ids)
+            for account_id, row in rows.items():
+                await conn.execute(accounts.delete().where(accounts.c.account_id == account_id))
+                if row is not None:
+                    await conn.execute(accounts.insert().values(row))
+
+    async def rows(self) -> AsyncIterator[Row]:
+        async with self._engine.connect() as conn:
+            result = await conn.stream(sa.select(accounts).order_by(accounts.c.account_id))
+            async for row in result.mappings():
+                yield dict(row)
+
+    async def offsets(self, topic: str) -> dict[int, int]:
+        table = consumer_offsets
+        query = sa.select(table.c.partition_id, table.c.next_offset).where(table.c.topic == topic)
+        async with self._engine.connect() as conn:
+            return {row.partition_id: row.next_offset for row in await conn.execute(query)}
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+async def _rows_of(
+    conn: AsyncConnection, account_ids: Sequence[str], *, lock: bool
+) -> dict[str, Row]:
+    found: dict[str, Row] = {}
+    for start in range(0, len(account_ids), MAX_IDS):
+        chunk = account_ids[start : start + MAX_IDS]
+        query = sa.select(accounts).where(accounts.c.account_id.in_(chunk))
+        result = await conn.execute(query.with_for_update() if lock else query)
+        for row in result.mappings():
+            found[row["account_id"]] = dict(row)
+    return found
+
+
+async def _write(conn: AsyncConnection, before: Row | None, after: Row) -> None:
+    if before is None:
+        await conn.execute(accounts.insert().values(after))
+        return
+    result = await conn.execute(
+        accounts.update()
+        .where(accounts.c.account_id == after["account_id"])
+        .where(accounts.c.version == before["version"])
+        .values(after)
+    )
+    if result.rowcount != 1:
+        raise RuntimeError(f"{after['account_id']} is not at version {before['version']}")
+
+
+async def _save_offsets(conn: AsyncConnection, position: Position) -> None:
+    """Offsets only move forward: after a rebalance the partition's old owner may finish a
+    batch its new owner has already passed, and every event before the higher one is
+    applied either way."""
+    table = consumer_offsets
+    for partition, next_offset in position.offsets.items():
+        key = (table.c.topic == position.topic) & (table.c.partition_id == partition)
+        stored = await conn.scalar(sa.select(table.c.next_offset).where(key).with_for_update())
+        values: dict[str, Any] = {"next_offset": next_offset}
+        if stored is None:
+            await conn.execute(
+                table.insert().values(topic=position.topic, partition_id=partition, **values)
+            )
+        elif stored < next_offset:
+            await conn.execute(table.update().where(key).values(values))

@@ -1,0 +1,207 @@
+"""The read model on the embedded default's SQLite file, through the standard sqlite3 module.
+
+A batch is one hop to a writer thread, which runs it as one transaction begun with
+BEGIN IMMEDIATE: SQLite has no row locks, so the transaction takes the database's
+write lock before it reads the rows it will change, and no other process (a restore,
+another command server's projection) can write in between.
+"""
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import make_url
+
+from adapters.sqlite_writes import stored_time
+from core.errors import Unavailable
+from projector.read_model import Events, Position, ReadModel, RowsNow, plan
+from projector.schema import accounts, prepare_tables
+from projector.translation import Row
+
+T = TypeVar("T")
+UNAVAILABLE = "the read database is unavailable"
+DEFAULT_BUSY_SECONDS = 5.0
+COLUMNS = [column.name for column in accounts.columns]
+SELECT_ROWS = f"SELECT {', '.join(COLUMNS)} FROM accounts"
+INSERT = f"INSERT INTO accounts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+UPDATE = (
+    f"UPDATE accounts SET {', '.join(f'{c} = ?' for c in COLUMNS if c != 'account_id')} "
+    "WHERE account_id = ? AND version = ?"
+)
+DELETE = "DELETE FROM accounts WHERE account_id = ?"
+OFFSETS = "SELECT partition_id, next_offset FROM projector_offsets WHERE topic = ?"
+SAVE_OFFSET = (
+    "INSERT INTO projector_offsets (topic, partition_id, next_offset) VALUES (?, ?, ?) "
+    "ON CONFLICT (topic, partition_id) DO UPDATE SET next_offset = excluded.next_offset "
+    "WHERE excluded.next_offset > projector_offsets.next_offset"
+)
+MAX_IDS = 500
+
+
+class SqliteReadModel(ReadModel):
+    def __init__(self, path: str, busy_seconds: float) -> None:
+        self._path, self._busy_seconds = path, busy_seconds
+        self._writes = _open(path, busy_seconds)
+        self._reads = _open(path, busy_seconds)
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="read-model-writer")
+        # A rebuild keeps a transaction open across awaits: other writes wait their turn.
+        self._turn = asyncio.Lock()
+
+    @classmethod
+    async def connect(cls, url: str, prepare: bool = True) -> tuple["SqliteReadModel", bool]:
+        """The read model, and whether its tables are new (see schema.prepare_tables)."""
+        parsed = make_url(url)
+        busy = float(parsed.query.get("timeout", DEFAULT_BUSY_SECONDS))  # type: ignore[arg-type]
+        try:
+            path, fresh = await asyncio.to_thread(_prepare, str(parsed.database), prepare)
+        except sqlite3.OperationalError as error:
+            raise Unavailable(UNAVAILABLE) from error
+        return cls(path, busy), fresh
+
+    async def apply(self, events: Events, position: Position | None = None) -> dict[str, int]:
+        async with self._turn:
+            return await self._in_thread(self._apply, events, position)
+
+    async def versions(self, account_ids: Sequence[str]) -> dict[str, int]:
+        return {i: row["version"] for i, row in _rows_of(self._reads, account_ids).items()}
+
+    async def rebuild(self, account_ids: Sequence[str], rows_now: RowsNow) -> None:
+        async with self._turn:
+            await self._in_thread(self._writes.execute, "BEGIN IMMEDIATE")
+            try:
+                rows = await rows_now(account_ids)
+                await self._in_thread(self._replace_and_commit, rows)
+            except BaseException:
+                await asyncio.shield(self._in_thread(self._roll_back))
+                raise
+
+    async def rows(self) -> AsyncIterator[Row]:
+        scan = _open(self._path, self._busy_seconds)  # its own snapshot, see the event store
+        try:
+            cursor = scan.execute(f"{SELECT_ROWS} ORDER BY account_id")
+            while found := cursor.fetchmany(1000):
+                for values in found:
+                    yield _row(values)
+                await asyncio.sleep(0)
+        finally:
+            scan.close()
+
+    async def offsets(self, topic: str) -> dict[int, int]:
+        return dict(self._reads.execute(OFFSETS, (topic,)).fetchall())
+
+    async def close(self) -> None:
+        self._thread.shutdown()
+        self._writes.close()
+        self._reads.close()
+
+    async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._thread, work, *args)
+        except sqlite3.OperationalError as error:
+            raise Unavailable(UNAVAILABLE) from error
+
+    def _apply(self, events: Events, position: Position | None) -> dict[str, int]:
+        try:
+            with _transaction(self._writes) as db:
+                planned = plan(_rows_of(db, list(events)), events)
+                if planned.gaps:
+                    raise _Rollback(planned.gaps)
+                for before, after in planned.changed.values():
+                    _write(db, before, after)
+                if position is not None:
+                    offsets = position.offsets.items()
+                    db.executemany(SAVE_OFFSET, [(position.topic, p, o) for p, o in offsets])
+        except _Rollback as rollback:
+            return rollback.gaps
+        return {}
+
+    def _replace_and_commit(self, rows: Mapping[str, Row | None]) -> None:
+        for account_id, row in rows.items():
+            self._writes.execute(DELETE, (account_id,))
+            if row is not None:
+                self._writes.execute(INSERT, _values(row))
+        self._writes.execute("COMMIT")
+
+    def _roll_back(self) -> None:
+        if self._writes.in_transaction:
+            self._writes.execute("ROLLBACK")
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to undo it and hand the gaps back."""
+
+    def __init__(self, gaps: dict[str, int]) -> None:
+        super().__init__(gaps)
+        self.gaps = gaps
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE, then COMMIT, or ROLLBACK if the block raised."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _write(db: sqlite3.Connection, before: Row | None, after: Row) -> None:
+    if before is None:
+        db.execute(INSERT, _values(after))
+        return
+    values = _values(after)
+    updated = db.execute(UPDATE, (*values[1:], after["account_id"], before["version"]))
+    if updated.rowcount != 1:
+        raise RuntimeError(f"{after['account_id']} is not at version {before['version']}")
+
+
+def _rows_of(db: sqlite3.Connection, account_ids: Sequence[str]) -> dict[str, Row]:
+    found: dict[str, Row] = {}
+    for start in range(0, len(account_ids), MAX_IDS):
+        chunk = account_ids[start : start + MAX_IDS]
+        marks = ", ".join("?" * len(chunk))
+        for values in db.execute(f"{SELECT_ROWS} WHERE account_id IN ({marks})", tuple(chunk)):
+            row = _row(values)
+            found[row["account_id"]] = row
+    return found
+
+
+def _row(values: Sequence[Any]) -> Row:
+    row = dict(zip(COLUMNS, values, strict=True))
+    row["opened_at"] = datetime.fromisoformat(row["opened_at"]).replace(tzinfo=UTC)
+    return row
+
+
+def _values(row: Row) -> tuple[Any, ...]:
+    return tuple(stored_time(row[c]) if c == "opened_at" else row[c] for c in COLUMNS)
+
+
+def _open(path: str, busy_seconds: float) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=busy_seconds, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    return db
+
+
+def _prepare(database: str, prepare: bool) -> tuple[str, bool]:
+    path = os.path.abspath(database)
+    if not prepare:
+        return path, False
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    engine = create_sync_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            fresh = prepare_tables(conn)
+    finally:
+        engine.dispose()
+    return path, fresh
