@@ -28,8 +28,10 @@ from sqlalchemy.engine import make_url
 from adapters.event_tables import EVENT_COLUMNS, metadata, refuse_earlier_layout
 from adapters.sqlite_writes import (
     Append,
+    InTurn,
     MarkPublished,
     Refuse,
+    Result,
     Write,
     commit_group,
     stored_time,
@@ -37,7 +39,7 @@ from adapters.sqlite_writes import (
 from core.errors import Unavailable
 from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
-from core.requests import Outcome, Refusal, Request
+from core.requests import Decision, Outcome, Refusal, Request
 
 UNAVAILABLE = "the event store is unavailable"
 DEFAULT_BUSY_SECONDS = 5.0
@@ -61,7 +63,7 @@ class SqliteEventStore(EventStore):
         self._reads = _open(path, busy_seconds)
         self._writes = _open(path, busy_seconds)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="event-store-writer")
-        self._waiting: list[tuple[Write, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[Write, asyncio.Future[Result]]] = []
         self._committing: asyncio.Task[None] | None = None
 
     @classmethod
@@ -86,6 +88,11 @@ class SqliteEventStore(EventStore):
         self, request: Request, aggregate_id: str, version: int, refusal: Refusal
     ) -> None:
         await self._write(Refuse(request, aggregate_id, version, refusal))
+
+    async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
+        stored = await self._write(InTurn(decisions, expected_version))
+        assert isinstance(stored, int)
+        return stored
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:
         await self._write(MarkPublished(list(event_ids)))
@@ -125,13 +132,13 @@ class SqliteEventStore(EventStore):
         self._reads.close()
         self._writes.close()
 
-    async def _write(self, write: Write) -> None:
-        """Queue a write for the next group commit and wait for its outcome."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    async def _write(self, write: Write) -> Result:
+        """Queue a write for the next group commit and wait for its result."""
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._waiting.append((write, future))
         if self._committing is None:
             self._committing = asyncio.create_task(self._commit_waiting())
-        await future
+        return await future
 
     async def _commit_waiting(self) -> None:
         loop = asyncio.get_running_loop()
@@ -140,13 +147,13 @@ class SqliteEventStore(EventStore):
                 group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
                 writes = [write for write, _ in group]
                 try:
-                    refusals = await loop.run_in_executor(
+                    results = await loop.run_in_executor(
                         self._thread, commit_group, self._writes, writes
                     )
                 except sqlite3.Error as error:
-                    refusals = [_unavailable(error)] * len(group)
-                for (_, future), refused in zip(group, refusals, strict=True):
-                    _settle(future, refused)
+                    results = [_unavailable(error)] * len(group)
+                for (_, future), result in zip(group, results, strict=True):
+                    _settle(future, result)
         finally:
             self._committing = None
 
@@ -190,10 +197,10 @@ def _unavailable(error: sqlite3.Error) -> Exception:
     return unavailable
 
 
-def _settle(future: asyncio.Future[None], refused: Exception | None) -> None:
+def _settle(future: asyncio.Future[Result], result: Result) -> None:
     if future.done():  # its caller gave up (cancelled); the write happened or not all the same
         return
-    if refused is None:
-        future.set_result(None)
+    if isinstance(result, Exception):
+        future.set_exception(result)
     else:
-        future.set_exception(refused)
+        future.set_result(result)

@@ -13,7 +13,8 @@ from adapters.settings import Settings
 from command_server.domain.account import BankAccount
 from command_server.event_codec import ProtobufEventCodec
 from command_server.faults import fault_after_append
-from command_server.handlers import CommandOutcome, register_handlers
+from command_server.handlers import register_handlers
+from command_server.outcome import CommandOutcome
 from command_server.servicer import AccountCommandServicer
 from core.dispatcher import Dispatcher
 from core.event_bus import EventBus

@@ -4,7 +4,7 @@ from typing import Any
 
 from adapters.grpc_edge import rpc_method
 from command_server import translation
-from command_server.handlers import CommandOutcome
+from command_server.outcome import CommandOutcome
 from core.dispatcher import Dispatcher
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc
 

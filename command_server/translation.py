@@ -4,7 +4,7 @@ import uuid
 
 from command_server.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
 from command_server.domain.events import AccountType
-from command_server.handlers import CommandOutcome
+from command_server.outcome import CommandOutcome
 from core.errors import InvalidInput
 from techbank.account.v1 import account_pb2, commands_pb2
 

@@ -4,8 +4,9 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
+from core.errors import ConcurrencyError
 from core.events import StoredEvent
-from core.requests import Outcome, Refusal, Request
+from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 
 
 class EventStore(ABC):
@@ -38,6 +39,31 @@ class EventStore(ABC):
 
         Raises RequestAlreadyDecided when the store holds an outcome for `request.key`.
         """
+
+    async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
+        """Store one aggregate's decisions in order, the events of each following those
+        of the one before, from `expected_version` on; stop at the first that cannot be
+        stored (the aggregate moved on, or its request was decided before) and return
+        how many were. Each decision is stored atomically, as by append/record_refusal.
+
+        This default stores them one by one; adapters that can store them at once do.
+        """
+        stored, version = 0, expected_version
+        for decision in decisions:
+            try:
+                await self._store_one(decision, version)
+            except (ConcurrencyError, RequestAlreadyDecided):
+                return stored
+            stored, version = stored + 1, version + len(decision.events)
+        return stored
+
+    async def _store_one(self, decision: Decision, version: int) -> None:
+        if decision.refusal is not None:
+            await self.record_refusal(
+                decision.request, decision.aggregate_id, decision.version, decision.refusal
+            )
+        else:
+            await self.append(decision.events, version, decision.request)
 
     @abstractmethod
     async def outcome(self, request_key: str) -> Outcome | None:

@@ -48,7 +48,6 @@ async def refuse(
 
     Raises RequestAlreadyDecided instead when the request was decided elsewhere first.
     """
-    if request.chosen_by_client:
-        refusal = Refusal(kind_of(error), error.message)
-        await store.record_refusal(request, aggregate_id, version, refusal)
+    refusal = Refusal(kind_of(error), error.message)
+    await store.record_refusal(request, aggregate_id, version, refusal)
     raise error

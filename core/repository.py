@@ -1,22 +1,26 @@
 """Loads aggregates from their events and saves their new events, then publishes them."""
 
 import copy
+import dataclasses
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
 from core.aggregate import AggregateRoot
+from core.errors import ConcurrencyError
 from core.event_store import EventStore
 from core.events import DomainEvent, StoredEvent
 from core.outbox import Outbox
-from core.requests import Request
+from core.requests import Decision, Refusal, Request
 
 A = TypeVar("A", bound=AggregateRoot)
 # Called between a successful append and the hand-over to the outbox: a seam for fault
 # injection ("the process dies right after the append"), nothing else.
 AppendHook = Callable[[list[StoredEvent]], None]
+# What one request decided in a turn: how many pending events it raised, or its refusal.
+Decided = tuple[Request, int | Refusal]
 
 
 class EventCodec(Protocol):
@@ -69,13 +73,24 @@ class Repository(Generic[A]):
     def store(self) -> EventStore:
         return self._store
 
-    async def load(self, aggregate_id: str) -> A | None:
-        """Rebuild the aggregate from its history; None if it has no events.
+    def new(self, aggregate_id: str) -> A:
+        """An aggregate with no events yet (version 0): what a load of an unknown id is not."""
+        return self._factory(aggregate_id)
 
-        Starts from the last state this repository saw of it, if any, and reads only the
-        events stored since: events never change, so that state stays true.
+    async def load(self, aggregate_id: str, *, latest: bool = False) -> A | None:
+        """The aggregate as this repository last saw it, or rebuilt from its history; None
+        if it has no events.
+
+        A state seen before is trusted without asking the store: another process may have
+        moved the aggregate on since, but then saving what was decided on it fails with
+        ConcurrencyError (and the state is forgotten), so nothing decided on a stale state
+        is ever stored. A decision the store does not check that way (a refusal) must be
+        taken on the `latest` state: the events stored since are then read and applied.
         """
         known = self._known.get(aggregate_id)
+        if known is not None and not latest:
+            self._known.move_to_end(aggregate_id)  # still recently used
+            return copy.deepcopy(known)
         aggregate = copy.deepcopy(known) if known is not None else self._factory(aggregate_id)
         history = await self._store.load(aggregate_id, after_version=aggregate.version)
         if known is None and not history:
@@ -101,13 +116,51 @@ class Repository(Generic[A]):
         request was decided before; then nothing is stored.
         """
         stored = self._to_stored(aggregate, request.request_id)
-        await self._store.append(stored, aggregate.persisted_version, request)
+        try:
+            await self._store.append(stored, aggregate.persisted_version, request)
+        except ConcurrencyError:
+            self._known.pop(aggregate.id, None)  # it moved on: the next load reads the store
+            raise
         aggregate.mark_saved()
         self._remember(aggregate)
         if self._after_append is not None:
             self._after_append(stored)
         self._outbox.enqueue(stored)
         return stored
+
+    async def save_in_turn(self, aggregate: A, decided: Sequence[Decided]) -> int:
+        """Store what several requests decided in turn on the aggregate: for each, in order,
+        how many of the aggregate's pending events it raised, or its refusal. Returns how
+        many were stored, from the first (see EventStore.store_in_turn); their events are
+        queued for the bus. The aggregate's new state is remembered if all were.
+        """
+        decisions = self._decisions(aggregate, decided)
+        stored = await self._store.store_in_turn(decisions, aggregate.persisted_version)
+        events = [e for decision in decisions[:stored] for e in decision.events]
+        if stored == len(decisions):
+            aggregate.mark_saved()
+            self._remember(aggregate)
+        else:
+            self._known.pop(aggregate.id, None)  # the next load reads the store
+        if events and self._after_append is not None:
+            self._after_append(events)
+        self._outbox.enqueue(events)
+        return stored
+
+    def _decisions(self, aggregate: A, decided: Sequence[Decided]) -> list[Decision]:
+        pending = iter(self._to_stored(aggregate, ""))
+        decisions, version = [], aggregate.persisted_version
+        for request, outcome in decided:
+            if isinstance(outcome, Refusal):
+                decisions.append(Decision(request, aggregate.id, version, refusal=outcome))
+                continue
+            events = tuple(
+                dataclasses.replace(next(pending), request_id=request.request_id)
+                for _ in range(outcome)
+            )
+            version += outcome
+            decisions.append(Decision(request, aggregate.id, version, events))
+        return decisions
 
     def _to_stored(self, aggregate: A, request_id: str) -> list[StoredEvent]:
         now = self._clock()

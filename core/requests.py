@@ -13,21 +13,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from core.events import StoredEvent
+
 MAX_KEY_LENGTH = 255
 
 
 @dataclass(frozen=True)
 class Request:
-    """One client request: who sent it, the id they gave it, and a digest of its content.
-
-    `chosen_by_client` is False when the client sent no id and the server made one
-    up: nobody can repeat such a request, so its refusal need not be remembered.
-    """
+    """One client request: who sent it, the id they gave it (or the server made up), and
+    a digest of its content."""
 
     request_id: str
     fingerprint: str
     client: str = ""
-    chosen_by_client: bool = True
 
     @property
     def key(self) -> str:
@@ -61,6 +59,18 @@ class Outcome:
     refusal: Refusal | None = None
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What one request decided about one aggregate: the events it raised, or its refusal
+    (taken at `version`, the aggregate's version then)."""
+
+    request: Request
+    aggregate_id: str
+    version: int
+    events: tuple[StoredEvent, ...] = ()
+    refusal: Refusal | None = None
+
+
 class RequestAlreadyDecided(Exception):
     """The store already holds an outcome for this request key; nothing was written."""
 
@@ -69,7 +79,7 @@ def request_for(command: Any, request_id: str, client: str = "") -> Request:
     """The request that carries `command`; a new random id when the client gave none."""
     if request_id:
         return Request(request_id, fingerprint(command), client)
-    return Request(str(uuid.uuid4()), fingerprint(command), client, chosen_by_client=False)
+    return Request(str(uuid.uuid4()), fingerprint(command), client)
 
 
 def fingerprint(command: Any) -> str:

@@ -10,7 +10,7 @@ import pytest
 from core.errors import ConcurrencyError
 from core.event_store import EventStore
 from core.events import StoredEvent
-from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
+from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 
 AT = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -206,3 +206,38 @@ class EventStoreContract:
         # Other tests share some stores: keep only this test's aggregate.
         waiting = await store.unpublished(before, limit=10_000)
         return [e for e in waiting if e.aggregate_id == aggregate_id]
+
+    async def test_decisions_in_turn_are_stored_in_order_refusals_included(
+        self, store: EventStore
+    ) -> None:
+        aggregate_id = str(uuid.uuid4())
+        await append(store, [event(aggregate_id, 1)], 0)
+        refused = request()
+        decisions = [
+            Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),)),
+            Decision(refused, aggregate_id, 2, refusal=Refusal("RuleViolation", "no")),
+            Decision(request(), aggregate_id, 3, (event(aggregate_id, 3),)),
+        ]
+        assert await store.store_in_turn(decisions, 1) == 3
+        assert [e.version for e in await store.load(aggregate_id)] == [1, 2, 3]
+        outcome = await store.outcome(refused.key)
+        assert outcome is not None and outcome.refusal == Refusal("RuleViolation", "no")
+        last = await store.outcome(decisions[2].request.key)
+        assert last == Outcome("f" * 64, aggregate_id, 3)
+
+    async def test_decisions_in_turn_stop_at_the_first_that_cannot_be_stored(
+        self, store: EventStore
+    ) -> None:
+        aggregate_id, taken = str(uuid.uuid4()), request()
+        await append(store, [event(aggregate_id, 1)], 0)
+        await store.record_refusal(taken, aggregate_id, 1, Refusal("NotFound", "x"))
+        decisions = [
+            Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),)),
+            Decision(taken, aggregate_id, 3, (event(aggregate_id, 3),)),  # decided before
+            Decision(request(), aggregate_id, 4, (event(aggregate_id, 4),)),
+        ]
+        assert await store.store_in_turn(decisions, 1) == 1
+        assert [e.version for e in await store.load(aggregate_id)] == [1, 2]
+        assert await store.outcome(decisions[2].request.key) is None
+        stale = [Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),))]
+        assert await store.store_in_turn(stale, 1) == 0

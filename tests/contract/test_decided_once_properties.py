@@ -31,7 +31,7 @@ from command_server.bootstrap import command_dispatcher
 from command_server.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
 from command_server.domain.events import AccountType
 from command_server.event_codec import ProtobufEventCodec
-from command_server.handlers import CommandOutcome
+from command_server.outcome import CommandOutcome
 from core.dispatcher import Dispatcher
 from core.errors import DomainError
 from core.event_store import EventStore

@@ -43,10 +43,12 @@ def status_of(call: Any) -> grpc.StatusCode | None:
     return None
 
 
-def wait_for_log(process: ServerProcess, text: str, timeout: float = 30.0) -> None:
-    """Block until the process has logged `text`."""
+def wait_for_log(
+    process: ServerProcess, text: str, timeout: float = 30.0, times: int = 1
+) -> None:
+    """Block until the process's log holds `text` (at least `times` times)."""
     deadline = time.monotonic() + timeout
-    while text not in process.log_path.read_text(errors="replace"):
+    while process.log_path.read_text(errors="replace").count(text) < times:
         assert time.monotonic() < deadline, f"{text!r} not logged; {process.log_tail()}"
         time.sleep(0.1)
 

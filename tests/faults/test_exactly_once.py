@@ -9,40 +9,44 @@ import grpc
 
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc
 from tests.e2e.helpers import open_account, read
-from tests.faults.helpers import TIMEOUT, check, deposit_many
+from tests.faults.helpers import TIMEOUT, check, deposit_many, wait_for_log
 from tests.support.processes import ServerProcess, free_port
 from tests.support.system import System
 
 KILLS = 5
-EVENTS = 3000
+ASSIGNED = "assigned partitions"
+BATCH = 300  # deposits sent between two looks at whether the kills are done
 
 
 def test_a_projector_killed_again_and_again_still_counts_every_cent_once(
     real_system: System,
 ) -> None:
     accounts = [open_account(real_system.commands, cents=0).account_id for _ in range(50)]
-    targets = [accounts[i % len(accounts)] for i in range(EVENTS)]
     projector = real_system.process("projector")
-    done = threading.Event()
+    killed = threading.Event()
 
     def kill_repeatedly() -> None:
-        for _ in range(KILLS):
-            if done.wait(1.5):
-                return
+        for incarnation in range(1, KILLS + 1):
+            wait_for_log(projector, ASSIGNED, times=incarnation)  # it is consuming again
+            time.sleep(0.5)
             projector.kill()  # SIGKILL: no clean shutdown, no last commit
             projector.start()
+        killed.set()
 
     killer = threading.Thread(target=kill_repeatedly)
     killer.start()
+    deposits: Counter[str] = Counter()
     try:
-        deposit_many(real_system, targets)
+        while not killed.is_set():  # deposits keep coming for as long as the kills go on
+            targets = [accounts[i % len(accounts)] for i in range(BATCH)]
+            deposit_many(real_system, targets)
+            deposits.update(targets)
     finally:
-        done.set()
         killer.join()
-    assert projector.log_path.read_text().count("projector consuming") >= 2
+    wait_for_log(projector, ASSIGNED, times=KILLS + 1)
     checked = check(real_system, settle_seconds=60)
     assert checked.returncode == 0, checked.stdout[-3000:]
-    for account_id, count in Counter(targets).items():
+    for account_id, count in deposits.items():
         assert read(real_system.queries, account_id, count + 1).balance_cents == count
 
 

@@ -2,17 +2,18 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
 from command_server.bootstrap import command_dispatcher
 from command_server.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
 from command_server.domain.events import AccountType
-from command_server.handlers import CommandOutcome
+from command_server.outcome import CommandOutcome
 from core.dispatcher import Dispatcher
 from core.errors import ConcurrencyError, InvalidInput, NotFound, RuleViolation
 from core.outbox import Outbox
+from core.requests import Decision
 from tests.fakes import InMemoryEventStore, RecordingEventBus
 
 
@@ -185,10 +186,101 @@ async def test_a_repeat_answers_the_original_success_where_it_would_now_be_refus
     assert len(store.streams[account_id]) == 2
 
 
-async def test_a_refusal_without_a_request_id_is_not_remembered(
-    send: Dispatcher[CommandOutcome], store: InMemoryEventStore
+async def test_a_refusal_is_decided_on_the_latest_state_not_a_cached_one(
+    send: Dispatcher[CommandOutcome], store: InMemoryEventStore, outbox: Outbox
 ) -> None:
-    account_id = await open_with(send, 0)
+    other_server = command_dispatcher(store, outbox)
+    account_id = await open_with(send, 50)
     with pytest.raises(RuleViolation):
-        await send.send(WithdrawFunds(account_id, 1, None, ""))
-    assert len(store.outcomes) == 1  # the opening only
+        await send.send(WithdrawFunds(account_id, 100, None, "too-early"))  # caches version 1
+    await other_server.send(DepositFunds(account_id, 100, None, "elsewhere"))
+    # This server's cached state says 50 cents; the store says 150.
+    assert await send.send(WithdrawFunds(account_id, 100, None, "now")) == CommandOutcome(
+        account_id, 3
+    )
+
+
+async def test_a_decision_on_a_stale_cached_state_is_retried_on_the_latest(
+    send: Dispatcher[CommandOutcome], store: InMemoryEventStore, outbox: Outbox
+) -> None:
+    other_server = command_dispatcher(store, outbox)
+    account_id = await open_with(send, 0)
+    await send.send(DepositFunds(account_id, 1, None, "here"))  # caches version 2
+    await other_server.send(DepositFunds(account_id, 10, None, "there"))
+    assert await send.send(DepositFunds(account_id, 100, None, "again")) == CommandOutcome(
+        account_id, 4
+    )
+    assert [e.version for e in store.streams[account_id]] == [1, 2, 3, 4]
+
+
+class CountingStore(InMemoryEventStore):
+    """Counts the writes of decisions taken in turn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.turn_writes: list[int] = []
+
+    async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
+        self.turn_writes.append(len(decisions))
+        return await super().store_in_turn(decisions, expected_version)
+
+
+@pytest.fixture
+def counting() -> CountingStore:
+    return CountingStore()
+
+
+async def test_commands_that_wait_on_one_account_are_stored_together_each_with_its_answer(
+    counting: CountingStore,
+) -> None:
+    send = command_dispatcher(counting, Outbox(counting, RecordingEventBus()))
+    account_id = await open_with(send, 100)
+    answers = await asyncio.gather(
+        *(send.send(WithdrawFunds(account_id, 1, None, f"w{i}")) for i in range(10))
+    )
+    assert sorted(a.version for a in answers) == list(range(2, 12))
+    assert len(counting.turn_writes) < 10 and sum(counting.turn_writes) == 10
+    again = [await send.send(WithdrawFunds(account_id, 1, None, f"w{i}")) for i in range(10)]
+    assert again == answers  # every request's own version, on repeat too
+
+
+async def test_in_a_batch_a_refused_command_leaves_the_others_their_own_answers(
+    counting: CountingStore,
+) -> None:
+    send = command_dispatcher(counting, Outbox(counting, RecordingEventBus()))
+    account_id = await open_with(send, 10)
+    amounts = [4, 4, 4, 1, 1]  # the third finds 2 cents left; the last two fit
+    answers = await asyncio.gather(
+        *(send.send(WithdrawFunds(account_id, c, None, f"w{i}")) for i, c in enumerate(amounts)),
+        return_exceptions=True,
+    )
+    assert [type(a).__name__ for a in answers] == [
+        "CommandOutcome",
+        "CommandOutcome",
+        "RuleViolation",
+        "CommandOutcome",
+        "CommandOutcome",
+    ]
+    assert [getattr(a, "version", None) for a in answers] == [2, 3, None, 4, 5]
+    assert max(counting.turn_writes) > 1  # they were decided together
+    with pytest.raises(RuleViolation):  # and the refusal stands
+        await send.send(WithdrawFunds(account_id, 4, None, "w2"))
+
+
+async def test_a_batch_stopped_by_a_repeated_request_answers_every_command(
+    counting: CountingStore,
+) -> None:
+    send = command_dispatcher(counting, Outbox(counting, RecordingEventBus()))
+    account_id = await open_with(send, 0)
+    first = await send.send(DepositFunds(account_id, 1, None, "d0"))
+    answers = await asyncio.gather(
+        send.send(DepositFunds(account_id, 1, None, "d1")),
+        send.send(DepositFunds(account_id, 1, None, "d0")),  # a repeat, mid-batch
+        send.send(DepositFunds(account_id, 1, None, "d2")),
+        send.send(DepositFunds(account_id, 5, None, "d1")),  # the same id, other content
+        return_exceptions=True,
+    )
+    assert answers[1] == first
+    assert isinstance(answers[3], InvalidInput)
+    assert sorted(getattr(a, "version", 0) for a in (answers[0], answers[2])) == [3, 4]
+    assert [e.version for e in counting.streams[account_id]] == [1, 2, 3, 4]

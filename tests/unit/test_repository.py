@@ -1,8 +1,11 @@
 """The repository reads only the events it has not seen, and never hands out shared state."""
 
+import pytest
+
 from command_server.domain.account import BankAccount
 from command_server.domain.events import AccountType
 from command_server.event_codec import ProtobufEventCodec
+from core.errors import ConcurrencyError
 from core.events import StoredEvent
 from core.outbox import Outbox
 from core.repository import Repository
@@ -38,10 +41,28 @@ async def test_a_known_account_is_brought_up_to_date_from_newer_events_only() ->
         latest.deposit(cents)
         await writer.save(latest, request(f"d{cents}"))
     store.events_read = 0
-    caught_up = await reader.load("a1")
+    caught_up = await reader.load("a1", latest=True)
     assert caught_up is not None
     assert (caught_up.balance_cents, caught_up.version) == (6, 4)
     assert store.events_read == 3  # not the opening event again
+
+
+async def test_a_state_decided_on_while_stale_is_never_saved_and_then_forgotten() -> None:
+    store = InMemoryEventStore()
+    writer, reader = repository(store), repository(store)
+    await writer.save(BankAccount.open("a1", "Ada", AccountType.SAVINGS, 10), request("o"))
+    assert (await reader.load("a1")) is not None  # the reader now knows version 1
+    moved = await writer.load("a1")
+    assert moved is not None
+    moved.deposit(5)
+    await writer.save(moved, request("d"))  # version 2, unknown to the reader
+    stale = await reader.load("a1")
+    assert stale is not None and stale.version == 1  # trusted without asking the store
+    stale.withdraw(10)
+    with pytest.raises(ConcurrencyError):
+        await reader.save(stale, request("w"))
+    again = await reader.load("a1")
+    assert again is not None and (again.version, again.balance_cents) == (2, 15)
 
 
 async def test_loaded_aggregates_do_not_share_state() -> None:

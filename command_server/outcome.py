@@ -1,0 +1,11 @@
+"""What a command handler answers, and the words both handlers use."""
+
+from dataclasses import dataclass
+
+UNKNOWN_ACCOUNT = "Incorrect account ID provided!"
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    account_id: str
+    version: int
