@@ -23,18 +23,18 @@ from typing import Any
 from bson.binary import Binary
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError
 
 from adapters.mongo_errors import outages_unavailable
+from adapters.mongo_inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
 from adapters.store_layout import EarlierStoreLayout
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
-from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
+from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 
 Document = dict[str, Any]
 SERVER_SELECTION_MS = 3000
-DUPLICATE_KEY = 11000
 # An unpublished event carries outbox: "pending", removed once the bus has it. A string
 # equality, not a boolean, because FerretDB pushes string equality down to its backend's
 # index, so the sweep's query stays cheap however many events are stored.
@@ -49,6 +49,7 @@ class MongoEventStore(EventStore):
     def __init__(self, client: AsyncMongoClient[Document], collection: AsyncCollection[Document]):
         self._client = client
         self._events = collection
+        self._inserts = GroupedInserts(collection)
 
     @classmethod
     async def connect(cls, url: str, collection: str = "events") -> "MongoEventStore":
@@ -74,9 +75,8 @@ class MongoEventStore(EventStore):
         documents = [_to_document(e) for e in events]
         documents[0] |= _request_fields(request, len(events))
         try:
-            with outages_unavailable():
-                await self._events.insert_many(documents, ordered=True)
-        except (DuplicateKeyError, BulkWriteError) as exc:
+            await self._insert(documents)
+        except (DocumentRefused, BulkWriteError) as exc:
             if not _is_duplicate_key(exc):
                 raise
             # Either guard may have fired; the request's record says which.
@@ -86,23 +86,39 @@ class MongoEventStore(EventStore):
                 f"{events[0].aggregate_id} is no longer at version {expected_version}"
             ) from exc
 
+    async def _insert(self, documents: list[Document]) -> None:
+        """One document with the others waiting (GroupedInserts); several, in order, alone."""
+        if len(documents) == 1:
+            await self._inserts.insert(documents[0])
+            return
+        with outages_unavailable():
+            await self._events.insert_many(documents, ordered=True)
+
     async def record_refusal(
         self, request: Request, aggregate_id: str, version: int, refusal: Refusal
     ) -> None:
-        document = {
-            "_id": f"refusal {uuid.uuid4().hex}",
-            **_request_fields(request, 0),
-            "refused_aggregate_id": aggregate_id,
-            "refused_at_version": version,
-            "refusal_kind": refusal.kind,
-            "refusal_message": refusal.message,
-            "decided_at": datetime.now(UTC),
-        }
+        document = _refusal_document(request, aggregate_id, version, refusal)
+        try:
+            await self._inserts.insert(document)
+        except DocumentRefused as exc:
+            if exc.code != DUPLICATE_KEY:
+                raise
+            raise RequestAlreadyDecided(request.key) from exc
+
+    async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
+        """One ordered insert_many when each decision is one document (an event or a
+        refusal): the server stops at the first it refuses and says how many went in."""
+        if any(len(d.events) > 1 for d in decisions):
+            return await super().store_in_turn(decisions, expected_version)
+        check_contiguous([e for d in decisions for e in d.events], expected_version)
         try:
             with outages_unavailable():
-                await self._events.insert_one(document)
-        except DuplicateKeyError as exc:
-            raise RequestAlreadyDecided(request.key) from exc
+                await self._events.insert_many([_document_of(d) for d in decisions], ordered=True)
+        except BulkWriteError as exc:
+            if not _is_duplicate_key(exc):
+                raise
+            return int(exc.details.get("nInserted", 0))
+        return len(decisions)
 
     async def outcome(self, request_key: str) -> Outcome | None:
         with outages_unavailable():
@@ -140,6 +156,7 @@ class MongoEventStore(EventStore):
                 yield doc["aggregate_id"]
 
     async def close(self) -> None:
+        await self._inserts.close()
         await self._client.close()
 
 
@@ -156,6 +173,29 @@ async def _create_indexes(events: AsyncCollection[Document]) -> None:
         [("aggregate_id", ASCENDING), ("version", ASCENDING)], name="aggregate_version"
     )
     await events.create_index([(OUTBOX, ASCENDING)], name="outbox")
+
+
+def _document_of(decision: Decision) -> Document:
+    """The one document of a decision: its event with the request's record, or its refusal."""
+    if decision.refusal is not None:
+        return _refusal_document(
+            decision.request, decision.aggregate_id, decision.version, decision.refusal
+        )
+    return _to_document(decision.events[0]) | _request_fields(decision.request, 1)
+
+
+def _refusal_document(
+    request: Request, aggregate_id: str, version: int, refusal: Refusal
+) -> Document:
+    return {
+        "_id": f"refusal {uuid.uuid4().hex}",
+        **_request_fields(request, 0),
+        "refused_aggregate_id": aggregate_id,
+        "refused_at_version": version,
+        "refusal_kind": refusal.kind,
+        "refusal_message": refusal.message,
+        "decided_at": datetime.now(UTC),
+    }
 
 
 def _slot(request_key: str) -> str:
@@ -182,9 +222,9 @@ def _outcome_of(doc: Document) -> Outcome:
     return Outcome(doc["fingerprint"], doc["aggregate_id"], last_version)
 
 
-def _is_duplicate_key(exc: PyMongoError) -> bool:
-    if isinstance(exc, DuplicateKeyError):
-        return True
+def _is_duplicate_key(exc: Exception) -> bool:
+    if isinstance(exc, DocumentRefused):
+        return exc.code == DUPLICATE_KEY
     errors = exc.details.get("writeErrors", []) if isinstance(exc, BulkWriteError) else []
     return any(error.get("code") == DUPLICATE_KEY for error in errors)
 

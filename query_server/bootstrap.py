@@ -11,6 +11,7 @@ from adapters.settings import Settings
 from core.dispatcher import Dispatcher
 from query_server.account_reader import AccountReader
 from query_server.handlers import register_handlers
+from query_server.mysql_reader import MysqlAccountReader
 from query_server.servicer import AccountQueryServicer
 from query_server.sql_reader import SqlAccountReader
 from query_server.sqlite_reader import SqliteAccountReader
@@ -33,9 +34,12 @@ class QueryService:
 
 
 async def open_account_reader(url: str) -> AccountReader:
-    """The embedded default's SQLite file is read directly; other databases through SQLAlchemy."""
-    if make_url(url).get_backend_name() == "sqlite":
+    """SQLite and MySQL through their own drivers directly; other databases through SQLAlchemy."""
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
         return await SqliteAccountReader.connect(url)
+    if backend == "mysql":
+        return await MysqlAccountReader.connect(url)
     return await SqlAccountReader.connect(url)
 
 

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from query_server.account_reader import AccountReader
+from query_server.mysql_reader import MysqlAccountReader
 from query_server.sql_reader import SqlAccountReader
 from tests.contract.test_account_reader import AccountReaderContract
 from tests.support.processes import free_port
@@ -17,10 +18,7 @@ def mysql_database() -> Iterator[str]:
         yield name
 
 
-class TestMysqlAccountReader(AccountReaderContract):
-    async def open_reader(self, url: str) -> AccountReader:
-        return await SqlAccountReader.connect(url)
-
+class OnMysql:
     @pytest.fixture
     def database_url(self, mysql_database: str) -> str:
         return mysql_url(mysql_database)
@@ -28,3 +26,13 @@ class TestMysqlAccountReader(AccountReaderContract):
     @pytest.fixture
     def unreachable_url(self) -> str:
         return mysql_url("techbank_nowhere").replace(":3306/", f":{free_port()}/")
+
+
+class TestMysqlAccountReader(OnMysql, AccountReaderContract):
+    async def open_reader(self, url: str) -> AccountReader:
+        return await MysqlAccountReader.connect(url)
+
+
+class TestSqlAccountReaderOnMysql(OnMysql, AccountReaderContract):
+    async def open_reader(self, url: str) -> AccountReader:
+        return await SqlAccountReader.connect(url)

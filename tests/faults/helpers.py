@@ -43,9 +43,7 @@ def status_of(call: Any) -> grpc.StatusCode | None:
     return None
 
 
-def wait_for_log(
-    process: ServerProcess, text: str, timeout: float = 30.0, times: int = 1
-) -> None:
+def wait_for_log(process: ServerProcess, text: str, timeout: float = 30.0, times: int = 1) -> None:
     """Block until the process's log holds `text` (at least `times` times)."""
     deadline = time.monotonic() + timeout
     while process.log_path.read_text(errors="replace").count(text) < times:
