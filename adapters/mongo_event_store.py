@@ -108,8 +108,8 @@ class MongoEventStore(EventStore):
     async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
         """One ordered insert_many when each decision is one document (an event or a
         refusal): the server stops at the first it refuses and says how many went in."""
-        if any(len(d.events) > 1 for d in decisions):
-            return await super().store_in_turn(decisions, expected_version)
+        if len(decisions) == 1 or any(len(d.events) > 1 for d in decisions):
+            return await super().store_in_turn(decisions, expected_version)  # grouped inserts
         check_contiguous([e for d in decisions for e in d.events], expected_version)
         try:
             with outages_unavailable():

@@ -32,7 +32,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--deposit-accounts", type=_positive, default=defaults.deposit_accounts)
     parser.add_argument("--ryw-samples", type=_positive, default=defaults.ryw_samples)
     parser.add_argument("--page-size", type=_positive, default=defaults.page_size)
-    parser.add_argument("--scans", type=_positive, default=defaults.scans)
     parser.add_argument("--repeat", type=_positive, default=1, help="runs per stack, each fresh")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only; leave --output be")

@@ -12,7 +12,7 @@ import grpc
 
 from bench.api import Api, read_at
 from bench.load import bounded_gather, closed_loop
-from bench.results import Config, Results, latencies, rate, record_calls
+from bench.results import Config, Figures, Results, latencies, rate, record_calls
 from techbank.account.v1 import account_pb2, commands_pb2
 
 CALL_TIMEOUT = 10.0
@@ -52,7 +52,9 @@ def _open(
     return api.commands.OpenAccount(command, timeout=CALL_TIMEOUT)
 
 
-async def spread_deposits(api: Api, pool: list[str], cfg: Config, results: Results) -> None:
+async def spread_deposits(
+    api: Api, pool: list[str], cfg: Config, results: Results, figures: Figures
+) -> None:
     """Deposit to random accounts of `pool`; then each balance must be its deposits' sum."""
     versions: dict[str, int] = {}
 
@@ -66,6 +68,7 @@ async def spread_deposits(api: Api, pool: list[str], cfg: Config, results: Resul
     measured = await closed_loop(lambda _: deposit, cfg.clients, cfg.seconds)
     scenario = f"DepositFunds, {cfg.clients} clients, {len(pool)} accounts"
     record_calls(results, scenario, measured)
+    figures["deposit"] = measured.rate
     ended = time.perf_counter()
     accounts = await bounded_gather(
         [partial(read_at, api, a, v) for a, v in versions.items()], cfg.clients
@@ -80,7 +83,7 @@ async def spread_deposits(api: Api, pool: list[str], cfg: Config, results: Resul
     )
 
 
-async def hot_account(api: Api, cfg: Config, results: Results) -> None:
+async def hot_account(api: Api, cfg: Config, results: Results, figures: Figures) -> None:
     """Every client withdraws 1 cent from one account: each call races all the others."""
     opened = await _open(api, "Bench Hot Account", HOT_OPENING_CENTS)
     await read_at(api, opened.account_id, 1)
@@ -98,6 +101,7 @@ async def hot_account(api: Api, cfg: Config, results: Results) -> None:
     scenario = f"WithdrawFunds 1¢, {cfg.clients} clients, 1 hot account"
     results[scenario, "throughput"] = rate(measured)
     results[scenario, "latency p50 / p99"] = latencies(measured, 50, 99)
+    figures["hot"] = measured.rate
     results[scenario, "errors"] = measured.error_summary()
     final = await read_at(api, opened.account_id, latest)
     applied = final.version - 1

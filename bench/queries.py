@@ -8,7 +8,7 @@ from functools import partial
 from bench.api import Api, read_at
 from bench.commands import CALL_TIMEOUT, DEPOSIT_CENTS
 from bench.load import Measured, closed_loop, timed
-from bench.results import Config, Results, latencies, record_calls
+from bench.results import Config, Figures, Results, latencies, record_calls
 from techbank.account.v1 import commands_pb2, queries_pb2
 
 # Read-your-write samples run one after another; this bounds them if the projector crawls.
@@ -46,33 +46,38 @@ async def read_your_write(api: Api, pool: list[str], cfg: Config, results: Resul
     )
 
 
-async def find_by_id(api: Api, ids: list[str], cfg: Config, results: Results) -> None:
+async def find_by_id(
+    api: Api, ids: list[str], cfg: Config, results: Results, figures: Figures
+) -> None:
     async def lookup() -> None:
         query = queries_pb2.FindAccountByIdQuery(account_id=random.choice(ids))
         await api.queries.FindAccountById(query, timeout=CALL_TIMEOUT)
 
     measured = await closed_loop(lambda _: lookup, cfg.clients, cfg.seconds)
     record_calls(results, f"FindAccountById, {cfg.clients} clients, {len(ids)} accounts", measured)
+    figures["lookup"] = measured.rate
 
 
-async def scan_all(api: Api, cfg: Config, results: Results) -> None:
-    """Stream every account `cfg.scans` times, one client, page_size per message."""
-    measured = Measured()
+async def scan_all(api: Api, cfg: Config, clients: int, results: Results, figures: Figures) -> None:
+    """`clients` clients each stream every account, again and again, page_size per message."""
     streamed = 0
-    started = time.perf_counter()
-    for _ in range(cfg.scans):
+
+    async def scan() -> None:
+        nonlocal streamed
         query = queries_pb2.FindAllAccountsQuery(page_size=cfg.page_size)
-        counted = await timed(partial(_count_streamed, api, query), measured)
-        streamed += counted or 0
-    measured.elapsed = time.perf_counter() - started
-    accounts = streamed // max(cfg.scans, 1)
-    scenario = f"FindAllAccounts, page_size {cfg.page_size}, {cfg.scans} full scans"
-    results[scenario, "throughput"] = f"{streamed / measured.elapsed:,.0f} accounts/s"
+        counted = await _count_streamed(api, query)  # not `streamed += await`: it would
+        streamed += counted  # read `streamed` before the await and lose concurrent counts
+
+    measured = await closed_loop(lambda _: scan, clients, cfg.seconds)
+    per_second = streamed / measured.elapsed
+    scenario = f"FindAllAccounts, page_size {cfg.page_size}, {clients} client(s) scanning"
+    results[scenario, "throughput"] = f"{per_second:,.0f} accounts/s"
     results[scenario, "one scan of all accounts, p50 / max"] = (
         f"{measured.percentile_ms(50):.1f} / {measured.percentile_ms(100):.1f} ms "
-        f"({accounts:,} accounts)"
+        f"({streamed // max(measured.ok, 1):,} accounts)"
     )
     results[scenario, "errors"] = measured.error_summary()
+    figures[f"scan, {clients} client(s)"] = per_second
 
 
 async def _count_streamed(api: Api, query: queries_pb2.FindAllAccountsQuery) -> int:

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from bench.load import Measured
 
 Results = dict[tuple[str, str], str]
+# The numbers behind the ratios: calls or accounts per second, by leg ("echo", "deposit"...).
+Figures = dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -15,7 +17,6 @@ class Config:
     deposit_accounts: int = 100  # the deposit phase spreads over this many, so conflicts are rare
     ryw_samples: int = 300
     page_size: int = 100
-    scans: int = 5
 
 
 def rate(measured: Measured, unit: str = "ops/s") -> str:

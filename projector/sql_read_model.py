@@ -50,8 +50,7 @@ class SqlReadModel(ReadModel):
             if planned.gaps:
                 await conn.rollback()
                 return planned.gaps
-            for before, after in planned.changed.values():
-                await _write(conn, before, after)
+            await _write(conn, list(planned.changed.values()))
             if position is not None:
                 await _save_offsets(conn, position)
         return {}
@@ -99,18 +98,29 @@ async def _rows_of(
     return found
 
 
-async def _write(conn: AsyncConnection, before: Row | None, after: Row) -> None:
-    if before is None:
-        await conn.execute(accounts.insert().values(after))
-        return
-    result = await conn.execute(
-        accounts.update()
-        .where(accounts.c.account_id == after["account_id"])
-        .where(accounts.c.version == before["version"])
-        .values(after)
-    )
-    if result.rowcount != 1:
-        raise RuntimeError(f"{after['account_id']} is not at version {before['version']}")
+# Built once: a statement built per row costs more than the row's own round trip.
+_UPDATE = (
+    accounts.update()
+    .where(accounts.c.account_id == sa.bindparam("b_account_id"))
+    .where(accounts.c.version == sa.bindparam("b_version"))
+    .values({c.name: sa.bindparam(c.name) for c in accounts.columns if c.name != "account_id"})
+)
+
+
+async def _write(conn: AsyncConnection, changed: list[tuple[Row | None, Row]]) -> None:
+    """Insert the new rows and update the others, each update only from the version read."""
+    new = [after for before, after in changed if before is None]
+    updates = [
+        {**after, "b_account_id": after["account_id"], "b_version": before["version"]}
+        for before, after in changed
+        if before is not None
+    ]
+    if new:
+        await conn.execute(accounts.insert(), new)
+    if updates:
+        result = await conn.execute(_UPDATE, updates)
+        if result.rowcount != len(updates):
+            raise RuntimeError("a row moved on while it was held: the batch is retried")
 
 
 async def _save_offsets(conn: AsyncConnection, position: Position) -> None:

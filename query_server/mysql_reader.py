@@ -45,7 +45,7 @@ class MysqlAccountReader(AccountReader):
         engine = create_engine(url)
         try:
             await create_schema(engine)
-            return cls(await aiomysql.create_pool(**_connect_args(url)))
+            return cls(await aiomysql.create_pool(**connect_args(url)))
         except Exception as error:
             if is_unavailable(error) or isinstance(error, UNREACHABLE):
                 raise Unavailable(UNAVAILABLE_MESSAGE) from error
@@ -92,7 +92,8 @@ class MysqlAccountReader(AccountReader):
         return [StoredAccount(row[0], int(row[1]), bytes(row[2])) for row in rows]
 
 
-def _connect_args(url: str) -> dict[str, Any]:
+def connect_args(url: str) -> dict[str, Any]:
+    """aiomysql's pool arguments for a SQLAlchemy-style mysql URL."""
     parsed = make_url(url)
     return {
         "host": parsed.host or "127.0.0.1",
