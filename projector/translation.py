@@ -1,8 +1,9 @@
 """The projector's edge: account events, as stored protobuf, to the account's read-model row.
 
 A row holds the account's columns, which queries filter and sort on, and `wire`: the
-account as the query API answers it (an `Account` message, serialized), so that the
-query side answers by copying bytes instead of building messages.
+account as the query API answers it, an Account message already framed as one element
+of the `accounts` field of AccountList and AccountPage (adapters.protobuf_framing), so
+that the query side answers by concatenating bytes instead of building messages.
 """
 
 from datetime import datetime
@@ -10,8 +11,9 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from adapters.protobuf_framing import element
 from core.events import StoredEvent
-from techbank.account.v1 import account_pb2, events_pb2
+from techbank.account.v1 import account_pb2, events_pb2, queries_pb2
 
 Row = dict[str, Any]
 ACCOUNT_TYPE_NAMES = {
@@ -19,6 +21,8 @@ ACCOUNT_TYPE_NAMES = {
     account_pb2.ACCOUNT_TYPE_CURRENT: "CURRENT",
 }
 WIRE_ACCOUNT_TYPES = {name: wire for wire, name in ACCOUNT_TYPE_NAMES.items()}
+ACCOUNTS_FIELD = queries_pb2.AccountPage.DESCRIPTOR.fields_by_name["accounts"]
+assert ACCOUNTS_FIELD.number == queries_pb2.AccountList.DESCRIPTOR.fields_by_name["accounts"].number
 WIRE_STATUSES = {
     "OPEN": account_pb2.ACCOUNT_STATUS_OPEN,
     "CLOSED": account_pb2.ACCOUNT_STATUS_CLOSED,
@@ -60,8 +64,8 @@ def _change(row: Row, event: StoredEvent) -> Row:
 
 
 def wire_of(row: Row) -> bytes:
-    """The row as the query API's `Account` message, serialized."""
-    return account_pb2.Account(
+    """The row as the query API's Account message, framed as an `accounts` element."""
+    account = account_pb2.Account(
         account_id=row["account_id"],
         holder=row["holder"],
         account_type=WIRE_ACCOUNT_TYPES[row["account_type"]],
@@ -69,7 +73,8 @@ def wire_of(row: Row) -> bytes:
         status=WIRE_STATUSES[row["status"]],
         opened_at=_timestamp(row["opened_at"]),
         version=row["version"],
-    ).SerializeToString(deterministic=True)
+    )
+    return element(ACCOUNTS_FIELD, account.SerializeToString(deterministic=True))
 
 
 def _timestamp(moment: datetime) -> Timestamp:

@@ -41,7 +41,7 @@ class AccountQueryServicer:
     ) -> bytes:
         query = translation.find_account_by_id(request, max_wait_seconds())
         account: StoredAccount = await self._queries.send(query)
-        return account.wire
+        return wire.account(account.wire)
 
     @rpc_method
     async def FindAccountsByHolder(

@@ -94,4 +94,4 @@ class SqliteAccountReader(AccountReader):
             rows = self._db.execute(query, parameters).fetchall()
         except sqlite3.OperationalError as error:
             raise Unavailable(UNAVAILABLE_MESSAGE) from error
-        return [StoredAccount(*row) for row in rows]
+        return list(map(StoredAccount._make, rows))

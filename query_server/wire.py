@@ -1,46 +1,23 @@
-"""Responses assembled from the read model's serialized accounts, without parsing them.
+"""Answers assembled from the read model's accounts, without parsing or building messages.
 
-AccountList and AccountPage are each one repeated Account field: on the wire, every
-element is the field's tag, its length as a varint, then the Account's own bytes, so
-a list is the concatenation of its elements framed that way.
+The projector keeps each account framed as one element of the `accounts` field that
+AccountList and AccountPage share (adapters.protobuf_framing), so a list or a page is
+the concatenation of its accounts, and one account is what the frame holds.
 """
 
 from collections.abc import Iterable
 
-from google.protobuf.descriptor import FieldDescriptor
-
-from techbank.account.v1 import queries_pb2
+from adapters.protobuf_framing import item_of
 
 
-def _tag_of(field: FieldDescriptor) -> bytes:
-    assert field.type == FieldDescriptor.TYPE_MESSAGE and field.number < 16
-    return bytes([field.number << 3 | 2])  # wire type 2: length-delimited
+def account(framed: bytes) -> bytes:
+    """An Account message, from the read model's framed account."""
+    return item_of(framed)
 
 
-LIST_TAG = _tag_of(queries_pb2.AccountList.DESCRIPTOR.fields_by_name["accounts"])
-PAGE_TAG = _tag_of(queries_pb2.AccountPage.DESCRIPTOR.fields_by_name["accounts"])
+def account_list(framed: Iterable[bytes]) -> bytes:
+    """An AccountList (or, alike on the wire, an AccountPage) of the framed accounts."""
+    return b"".join(framed)
 
 
-def account_list(wires: Iterable[bytes]) -> bytes:
-    """An AccountList of the given serialized Accounts."""
-    return _repeated(LIST_TAG, wires)
-
-
-def account_page(wires: Iterable[bytes]) -> bytes:
-    """An AccountPage of the given serialized Accounts."""
-    return _repeated(PAGE_TAG, wires)
-
-
-def _repeated(tag: bytes, wires: Iterable[bytes]) -> bytes:
-    return b"".join(tag + _varint(len(wire)) + wire for wire in wires)
-
-
-def _varint(value: int) -> bytes:
-    if value < 0x80:
-        return bytes((value,))
-    out = bytearray()
-    while value >= 0x80:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+account_page = account_list

@@ -20,6 +20,7 @@ from adapters.sql_engine import create_engine
 from core.errors import Unavailable
 from projector.schema import accounts
 from projector.translation import wire_of
+from query_server import wire
 from query_server.account_reader import AccountReader, StoredAccount
 from query_server.queries import Comparison
 from query_server.sql_reader import SqlAccountReader
@@ -50,7 +51,7 @@ def stored(values: dict[str, Any]) -> StoredAccount:
 
 def account(found: StoredAccount | None) -> account_pb2.Account:
     assert found is not None
-    return account_pb2.Account.FromString(found.wire)
+    return account_pb2.Account.FromString(wire.account(found.wire))
 
 
 def ids_of(found: list[StoredAccount]) -> list[str]:

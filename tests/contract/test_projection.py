@@ -1,6 +1,7 @@
 """The projector applies each account event exactly once, in order, on SQLite and on MySQL."""
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -183,3 +184,20 @@ async def test_offsets_are_kept_with_the_batch_and_only_move_forward(
     await projection.handle(events[2:], Position("t", {0: 3, 2: 1}))
     assert await read_model.offsets("t") == {0: 5, 1: 9, 2: 1}
     assert await read_model.offsets("other") == {}
+
+
+async def test_a_read_model_of_an_earlier_layout_is_dropped_to_be_rebuilt(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    store = InMemoryEventStore()
+    read_model, fresh = await SqliteReadModel.connect(url)
+    await AccountProjection(read_model, store.load).handle(await history(store))
+    await read_model.close()
+    assert fresh
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute("UPDATE read_model_layout SET version = 1")
+    read_model, fresh = await SqliteReadModel.connect(url)
+    assert fresh and [r async for r in read_model.rows()] == []
+    await read_model.close()
+    read_model, fresh = await SqliteReadModel.connect(url)
+    assert not fresh
+    await read_model.close()
