@@ -1,7 +1,9 @@
 """The aggregate root: state rebuilt from its events, changed only by raising new ones."""
 
+import copy
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from typing import Self
 
 from core.events import DomainEvent
 
@@ -10,7 +12,9 @@ class AggregateRoot(ABC):
     """Consistency boundary whose state is the fold of its events.
 
     A subclass decides in its command methods, calls `_raise` with the event that
-    records the decision, and changes state only in `_apply`.
+    records the decision, and changes state only in `_apply`, by assigning attributes
+    new values (never changing a value in place): copies then share nothing that
+    either can change (see `clone`).
     """
 
     def __init__(self, aggregate_id: str) -> None:
@@ -42,6 +46,12 @@ class AggregateRoot(ABC):
     def persisted_version(self) -> int:
         """The version the event store holds: the current one less the pending events."""
         return self.version - len(self._pending)
+
+    def clone(self: Self) -> Self:
+        """An independent copy: a shallow one, which the rule above makes enough."""
+        twin = copy.copy(self)
+        twin._pending = list(self._pending)
+        return twin
 
     def mark_saved(self) -> None:
         self._pending.clear()

@@ -1,6 +1,5 @@
 """Loads aggregates from their events and saves their new events, then publishes them."""
 
-import copy
 import dataclasses
 import uuid
 from collections import OrderedDict
@@ -42,8 +41,8 @@ def utc_now() -> datetime:
 class Repository(Generic[A]):
     """The only way the application reads or writes an aggregate.
 
-    Aggregates must be deep-copyable (plain attributes): the repository keeps a copy of
-    the last state it loaded or saved of each, and hands out copies.
+    The repository keeps a copy of the last state it loaded or saved of each aggregate,
+    and hands out copies (AggregateRoot.clone).
     """
 
     def __init__(
@@ -90,8 +89,8 @@ class Repository(Generic[A]):
         known = self._known.get(aggregate_id)
         if known is not None and not latest:
             self._known.move_to_end(aggregate_id)  # still recently used
-            return copy.deepcopy(known)
-        aggregate = copy.deepcopy(known) if known is not None else self._factory(aggregate_id)
+            return known.clone()
+        aggregate = known.clone() if known is not None else self._factory(aggregate_id)
         history = await self._store.load(aggregate_id, after_version=aggregate.version)
         if known is None and not history:
             return None
@@ -103,7 +102,7 @@ class Repository(Generic[A]):
         return aggregate
 
     def _remember(self, aggregate: A) -> None:
-        self._known[aggregate.id] = copy.deepcopy(aggregate)
+        self._known[aggregate.id] = aggregate.clone()
         self._known.move_to_end(aggregate.id)
         if len(self._known) > self._known_limit:
             self._known.popitem(last=False)

@@ -10,7 +10,7 @@ can record a decision, and the other answers with that one.
 import dataclasses
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.events import StoredEvent
@@ -26,15 +26,14 @@ class Request:
     request_id: str
     fingerprint: str
     client: str = ""
-
-    @property
-    def key(self) -> str:
-        """Unique per store: the same id from two clients is two requests."""
-        return f"{len(self.client)}:{self.client}:{self.request_id}"
+    # Unique per store: the same id from two clients is two requests.
+    key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if len(self.key) > MAX_KEY_LENGTH:
+        key = f"{len(self.client)}:{self.client}:{self.request_id}"
+        if len(key) > MAX_KEY_LENGTH:
             raise ValueError(f"request key longer than {MAX_KEY_LENGTH} characters")
+        object.__setattr__(self, "key", key)
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,14 @@ def request_for(command: Any, request_id: str, client: str = "") -> Request:
 
 def fingerprint(command: Any) -> str:
     """A digest of a command dataclass's type and fields, less its request id."""
-    fields = dataclasses.asdict(command)
-    fields.pop("request_id", None)
-    content = repr((type(command).__name__, sorted(fields.items())))
+    content = repr(
+        (
+            type(command).__name__,
+            sorted(
+                (f.name, getattr(command, f.name))
+                for f in dataclasses.fields(command)
+                if f.name != "request_id"
+            ),
+        )
+    )
     return hashlib.sha256(content.encode()).hexdigest()

@@ -1,7 +1,9 @@
 """Work on one key takes turns; work that waits is handed over together, in order.
 
-The first caller for a key starts that key's runner, which hands every item waiting by
-then, in arrival order, to `run_batch`, and again until none waits. Each caller gets
+The first caller for a key runs its own item at once (no task to start: most keys are
+not contended); items that queue meanwhile are handed to a runner for the key, which
+hands every item waiting by then, in arrival order, to `run_batch`, and again until
+none waits. Each caller gets
 back its own result, or its own exception. Commands on one aggregate then queue here
 instead of racing to the event store, and the ones that queued while a write was
 under way are decided and written together in the next.
@@ -28,11 +30,17 @@ class Turns(Generic[I, R]):
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         if key in self._waiting:
             self._waiting[key].append((item, future))
-        else:
-            self._waiting[key] = [(item, future)]
-            runner = asyncio.create_task(self._run(key))
-            self._runners.add(runner)
-            runner.add_done_callback(self._runners.discard)
+            return await future
+        self._waiting[key] = []
+        try:
+            await self._hand_over(key, [(item, future)])
+        finally:
+            if self._waiting[key]:
+                runner = asyncio.create_task(self._run(key))
+                self._runners.add(runner)
+                runner.add_done_callback(self._runners.discard)
+            else:
+                del self._waiting[key]
         return await future
 
     async def _run(self, key: str) -> None:

@@ -21,11 +21,11 @@ from projector.sqlite_read_model import SqliteReadModel
 class Projector:
     projection: AccountProjection
     read_model: ReadModel
-    fresh: bool  # the read model's tables were just created: everything is still to project
+    fresh: bool  # the read model holds no account yet: everything is still to project
 
 
 async def open_read_model(url: str, prepare: bool = True) -> tuple[ReadModel, bool]:
-    """The read model at `url`, and whether its tables are new; the embedded default's
+    """The read model at `url`, and whether it holds no account yet; the embedded default's
     SQLite file through plain sqlite3, other databases through SQLAlchemy. Without
     `prepare`, the tables are taken as they are (for tools that only look)."""
     if make_url(url).get_backend_name() == "sqlite":

@@ -60,29 +60,31 @@ layout = sa.Table("read_model_layout", metadata, sa.Column("version", sa.Integer
 async def create_schema(engine: AsyncEngine) -> None:
     """Create the tables that do not exist yet; safe to run at every start."""
     async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+        await conn.run_sync(_create)
 
 
 async def prepare_read_model(engine: AsyncEngine) -> bool:
     """Create the read model's tables, first dropping those of an earlier layout (they
-    hold nothing the event store cannot give again). True when the tables are new and
-    empty: the caller fills them from the event store."""
+    hold nothing the event store cannot give again). True when the read model holds no
+    account yet: the caller fills it from the event store."""
     async with engine.begin() as conn:
         return bool(await conn.run_sync(prepare_tables))
 
 
 def prepare_tables(conn: sa.Connection) -> bool:
     """prepare_read_model, on a synchronous connection."""
-    if sa.inspect(conn).has_table(accounts.name):
-        if _layout_of(conn) == LAYOUT:
-            metadata.create_all(conn)
-            return False
+    if sa.inspect(conn).has_table(accounts.name) and _layout_of(conn) != LAYOUT:
         log.warning("the read model is of an earlier layout; dropping it to rebuild it")
         for table in reversed(metadata.sorted_tables):
             table.drop(conn, checkfirst=True)
+    _create(conn)
+    return conn.execute(sa.select(accounts.c.account_id).limit(1)).first() is None
+
+
+def _create(conn: sa.Connection) -> None:
     metadata.create_all(conn)
-    conn.execute(layout.insert().values(version=LAYOUT))
-    return True
+    if _layout_of(conn) is None:
+        conn.execute(layout.insert().values(version=LAYOUT))
 
 
 def _layout_of(conn: sa.Connection) -> int | None:

@@ -29,7 +29,7 @@ class SqlReadModel(ReadModel):
 
     @classmethod
     async def connect(cls, url: str, prepare: bool = True) -> tuple["SqlReadModel", bool]:
-        """The read model, and whether its tables are new (see schema.prepare_read_model)."""
+        """The read model, and whether it holds no account yet (see schema.prepare_read_model)."""
         engine = create_engine(url)
         try:
             fresh = await prepare_read_model(engine) if prepare else False

@@ -55,7 +55,7 @@ class SqliteReadModel(ReadModel):
 
     @classmethod
     async def connect(cls, url: str, prepare: bool = True) -> tuple["SqliteReadModel", bool]:
-        """The read model, and whether its tables are new (see schema.prepare_tables)."""
+        """The read model, and whether it holds no account yet (see schema.prepare_tables)."""
         parsed = make_url(url)
         busy = float(parsed.query.get("timeout", DEFAULT_BUSY_SECONDS))  # type: ignore[arg-type]
         try:

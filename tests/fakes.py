@@ -28,6 +28,7 @@ class InMemoryEventStore(EventStore):
         if not events:
             return
         check_contiguous(events, expected_version)
+        await asyncio.sleep(0)  # yield like real I/O, so concurrent commands interleave
         if request.key in self.outcomes:
             raise RequestAlreadyDecided(request.key)
         stream = self.streams.get(events[0].aggregate_id, [])
