@@ -44,6 +44,20 @@ finally:
     c.drop_database("techbank_smoke")
 EOF
 
+echo "mongo: an index FerretDB makes gets its GIN twin in PostgreSQL"
+"$TOOLS_VENV/bin/python" - "mongodb://127.0.0.1:$TECHBANK_MONGO_PORT/" <<'EOF'
+import sys, pymongo
+pymongo.MongoClient(sys.argv[1])["techbank_smoke_gin"]["events"].create_index("aggregate_id")
+EOF
+# shellcheck source=lib/postgres.sh
+source "$here/lib/postgres.sh"
+twins=$(pg_psql -d "$PG_DB" -At -c "SELECT count(*) FROM pg_indexes
+  WHERE schemaname = 'techbank_smoke_gin' AND indexdef LIKE '%USING gin%aggregate_id%'")
+"$TOOLS_VENV/bin/python" -c "import sys, pymongo; pymongo.MongoClient(sys.argv[1]).drop_database('techbank_smoke_gin')" \
+  "mongodb://127.0.0.1:$TECHBANK_MONGO_PORT/"
+[[ $twins == 1 ]] || { echo "mongo: expected one GIN twin, found '$twins'" >&2; exit 1; }
+echo "  GIN twin present"
+
 echo "mysql: techbank user over TCP"
 mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$TECHBANK_MYSQL_PORT" -utechbank -ptechbank techbank \
   -N -e 'CREATE TABLE smoke_t (id INT PRIMARY KEY); INSERT INTO smoke_t VALUES (1); SELECT CONCAT("  ", VERSION(), " rows=", COUNT(*)) FROM smoke_t; DROP TABLE smoke_t;'

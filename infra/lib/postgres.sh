@@ -91,8 +91,11 @@ postgres_install() {
 
 # Settings on the command line rather than in postgresql.conf: a changed
 # TECHBANK_POSTGRES_PORT shows in the command line, and postgres_up restarts.
+# plan_cache_mode: FerretDB prepares and caches its statements, and a generic plan of
+# `_jsonb->$1 @> $2` never uses an expression index (see pg_gin_mirrors below).
 PG_ARGS=(-D "$PG_DATA" -c listen_addresses=127.0.0.1 -c port="$TECHBANK_POSTGRES_PORT"
-  -c unix_socket_directories="$PG_RUN" -c logging_collector=off)
+  -c unix_socket_directories="$PG_RUN" -c logging_collector=off
+  -c plan_cache_mode=force_custom_plan)
 # The postmaster's command line, as /proc shows it, when it runs with today's settings.
 pg_marker() { echo "$(pg_bindir)/postgres ${PG_ARGS[*]} "; }
 
@@ -124,6 +127,17 @@ EOF
   PGPASSWORD=$PG_ROLE PGCONNECT_TIMEOUT=3 "$(pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$TECHBANK_POSTGRES_PORT" \
     -U "$PG_ROLE" -d "$PG_DB" -At -c 'SELECT 1' >/dev/null ||
     fail_with_logs "mongo (postgresql)" "role $PG_ROLE cannot log in to database $PG_DB over TCP" "$PG_LOG"
+  pg_gin_mirrors
+}
+
+# FerretDB 1.24 turns a MongoDB equality filter on a field into
+# `WHERE _jsonb->'field' @> $2`, which the btree index it creates for that field
+# (on `(_jsonb -> 'field'::text)`) cannot serve; a GIN index on the same expression
+# can. An event trigger gives every such btree index a GIN twin as FerretDB creates
+# it, and existing ones get theirs now; the application stays plain MongoDB. Only the
+# index's leading field is mirrored: that is the one an equality filter narrows by.
+pg_gin_mirrors() {
+  pg_psql -d "$PG_DB" <"$INFRA_DIR/lib/gin_mirrors.sql" >/dev/null
 }
 
 # Start (if needed) and wait until healthy; a crashed postgres (stale pid file) is
