@@ -72,8 +72,8 @@ class MongoEventStore(EventStore):
         if not events:
             return
         check_contiguous(events, expected_version)
-        documents = [_to_document(e) for e in events]
-        documents[0] |= _request_fields(request, len(events))
+        documents = [to_document(e) for e in events]
+        documents[0] |= request_fields(request, len(events))
         try:
             await self._insert(documents)
         except (DocumentRefused, BulkWriteError) as exc:
@@ -181,7 +181,7 @@ def _document_of(decision: Decision) -> Document:
         return _refusal_document(
             decision.request, decision.aggregate_id, decision.version, decision.refusal
         )
-    return _to_document(decision.events[0]) | _request_fields(decision.request, 1)
+    return to_document(decision.events[0]) | request_fields(decision.request, 1)
 
 
 def _refusal_document(
@@ -189,7 +189,7 @@ def _refusal_document(
 ) -> Document:
     return {
         "_id": f"refusal {uuid.uuid4().hex}",
-        **_request_fields(request, 0),
+        **request_fields(request, 0),
         "refused_aggregate_id": aggregate_id,
         "refused_at_version": version,
         "refusal_kind": refusal.kind,
@@ -204,7 +204,7 @@ def _slot(request_key: str) -> str:
     return f"r:{request_key}"
 
 
-def _request_fields(request: Request, event_count: int) -> Document:
+def request_fields(request: Request, event_count: int) -> Document:
     return {
         "request": _slot(request.key),
         "fingerprint": request.fingerprint,
@@ -235,7 +235,7 @@ def _redacted(url: str) -> str:
     return f"{scheme}://{rest.rpartition('@')[2]}"
 
 
-def _to_document(event: StoredEvent) -> Document:
+def to_document(event: StoredEvent) -> Document:
     position = f"{event.aggregate_id}#{event.version}"
     return {
         **dataclasses.asdict(event),

@@ -15,6 +15,7 @@ The tables are those of adapters.event_tables, so either SQL adapter can open th
 """
 
 import asyncio
+import dataclasses
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -25,7 +26,7 @@ from typing import Any
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 
-from adapters.event_tables import EVENT_COLUMNS, metadata, refuse_earlier_layout
+from adapters.event_tables import metadata, refuse_earlier_layout
 from adapters.sqlite_writes import (
     Append,
     InTurn,
@@ -44,8 +45,13 @@ from core.requests import Decision, Outcome, Refusal, Request
 UNAVAILABLE = "the event store is unavailable"
 DEFAULT_BUSY_SECONDS = 5.0
 MAX_GROUP = 512
-SELECT_EVENTS = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+# In StoredEvent's own field order, so that a row builds one by position.
+STORED_FIELDS = [field.name for field in dataclasses.fields(StoredEvent)]
+SELECT_EVENTS = f"SELECT {', '.join(STORED_FIELDS)} FROM events"
+OCCURRED_AT = STORED_FIELDS.index("occurred_at")
 LOAD = f"{SELECT_EVENTS} WHERE aggregate_id = ? AND version > ? ORDER BY version"
+LOAD_MANY = SELECT_EVENTS + " WHERE aggregate_id IN ({marks}) ORDER BY aggregate_id, version"
+MAX_IDS_PER_QUERY = 500
 UNPUBLISHED = (
     f"{SELECT_EVENTS} WHERE published = 0 AND occurred_at < ? "
     "ORDER BY aggregate_id, version LIMIT ?"
@@ -71,7 +77,7 @@ class SqliteEventStore(EventStore):
         parsed = make_url(url)
         busy = float(parsed.query.get("timeout", DEFAULT_BUSY_SECONDS))  # type: ignore[arg-type]
         try:
-            path = await asyncio.to_thread(_create_tables, str(parsed.database))
+            path = await asyncio.to_thread(create_tables, str(parsed.database))
             return cls(path, busy)
         except sqlite3.OperationalError as error:
             raise Unavailable(UNAVAILABLE) from error
@@ -107,6 +113,15 @@ class SqliteEventStore(EventStore):
 
     async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
         return [_event(row) for row in self._read(LOAD, (aggregate_id, after_version))]
+
+    async def load_many(self, aggregate_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        found: dict[str, list[StoredEvent]] = {aggregate_id: [] for aggregate_id in aggregate_ids}
+        for start in range(0, len(aggregate_ids), MAX_IDS_PER_QUERY):
+            chunk = tuple(aggregate_ids[start : start + MAX_IDS_PER_QUERY])
+            query = LOAD_MANY.format(marks=", ".join("?" * len(chunk)))
+            for event in map(_event, self._read(query, chunk)):
+                found[event.aggregate_id].append(event)
+        return found
 
     async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
         rows = self._read(UNPUBLISHED, (stored_time(older_than), limit))
@@ -171,7 +186,7 @@ def _open(path: str, busy_seconds: float) -> sqlite3.Connection:
     return db
 
 
-def _create_tables(database: str) -> str:
+def create_tables(database: str) -> str:
     """Create the file's tables unless they exist; the file's absolute path."""
     path = os.path.abspath(database)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -186,9 +201,9 @@ def _create_tables(database: str) -> str:
 
 
 def _event(row: Sequence[Any]) -> StoredEvent:
-    fields = dict(zip(EVENT_COLUMNS, row, strict=True))
-    fields["occurred_at"] = datetime.fromisoformat(fields["occurred_at"]).replace(tzinfo=UTC)
-    return StoredEvent(**fields)
+    values = list(row)
+    values[OCCURRED_AT] = datetime.fromisoformat(values[OCCURRED_AT]).replace(tzinfo=UTC)
+    return StoredEvent(*values)
 
 
 def _unavailable(error: sqlite3.Error) -> Exception:

@@ -51,14 +51,14 @@ class Append:
         into.requests.append(
             _request_row(self.request, last.aggregate_id, last.version, None, into.now)
         )
-        into.events.extend(_event_row(e) for e in self.events)
+        into.events.extend(event_row(e) for e in self.events)
         return None
 
     def run_alone(self, db: sqlite3.Connection) -> Result:
         last = self.events[-1]
         _insert_request(db, self.request, last.aggregate_id, last.version, None)
         try:
-            db.executemany(INSERT_EVENT, [_event_row(e) for e in self.events])
+            db.executemany(INSERT_EVENT, [event_row(e) for e in self.events])
         except sqlite3.IntegrityError as exc:
             raise ConcurrencyError(
                 f"{last.aggregate_id} is no longer at version {self.expected_version}"
@@ -193,7 +193,7 @@ def _request_row(
     return (request.key, request.fingerprint, aggregate_id, version, kind, message, now)
 
 
-def _event_row(event: StoredEvent) -> Row:
+def event_row(event: StoredEvent) -> Row:
     values = [getattr(event, name) for name in EVENT_COLUMNS]
     values[EVENT_COLUMNS.index("occurred_at")] = stored_time(event.occurred_at)
     return (*values, 0)

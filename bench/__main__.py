@@ -13,6 +13,7 @@ import time
 import traceback
 from pathlib import Path
 
+from bench.preload import Preloaded, preload, preload_rows
 from bench.report import environment, table, write
 from bench.results import Config, Results
 from bench.run import measure
@@ -32,6 +33,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--deposit-accounts", type=_positive, default=defaults.deposit_accounts)
     parser.add_argument("--ryw-samples", type=_positive, default=defaults.ryw_samples)
     parser.add_argument("--page-size", type=_positive, default=defaults.page_size)
+    parser.add_argument(
+        "--preload-events", type=int, default=0, help="history in the store before it starts"
+    )
+    parser.add_argument("--preload-accounts", type=int, default=0, help="over this many accounts")
     parser.add_argument("--repeat", type=_positive, default=1, help="runs per stack, each fresh")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only; leave --output be")
@@ -79,16 +84,22 @@ def _measure_stack(stack: str, cfg: Config, label: str) -> Results:
     def say(what: str) -> None:
         print(f"bench [{label}]: {what}", file=sys.stderr, flush=True)
 
+    preloaded: list[Preloaded] = []
+
+    def prepare(env: dict[str, str]) -> None:
+        say(f"preloading {cfg.preload_events:,} events over {cfg.preload_accounts:,} accounts")
+        preloaded.append(preload(env, cfg.preload_events, cfg.preload_accounts))
+
     say("starting the servers")
     try:
-        with running_stack(stack) as running:
+        with running_stack(stack, prepare if cfg.preload_events else None) as running:
             results = asyncio.run(measure(running, cfg, say))
             say("stopping the servers")
     except Exception as error:  # one stack failing should not lose the other's figures
         traceback.print_exc()
         say(f"FAILED: {error}")
         return {FAILED: _first_cause(error)}
-    return results
+    return preload_rows(preloaded[0]) | results if preloaded else results
 
 
 def _first_cause(error: BaseException) -> str:

@@ -17,6 +17,8 @@ class Config:
     deposit_accounts: int = 100  # the deposit phase spreads over this many, so conflicts are rare
     ryw_samples: int = 300
     page_size: int = 100
+    preload_events: int = 0  # history written to the store before the servers start
+    preload_accounts: int = 0
 
 
 def rate(measured: Measured, unit: str = "ops/s") -> str:

@@ -1,5 +1,6 @@
 """One measurement of one running stack: the reference legs, then each Techbank phase."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from functools import partial
 
@@ -17,12 +18,18 @@ from bench.stack import RunningStack
 CPU_SCENARIO = "CPU use, % of one core (200 = both cores busy)"
 LOGS_SCENARIO = "Server logs"
 MEMORY_SCENARIO = "Memory"
+CAUGHT_UP = "read model caught up with the event store"
+CATCH_UP_SECONDS = 900
 
 
 async def measure(stack: RunningStack, cfg: Config, say: Callable[[str], None]) -> Results:
     results: Results = {}
     figures: Figures = {}
     cpu_use: Results = {}  # after the scenarios in the table, not between them
+    if cfg.preload_events and stack.name == "embedded":
+        say("waiting for the command server to catch the read model up with the store")
+        async with asyncio.timeout(CATCH_UP_SECONDS):
+            await stack.logged("command_server", CAUGHT_UP)
     async with connect(stack.command_address, stack.query_address) as api:
         say(f"opening {cfg.accounts} accounts")
         ids = await open_accounts(api, cfg.accounts, cfg, results)

@@ -7,12 +7,9 @@ same function over a whole stream is what the restore writes and the checker exp
 from collections.abc import Iterable
 
 from core.events import StoredEvent
-from projector.translation import Row, next_row
+from projector.translation import Row, rows_after
 
 
 def fold(events: Iterable[StoredEvent]) -> Row | None:
     """The row after all `events` (in version order); None for an empty stream."""
-    row: Row | None = None
-    for event in events:
-        row = next_row(row, event)
-    return row
+    return rows_after(None, events)

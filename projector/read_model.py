@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass
 
 from core.events import StoredEvent
-from projector.translation import Row, next_row
+from projector.translation import Row, rows_after
 
 Events = Mapping[str, Sequence[StoredEvent]]  # account id -> its events, in version order
 RowsNow = Callable[[Sequence[str]], Awaitable[Mapping[str, "Row | None"]]]
@@ -81,9 +81,7 @@ def plan(current: Mapping[str, Row | None], events: Events) -> Plan:
         if [e.version for e in pending] != list(range(version + 1, version + 1 + len(pending))):
             gaps[account_id] = version
             continue
-        after = before
-        for event in pending:
-            after = next_row(after, event)
+        after = rows_after(before, pending)
         assert after is not None
         changed[account_id] = (before, after)
     return Plan(changed, gaps)

@@ -37,7 +37,7 @@ async def restore_accounts(read_model: ReadModel, store: EventStore, account_ids
 
     async def rows_now(ids: Sequence[str]) -> dict[str, Row | None]:
         nonlocal folded
-        histories = {account_id: await store.load(account_id) for account_id in ids}
+        histories = await store.load_many(ids)
         folded = sum(len(history) for history in histories.values())
         return {account_id: fold(history) for account_id, history in histories.items()}
 
@@ -49,14 +49,17 @@ async def restore(read_model: ReadModel, store: EventStore) -> tuple[int, int]:
     """Rebuild every account the store knows and drop rows it does not; return the counts."""
     progress = _Progress()
     chunk: list[str] = []
+    restored: set[str] = set()
     async for account_id in store.aggregate_ids():
         chunk.append(account_id)
         if len(chunk) == CHUNK:
             progress.add(len(chunk), await restore_accounts(read_model, store, chunk))
+            restored.update(chunk)
             chunk = []
     if chunk:
         progress.add(len(chunk), await restore_accounts(read_model, store, chunk))
-    dropped = await _drop_rows_unknown_to(store, read_model)
+        restored.update(chunk)
+    dropped = await _drop_rows_unknown_to(store, read_model, restored)
     log.info(
         "restore done: %d accounts, %d events, %d stray rows dropped, in %.1f s (%s events/s)",
         progress.accounts,
@@ -95,9 +98,14 @@ class _Progress:
             )
 
 
-async def _drop_rows_unknown_to(store: EventStore, read_model: ReadModel) -> int:
+async def _drop_rows_unknown_to(
+    store: EventStore, read_model: ReadModel, restored: set[str]
+) -> int:
+    """Drop the rows of accounts the store has no events of (only those not restored just
+    now are asked about: an account opened meanwhile has events by now)."""
     ids = [row["account_id"] async for row in read_model.rows()]
-    stray = [account_id for account_id in ids if not await store.load(account_id)]
+    unknown = [account_id for account_id in ids if account_id not in restored]
+    stray = [account_id for account_id in unknown if not await store.load(account_id)]
     if stray:
         await restore_accounts(read_model, store, stray)  # each folds to no row at all
     return len(stray)

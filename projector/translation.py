@@ -6,6 +6,7 @@ of the `accounts` field of AccountList and AccountPage (adapters.protobuf_framin
 that the query side answers by concatenating bytes instead of building messages.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -29,8 +30,19 @@ WIRE_STATUSES = {
 }
 
 
-def next_row(row: Row | None, event: StoredEvent) -> Row:
-    """The account's row after `event`, given its row before (None before it was opened)."""
+def rows_after(row: Row | None, events: Iterable[StoredEvent]) -> Row | None:
+    """The account's row after `events` (in version order), given its row before them
+    (None before it was opened); its `wire` is rendered once, for the last."""
+    after = row
+    for event in events:
+        after = next_columns(after, event)
+    if after is not None and after is not row:
+        after["wire"] = wire_of(after)
+    return after
+
+
+def next_columns(row: Row | None, event: StoredEvent) -> Row:
+    """The account's columns after `event` (all but `wire`), given its row before."""
     if event.event_type == "AccountOpened":
         opened = events_pb2.AccountOpened.FromString(event.payload)
         after = {
@@ -46,7 +58,6 @@ def next_row(row: Row | None, event: StoredEvent) -> Row:
     else:
         after = dict(row) | _change(row, event)
     after["version"] = event.version
-    after["wire"] = wire_of(after)
     return after
 
 

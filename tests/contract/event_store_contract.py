@@ -241,3 +241,14 @@ class EventStoreContract:
         assert await store.outcome(decisions[2].request.key) is None
         stale = [Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),))]
         assert await store.store_in_turn(stale, 1) == 0
+
+    async def test_many_streams_load_at_once_as_each_alone(self, store: EventStore) -> None:
+        first, second, nobody = (str(uuid.uuid4()) for _ in range(3))
+        await append(store, [event(first, 1), event(first, 2)], 0)
+        await append(store, [event(second, 1)], 0)
+        loaded = await store.load_many([second, nobody, first])
+        assert loaded == {
+            first: await store.load(first),
+            second: await store.load(second),
+            nobody: [],
+        }
