@@ -7,7 +7,7 @@
 - produce: one event-sized record each to Kafka with Techbank's producer settings
   (idempotent, acks=all), `clients` at a time.
 - read: a lookup by primary key of the read model's accounts table, and a full scan of it
-  in account id order, through the driver the query server uses.
+  in account id order, through the driver the query server uses (sqlite3, asyncmy).
 """
 
 import asyncio
@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiomysql
+import asyncmy
 from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 from sqlalchemy.engine import make_url
@@ -172,7 +172,7 @@ async def _sqlite_reads(path: str, cfg: Config, results: Results, figures: Figur
 
 
 async def _mysql_reads(url: str, cfg: Config, results: Results, figures: Figures) -> None:
-    pool = await aiomysql.create_pool(**connect_args(url))
+    pool = await asyncmy.create_pool(**connect_args(url))
 
     async def rows(query: str, *parameters: object) -> list[tuple[object, ...]]:
         async with pool.acquire() as connection, connection.cursor() as cursor:
