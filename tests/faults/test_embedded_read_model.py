@@ -78,3 +78,14 @@ def test_the_command_server_starts_while_the_read_database_is_locked_and_catches
             command_server.start()  # serving, although it cannot catch up yet
             wait_for_log(command_server, "catching up the read model failed")
         assert read(system.queries, account_id, 2).balance_cents == 5
+
+
+def test_commands_answered_ok_survive_the_command_server_killed_at_once(tmp_path: Path) -> None:
+    """Group commit answers a command only after its group's COMMIT (synchronous=FULL)."""
+    with embedded(tmp_path) as (system, _database):
+        account_id = projected_account(system)
+        answered = [deposit(system, account_id, 1) for _ in range(20)]
+        command_server = system.process("command_server")
+        command_server.kill()  # SIGKILL right after the last answer
+        command_server.start()
+        assert read(system.queries, account_id, answered[-1]).balance_cents == 20
