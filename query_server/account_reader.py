@@ -21,6 +21,14 @@ class StoredAccount(NamedTuple):
     wire: bytes  # an Account message, framed as an `accounts` element
 
 
+class Page(NamedTuple):
+    """A page of accounts, framed (StoredAccount.wire), and the last one's id: only the
+    bytes are read, the id is taken from the last (a scan reads no other column)."""
+
+    wires: list[bytes]
+    last_account_id: str | None
+
+
 class AccountReader(ABC):
     """Reads accounts from the read model, which may lag behind the event store."""
 
@@ -51,7 +59,7 @@ class AccountReader(ABC):
         """The accounts with a balance strictly above or below, by balance then account id."""
 
     @abstractmethod
-    async def page_after(self, after_account_id: str | None, limit: int) -> list[StoredAccount]:
+    async def page_after(self, after_account_id: str | None, limit: int) -> Page:
         """Up to `limit` accounts with ids after the given one (None: from the first), by id."""
 
     async def close(self) -> None:

@@ -20,7 +20,7 @@ UNKNOWN_ACCOUNT = "Incorrect account ID provided!"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
-Pages = AsyncIterator[list[StoredAccount]]
+Pages = AsyncIterator[list[bytes]]  # each page: the accounts, framed
 
 
 async def find_account_by_id(
@@ -57,11 +57,11 @@ async def _pages(reader: AccountReader, page_size: int) -> Pages:
     after: str | None = None
     while True:
         page = await reader.page_after(after, page_size)
-        if page:
-            yield page
-        if len(page) < page_size:
+        if page.wires:
+            yield page.wires
+        if len(page.wires) < page_size:
             return
-        after = page[-1].account_id
+        after = page.last_account_id
 
 
 async def find_accounts_by_holder(

@@ -21,9 +21,10 @@ from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_unavailable
 from core.errors import Unavailable
 from projector.schema import create_schema
-from query_server.account_reader import AccountReader, StoredAccount, chunks
+from query_server.account_reader import AccountReader, Page, StoredAccount, chunks
 from query_server.queries import Comparison
 from query_server.sql_reader import UNAVAILABLE_MESSAGE
+from query_server.wire import page_of
 
 CONNECT_TIMEOUT_SECONDS = 3
 POOL_SIZE = 16
@@ -32,8 +33,8 @@ BY_ID = f"{SELECT} WHERE account_id = %s"
 BY_HOLDER = f"{SELECT} WHERE holder = %s AND LENGTH(holder) = LENGTH(%s) ORDER BY account_id"
 ABOVE = f"{SELECT} WHERE balance_cents > %s ORDER BY balance_cents, account_id"
 BELOW = f"{SELECT} WHERE balance_cents < %s ORDER BY balance_cents, account_id"
-FIRST_PAGE = f"{SELECT} ORDER BY account_id LIMIT %s"
-NEXT_PAGE = f"{SELECT} WHERE account_id > %s ORDER BY account_id LIMIT %s"
+FIRST_PAGE = "SELECT wire FROM accounts ORDER BY account_id LIMIT %s"
+NEXT_PAGE = "SELECT wire FROM accounts WHERE account_id > %s ORDER BY account_id LIMIT %s"
 UNREACHABLE = (mysql_errors.OperationalError, mysql_errors.InterfaceError, OSError, TimeoutError)
 
 
@@ -79,19 +80,24 @@ class MysqlAccountReader(AccountReader):
         query = BELOW if comparison is Comparison.LESS_THAN else ABOVE
         return await self._read(query, (balance_cents,))
 
-    async def page_after(self, after_account_id: str | None, limit: int) -> list[StoredAccount]:
+    async def page_after(self, after_account_id: str | None, limit: int) -> Page:
         if after_account_id is None:
-            return await self._read(FIRST_PAGE, (limit,))
-        return await self._read(NEXT_PAGE, (after_account_id, limit))
+            rows = await self._rows(FIRST_PAGE, (limit,))
+        else:
+            rows = await self._rows(NEXT_PAGE, (after_account_id, limit))
+        return page_of([bytes(wire) for (wire,) in rows])
 
     async def _read(self, query: str, parameters: tuple[Any, ...]) -> list[StoredAccount]:
+        rows = await self._rows(query, parameters)
+        return [StoredAccount(row[0], int(row[1]), bytes(row[2])) for row in rows]
+
+    async def _rows(self, query: str, parameters: tuple[Any, ...]) -> list[Any]:
         try:
             async with self._pool.acquire() as connection, connection.cursor() as cursor:
                 await cursor.execute(query, parameters)
-                rows = await cursor.fetchall()
+                return list(await cursor.fetchall())
         except UNREACHABLE as error:
             raise Unavailable(UNAVAILABLE_MESSAGE) from error
-        return [StoredAccount(row[0], int(row[1]), bytes(row[2])) for row in rows]
 
 
 def connect_args(url: str) -> dict[str, Any]:

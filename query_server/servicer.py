@@ -33,7 +33,7 @@ class AccountQueryServicer:
     ) -> AsyncIterator[bytes]:
         pages: Pages = await self._queries.send(translation.find_all_accounts(request))
         async for page in pages:
-            yield wire.account_page(account.wire for account in page)
+            yield wire.account_page(page)
 
     @rpc_method
     async def FindAccountById(

@@ -14,7 +14,7 @@ from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_unavailable
 from core.errors import Unavailable
 from projector.schema import accounts, create_schema
-from query_server.account_reader import AccountReader, StoredAccount, chunks
+from query_server.account_reader import AccountReader, Page, StoredAccount, chunks
 from query_server.queries import Comparison
 
 UNAVAILABLE_MESSAGE = "the read database is unavailable"
@@ -67,11 +67,12 @@ class SqlAccountReader(AccountReader):
         query = sa.select(*COLUMNS).where(condition).order_by(balance, accounts.c.account_id)
         return await self._read(query)
 
-    async def page_after(self, after_account_id: str | None, limit: int) -> list[StoredAccount]:
+    async def page_after(self, after_account_id: str | None, limit: int) -> Page:
         query = sa.select(*COLUMNS).order_by(accounts.c.account_id).limit(limit)
         if after_account_id is not None:
             query = query.where(accounts.c.account_id > after_account_id)
-        return await self._read(query)
+        found = await self._read(query)
+        return Page([a.wire for a in found], found[-1].account_id if found else None)
 
     async def _read(self, query: sa.Select[Any]) -> list[StoredAccount]:
         try:

@@ -17,9 +17,10 @@ from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_unavailable
 from core.errors import Unavailable
 from projector.schema import create_schema
-from query_server.account_reader import AccountReader, StoredAccount, chunks
+from query_server.account_reader import AccountReader, Page, StoredAccount, chunks
 from query_server.queries import Comparison
 from query_server.sql_reader import UNAVAILABLE_MESSAGE
+from query_server.wire import page_of
 
 BUSY_TIMEOUT_SECONDS = 0.2
 SELECT = "SELECT account_id, version, wire FROM accounts"
@@ -27,8 +28,8 @@ BY_ID = f"{SELECT} WHERE account_id = ?"
 BY_HOLDER = f"{SELECT} WHERE holder = ? ORDER BY account_id"
 ABOVE = f"{SELECT} WHERE balance_cents > ? ORDER BY balance_cents, account_id"
 BELOW = f"{SELECT} WHERE balance_cents < ? ORDER BY balance_cents, account_id"
-FIRST_PAGE = f"{SELECT} ORDER BY account_id LIMIT ?"
-NEXT_PAGE = f"{SELECT} WHERE account_id > ? ORDER BY account_id LIMIT ?"
+FIRST_PAGE = "SELECT wire FROM accounts ORDER BY account_id LIMIT ?"
+NEXT_PAGE = "SELECT wire FROM accounts WHERE account_id > ? ORDER BY account_id LIMIT ?"
 
 Parameters = tuple[str | int, ...]
 
@@ -84,10 +85,16 @@ class SqliteAccountReader(AccountReader):
         query = BELOW if comparison is Comparison.LESS_THAN else ABOVE
         return self._read(query, (balance_cents,))
 
-    async def page_after(self, after_account_id: str | None, limit: int) -> list[StoredAccount]:
+    async def page_after(self, after_account_id: str | None, limit: int) -> Page:
         if after_account_id is None:
-            return self._read(FIRST_PAGE, (limit,))
-        return self._read(NEXT_PAGE, (after_account_id, limit))
+            return page_of(self._wires(FIRST_PAGE, (limit,)))
+        return page_of(self._wires(NEXT_PAGE, (after_account_id, limit)))
+
+    def _wires(self, query: str, parameters: Parameters) -> list[bytes]:
+        try:
+            return [wire for (wire,) in self._db.execute(query, parameters).fetchall()]
+        except sqlite3.OperationalError as error:
+            raise Unavailable(UNAVAILABLE_MESSAGE) from error
 
     def _read(self, query: str, parameters: Parameters) -> list[StoredAccount]:
         try:

@@ -8,6 +8,8 @@ the concatenation of its accounts, and one account is what the frame holds.
 from collections.abc import Iterable
 
 from adapters.protobuf_framing import item_of
+from query_server.account_reader import Page
+from techbank.account.v1 import account_pb2
 
 
 def account(framed: bytes) -> bytes:
@@ -21,3 +23,9 @@ def account_list(framed: Iterable[bytes]) -> bytes:
 
 
 account_page = account_list
+
+
+def page_of(wires: list[bytes]) -> Page:
+    """The page of these framed accounts, with the last one's id read from its bytes."""
+    last = account_pb2.Account.FromString(item_of(wires[-1])).account_id if wires else None
+    return Page(wires, last)

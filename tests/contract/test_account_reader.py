@@ -21,7 +21,7 @@ from core.errors import Unavailable
 from projector.schema import accounts
 from projector.translation import wire_of
 from query_server import wire
-from query_server.account_reader import AccountReader, StoredAccount
+from query_server.account_reader import AccountReader, Page, StoredAccount
 from query_server.queries import Comparison
 from query_server.sql_reader import SqlAccountReader
 from query_server.sqlite_reader import SqliteAccountReader
@@ -165,10 +165,13 @@ class AccountReaderContract:
     ) -> None:
         rows = [row(balance_cents=n) for n in range(11)]
         await self.insert(writer, *rows)
-        pages, after = [], None
-        while page := await reader.page_after(after, limit=4):
-            pages.append(ids_of(page))
-            after = page[-1].account_id
+        by_wire = {r["wire"]: r["account_id"] for r in rows}
+        pages: list[list[str]] = []
+        after = None
+        while (page := await reader.page_after(after, limit=4)).wires:
+            pages.append([by_wire[w] for w in page.wires])
+            assert page.last_account_id == pages[-1][-1]
+            after = page.last_account_id
         assert [len(p) for p in pages] == [4, 4, 3]
         assert [i for p in pages for i in p] == sorted(r["account_id"] for r in rows)
 
@@ -178,7 +181,7 @@ class AccountReaderContract:
         rows = [row(), row()]
         await self.insert(writer, *rows)
         last = max(r["account_id"] for r in rows)
-        assert await reader.page_after(last, limit=10) == []
+        assert await reader.page_after(last, limit=10) == Page([], None)
 
     async def test_an_unreachable_database_is_unavailable(self, unreachable_url: str) -> None:
         with pytest.raises(Unavailable, match="read database is unavailable"):
@@ -203,7 +206,7 @@ class OnSqlite:
     ) -> None:
         url = f"sqlite+aiosqlite:///{tmp_path}/fresh/read.db"
         reader = await self.open_reader(url)  # type: ignore[attr-defined]
-        assert await reader.page_after(None, limit=10) == []
+        assert await reader.page_after(None, limit=10) == Page([], None)
         writer = create_engine(url)
         written = row()
         async with writer.begin() as conn:
