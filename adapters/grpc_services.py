@@ -1,36 +1,89 @@
 """Registers a servicer for a service described by its protobuf descriptor.
 
-Like the generated `add_..._to_server`, with one difference: a method may answer with
-a message or with the bytes of one already serialized, which a read model that keeps
-its answers serialized hands over without building a message at all.
+Like the generated `add_..._to_server`, with two differences:
+- requests are decoded here, not by gRPC: bytes that are not a valid request (truncated,
+  corrupt, a string field that is not UTF-8) answer INVALID_ARGUMENT with a plain
+  message and log nothing, where gRPC's own decoding answers UNKNOWN with the
+  exception's class and logs a traceback per request;
+- a method may answer with a message or with the bytes of one already serialized,
+  which a read model that keeps its answers serialized hands over without building a
+  message at all.
 """
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import grpc
 from google.protobuf import message_factory
-from google.protobuf.descriptor import ServiceDescriptor
-from google.protobuf.message import Message
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.message import DecodeError, Message
+
+Context = grpc.aio.ServicerContext[Any, Any]
+Unary = Callable[[Any, Context], Awaitable[Any]]
+Streaming = Callable[[Any, Context], AsyncIterator[Any]]
 
 
 def add_service(server: grpc.aio.Server, servicer: object, service: ServiceDescriptor) -> None:
     """Register `servicer`'s method of each unary or server-streaming RPC of `service`."""
-    handlers = {}
-    for method in service.methods:
-        if method.client_streaming:
-            raise ValueError(f"{method.full_name}: client streaming is not supported here")
-        request_type = message_factory.GetMessageClass(method.input_type)
-        make_handler = (
-            grpc.unary_stream_rpc_method_handler
-            if method.server_streaming
-            else grpc.unary_unary_rpc_method_handler
-        )
-        handlers[method.name] = make_handler(
-            getattr(servicer, method.name),
-            request_deserializer=request_type.FromString,
-            response_serializer=serialized,
-        )
+    handlers = {method.name: _handler(servicer, method) for method in service.methods}
     generic = grpc.method_handlers_generic_handler(service.full_name, handlers)
     server.add_generic_rpc_handlers((generic,))
     server.add_registered_method_handlers(service.full_name, handlers)
+
+
+def _handler(servicer: object, method: MethodDescriptor) -> "grpc.RpcMethodHandler[Any, Any]":
+    if method.client_streaming:
+        raise ValueError(f"{method.full_name}: client streaming is not supported here")
+    behaviour = getattr(servicer, method.name)
+    decode = request_decoder(method)
+    if method.server_streaming:
+        return grpc.unary_stream_rpc_method_handler(
+            _decoding_stream(behaviour, decode), response_serializer=serialized
+        )
+    return grpc.unary_unary_rpc_method_handler(
+        _decoding_unary(behaviour, decode), response_serializer=serialized
+    )
+
+
+def request_decoder(method: MethodDescriptor) -> Callable[[bytes], Message]:
+    """Bytes to `method`'s request message; InvalidRequest when they are not one."""
+    request_type = message_factory.GetMessageClass(method.input_type)
+    problem = f"the request is not a valid {method.input_type.full_name} message"
+
+    def decode(raw: bytes) -> Message:
+        try:
+            return request_type.FromString(raw)
+        except DecodeError:
+            raise InvalidRequest(problem) from None
+
+    return decode
+
+
+class InvalidRequest(Exception):
+    """The bytes of a request do not decode to the method's request message."""
+
+
+def _decoding_unary(behaviour: Unary, decode: Callable[[bytes], Message]) -> Unary:
+    async def unary(raw: bytes, context: Context) -> Any:
+        try:
+            request = decode(raw)
+        except InvalidRequest as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        return await behaviour(request, context)
+
+    return unary
+
+
+def _decoding_stream(behaviour: Streaming, decode: Callable[[bytes], Message]) -> Streaming:
+    async def stream(raw: bytes, context: Context) -> AsyncIterator[Any]:
+        try:
+            request = decode(raw)
+        except InvalidRequest as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        async for response in behaviour(request, context):
+            yield response
+
+    return stream
 
 
 def serialized(response: Message | bytes) -> bytes:

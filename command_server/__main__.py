@@ -3,11 +3,13 @@
 import asyncio
 
 from adapters.grpc_server import serve
+from adapters.grpc_services import add_service
 from adapters.settings import Settings, configure_logging
 from command_server.bootstrap import build_command_side
-from techbank.account.v1 import commands_pb2_grpc
+from techbank.account.v1 import commands_pb2
 
-SERVICE_NAME = "techbank.account.v1.AccountCommandService"
+SERVICE = commands_pb2.DESCRIPTOR.services_by_name["AccountCommandService"]
+SERVICE_NAME = SERVICE.full_name
 
 
 async def main() -> None:
@@ -17,9 +19,7 @@ async def main() -> None:
     try:
         await serve(
             settings.command_address,
-            lambda server: commands_pb2_grpc.add_AccountCommandServiceServicer_to_server(
-                side.servicer, server
-            ),
+            lambda server: add_service(server, side.servicer, SERVICE),
             [SERVICE_NAME],
         )
     finally:

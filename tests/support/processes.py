@@ -20,10 +20,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_serving(address: str, timeout: float = 30.0) -> None:
-    """Block until the gRPC health service at `address` answers SERVING."""
+def wait_until_serving(
+    address: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Block until the gRPC health service at `address` answers SERVING (or `process` exits)."""
     deadline = time.monotonic() + timeout
     while not is_serving(address):
+        if process is not None and process.poll() is not None:
+            raise TimeoutError(f"the process serving {address} exited ({process.returncode})")
         if time.monotonic() > deadline:
             raise TimeoutError(f"nothing serving on {address} after {timeout:.0f} s")
         time.sleep(0.1)
@@ -50,7 +54,7 @@ class ServerProcess:
         )
         if self.address is not None:
             try:
-                wait_until_serving(self.address)
+                wait_until_serving(self.address, process=self.process)
             except TimeoutError as error:
                 self.kill()
                 raise TimeoutError(f"{error}; log: {self.log_path}\n{self.log_tail()}") from None
