@@ -6,6 +6,7 @@ from typing import Any
 
 from core.dispatcher import Dispatcher
 from core.errors import InvalidInput, NotFound
+from core.text import checked_text
 from projector.schema import MAX_HOLDER_LENGTH
 from query_server.account_reader import AccountReader, StoredAccount
 from query_server.queries import (
@@ -67,11 +68,8 @@ async def _pages(reader: AccountReader, page_size: int) -> Pages:
 async def find_accounts_by_holder(
     query: FindAccountsByHolder, reader: AccountReader
 ) -> list[StoredAccount]:
-    if not query.holder.strip():
-        raise InvalidInput("holder must not be empty")
-    if len(query.holder) > MAX_HOLDER_LENGTH:
-        raise InvalidInput(f"holder must be at most {MAX_HOLDER_LENGTH} characters")
-    return await reader.find_by_holder(query.holder)
+    """The accounts of exactly this holder, checked and normalised as OpenAccount does."""
+    return await reader.find_by_holder(checked_text("holder", query.holder, MAX_HOLDER_LENGTH))
 
 
 async def find_accounts_with_balance(

@@ -10,6 +10,7 @@ from command_server.domain.events import (
 from core.aggregate import AggregateRoot
 from core.errors import InvalidInput, RuleViolation
 from core.events import DomainEvent
+from core.text import checked_text
 
 MAX_HOLDER_LENGTH = 200
 MAX_CENTS = 2**63 - 1  # int64, the wire type of every amount
@@ -32,7 +33,7 @@ class BankAccount(AggregateRoot):
         account_type: AccountType | None,
         opening_balance_cents: int,
     ) -> "BankAccount":
-        _check_holder(holder)
+        holder = holder_of(holder)
         if account_type is None:
             raise InvalidInput("account_type must be SAVINGS or CURRENT")
         if opening_balance_cents < 0:
@@ -77,11 +78,10 @@ class BankAccount(AggregateRoot):
                 raise TypeError(f"BankAccount cannot apply {type(event).__name__}")
 
 
-def _check_holder(holder: str) -> None:
-    if not holder.strip():
-        raise InvalidInput("holder must not be empty or only whitespace")
-    if len(holder) > MAX_HOLDER_LENGTH:
-        raise InvalidInput(f"holder must be at most {MAX_HOLDER_LENGTH} characters")
+def holder_of(raw: str) -> str:
+    """The holder as stored and compared: in NFC, printable, not blank, at most
+    MAX_HOLDER_LENGTH code points (core.text); InvalidInput naming what is wrong."""
+    return checked_text("holder", raw, MAX_HOLDER_LENGTH)
 
 
 def _check_positive(amount_cents: int) -> None:

@@ -16,6 +16,13 @@ Status = grpc.StatusCode
 UNKNOWN = str(uuid.uuid4())
 INT64_MAX = 2**63 - 1
 
+# Holders with a character of a refused category: the refusal names it by code point.
+INVISIBLE_HOLDERS = [
+    ("Ann\u202eLee", "found U+202E (Cf) at position 3"),
+    ("\u200b", "found U+200B (Cf) at position 0"),
+    ("Ann\u0000", "found U+0000 (Cc) at position 3"),
+]
+
 # (rpc name, request, expected code, words the message must contain)
 COMMAND_CASES: list[tuple[str, Any, grpc.StatusCode, str]] = [
     (
@@ -35,6 +42,15 @@ COMMAND_CASES: list[tuple[str, Any, grpc.StatusCode, str]] = [
         c.OpenAccountCommand(holder="x" * 201, account_type=SAVINGS),
         Status.INVALID_ARGUMENT,
         "holder",
+    ),
+    *(
+        (
+            "OpenAccount",
+            c.OpenAccountCommand(holder=holder, account_type=SAVINGS),
+            Status.INVALID_ARGUMENT,
+            words,
+        )
+        for holder, words in INVISIBLE_HOLDERS
     ),
     ("OpenAccount", c.OpenAccountCommand(holder="Ada"), Status.INVALID_ARGUMENT, "account_type"),
     (
@@ -141,6 +157,15 @@ QUERY_CASES: list[tuple[str, Any, grpc.StatusCode, str]] = [
         q.FindAccountsByHolderQuery(holder="x" * 201),
         Status.INVALID_ARGUMENT,
         "holder",
+    ),
+    *(
+        (
+            "FindAccountsByHolder",
+            q.FindAccountsByHolderQuery(holder=holder),
+            Status.INVALID_ARGUMENT,
+            words,
+        )
+        for holder, words in INVISIBLE_HOLDERS
     ),
     (
         "FindAccountsWithBalance",

@@ -26,7 +26,7 @@ def test_opening_raises_account_opened_at_version_one() -> None:
     assert account.balance_cents == 250
 
 
-@pytest.mark.parametrize("holder", ["", " ", "\t\n "])
+@pytest.mark.parametrize("holder", ["", " ", "\u3000 \u00a0"])
 def test_empty_or_blank_holder_is_invalid(holder: str) -> None:
     with pytest.raises(InvalidInput, match="holder must not be empty"):
         BankAccount.open("id-1", holder, AccountType.SAVINGS, 0)
@@ -38,9 +38,14 @@ def test_holder_of_200_characters_is_accepted_and_201_is_not() -> None:
         BankAccount.open("id-1", "x" * 201, AccountType.SAVINGS, 0)
 
 
-def test_holder_is_kept_exactly() -> None:
-    holder = "  O'Brien; DROP TABLE accounts;-- 😀 \u200b"
+def test_holder_in_nfc_is_kept_exactly() -> None:
+    holder = "  O'Brien; DROP TABLE accounts;-- 😀 é "
     assert BankAccount.open("id-1", holder, AccountType.SAVINGS, 0).holder == holder
+
+
+def test_holder_with_an_invisible_character_is_invalid() -> None:
+    with pytest.raises(InvalidInput, match=r"found U\+200B \(Cf\) at position 7$"):
+        BankAccount.open("id-1", "O'Brien\u200b", AccountType.SAVINGS, 0)
 
 
 def test_unspecified_account_type_is_invalid() -> None:
