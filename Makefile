@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 PROTO_FILES := $(shell find protos -name '*.proto')
 
-.PHONY: help venv gen check-gen lint test servers up down run bench clean
+.PHONY: help venv gen check-gen lint test servers up down run bench certs clean
 
 help:
 	@echo "make run    start the system on the embedded default (command :50051, query :50052)"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   ruff and mypy"
 	@echo "make gen    regenerate generated/ from protos/"
 	@echo "make bench  measure command and query throughput"
+	@echo "make certs  development TLS certificates and a token key, in ./credentials"
 
 venv: $(VENV)/.installed
 
@@ -39,7 +40,7 @@ check-gen: venv
 lint: venv check-gen
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy core adapters command_server query_server projector tests bench
+	$(VENV)/bin/mypy core adapters command_server query_server projector tests bench devtools
 
 # Kafka, the MongoDB-protocol server and MariaDB: installed once, started if not running.
 servers:
@@ -60,6 +61,10 @@ run: venv
 
 bench: venv servers
 	$(PY) -m bench
+
+# A CA, server and client certificates and a token-signing key, made here (no download).
+certs: venv
+	$(PY) -m devtools.credentials make credentials
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

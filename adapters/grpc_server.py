@@ -1,41 +1,71 @@
-"""Runs a grpc.aio server with health checks and reflection, and stops it gracefully."""
+"""Runs a grpc.aio server with health checks and reflection, and stops it gracefully.
+
+How it faces clients (TLS, who may call, limits) comes from adapters.grpc_config.
+"""
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from adapters.grpc_auth import Authenticator, AuthInterceptor
+from adapters.grpc_config import (
+    ServerConfig,
+    UnsafeExposure,
+    authenticator,
+    check_exposure,
+    server_credentials,
+)
+from adapters.grpc_limits import StreamLimitInterceptor
 from adapters.signals import stop_requested
 
 log = logging.getLogger(__name__)
 
 Registration = Callable[[grpc.aio.Server], None]
 GRACE_SECONDS = 10.0
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# Clients may ping every 5 s and between calls (gRPC's defaults answer pings more
+# often than every 5 minutes with GOAWAY too_many_pings); the server pings an idle
+# connection every minute and drops it when no answer comes in 20 s.
+KEEPALIVE_OPTIONS = [
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+]
 
 
 async def serve(
     address: str,
     register: Registration,
     service_names: Sequence[str],
+    scopes: Mapping[str, str] | None = None,
+    config: ServerConfig | None = None,
 ) -> None:
-    """Serve until SIGTERM or SIGINT, then drain in-flight calls for up to GRACE_SECONDS."""
-    server = grpc.aio.server(
-        options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.so_reuseport", 0),
-        ]
-    )
+    """Serve until SIGTERM or SIGINT, then drain in-flight calls for up to GRACE_SECONDS.
+
+    `scopes` maps full method names to the scope a caller needs, where authentication
+    is configured; methods it does not name (health, reflection) are open.
+    """
+    config = config or ServerConfig()
+    try:
+        credentials = server_credentials(config)
+        who = authenticator(config)
+        check_exposure(address, credentials is not None, who is not None, config)
+    except (UnsafeExposure, OSError) as refusal:
+        log.critical("refusing to start: %s", refusal)
+        raise SystemExit(2) from None
+    server = _server(config, who, scopes or {})
     register(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
-    reflection.enable_server_reflection(
-        [*service_names, health_name, reflection.SERVICE_NAME], server
-    )
-    server.add_insecure_port(address)  # raises RuntimeError when the port is taken
+    if config.reflection:
+        reflection.enable_server_reflection(
+            [*service_names, health_name, reflection.SERVICE_NAME], server
+        )
+    _bind(server, address, credentials)
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -45,3 +75,32 @@ async def serve(
     await health_servicer.enter_graceful_shutdown()
     await server.stop(GRACE_SECONDS)
     log.info("stopped")
+
+
+def _server(
+    config: ServerConfig, who: Authenticator | None, scopes: Mapping[str, str]
+) -> grpc.aio.Server:
+    interceptors: list[grpc.aio.ServerInterceptor] = [StreamLimitInterceptor(config.stream_limits)]
+    if who is not None:
+        interceptors.append(AuthInterceptor(who, scopes))
+    return grpc.aio.server(
+        interceptors=interceptors,
+        options=[
+            ("grpc.max_receive_message_length", config.max_request_bytes),
+            ("grpc.so_reuseport", 0),
+            *KEEPALIVE_OPTIONS,
+        ],
+        maximum_concurrent_rpcs=config.max_concurrent_calls,
+    )
+
+
+def _bind(
+    server: grpc.aio.Server, address: str, credentials: grpc.ServerCredentials | None
+) -> None:
+    """Raises RuntimeError when the port is taken."""
+    if credentials is None:
+        server.add_insecure_port(address)
+        log.info("plaintext on %s", address)
+    else:
+        server.add_secure_port(address, credentials)
+        log.info("TLS on %s", address)

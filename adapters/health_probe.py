@@ -4,9 +4,12 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 
-def is_serving(address: str, timeout: float = 1.0) -> bool:
-    """True when the health service at `address` answers SERVING within `timeout`."""
-    with grpc.insecure_channel(address) as channel:
+def is_serving(
+    address: str, timeout: float = 1.0, credentials: grpc.ChannelCredentials | None = None
+) -> bool:
+    """True when the health service at `address` answers SERVING within `timeout`
+    (over TLS with `credentials`, in plaintext without)."""
+    with _channel(address, credentials) as channel:
         try:
             reply = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(), timeout=timeout
@@ -14,3 +17,9 @@ def is_serving(address: str, timeout: float = 1.0) -> bool:
         except grpc.RpcError:
             return False
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def _channel(address: str, credentials: grpc.ChannelCredentials | None) -> grpc.Channel:
+    if credentials is None:
+        return grpc.insecure_channel(address)
+    return grpc.secure_channel(address, credentials)

@@ -40,6 +40,10 @@ class Settings:
     projector_group: str = field(
         default_factory=lambda: _env("TECHBANK_PROJECTOR_GROUP", "techbank-projector")
     )
+    # The longest a query waits for the read model (min_version), whatever the deadline.
+    max_wait_seconds: float = field(
+        default_factory=lambda: float(_env("TECHBANK_MAX_WAIT_SECONDS", "30"))
+    )
     log_level: str = field(default_factory=lambda: _env("TECHBANK_LOG_LEVEL", "INFO"))
 
 

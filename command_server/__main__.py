@@ -2,6 +2,7 @@
 
 import asyncio
 
+from adapters.grpc_auth import every_method
 from adapters.grpc_server import serve
 from adapters.grpc_services import add_service
 from adapters.settings import Settings, configure_logging
@@ -10,6 +11,7 @@ from techbank.account.v1 import commands_pb2
 
 SERVICE = commands_pb2.DESCRIPTOR.services_by_name["AccountCommandService"]
 SERVICE_NAME = SERVICE.full_name
+WRITE_SCOPE = "accounts:write"
 
 
 async def main() -> None:
@@ -21,6 +23,7 @@ async def main() -> None:
             settings.command_address,
             lambda server: add_service(server, side.servicer, SERVICE),
             [SERVICE_NAME],
+            every_method(SERVICE, WRITE_SCOPE),
         )
     finally:
         await side.close()

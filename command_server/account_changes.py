@@ -96,7 +96,7 @@ def _decide_all(
     decided: list[Decided] = []
     answers: list[Answer] = []
     for command in commands:
-        request = request_for(command, command.request_id)
+        request = request_for(command, command.request_id, command.client)
         raised = len(account.pending_events)
         try:
             decide(account, command)
@@ -123,7 +123,7 @@ def decide(account: BankAccount, command: AccountCommand) -> None:
 
 async def change_alone(command: AccountCommand, accounts: Accounts) -> CommandOutcome:
     """Apply one command by itself: the path where a turn's batch could not be stored."""
-    request = request_for(command, command.request_id)
+    request = request_for(command, command.request_id, command.client)
 
     async def attempt() -> CommandOutcome:
         account = await accounts.load(command.account_id, latest=True)

@@ -24,7 +24,7 @@ from core.requests import request_for
 
 async def open_account(command: OpenAccount, accounts: Accounts) -> CommandOutcome:
     """Open an account under a new random id; its repeats answer that id."""
-    request = request_for(command, command.request_id)
+    request = request_for(command, command.request_id, command.client)
 
     async def attempt() -> CommandOutcome:
         account = BankAccount.open(

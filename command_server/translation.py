@@ -2,6 +2,7 @@
 
 import uuid
 
+from command_server.domain.account import holder_of
 from command_server.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
 from command_server.domain.events import AccountType
 from command_server.outcome import CommandOutcome
@@ -40,38 +41,42 @@ def expected_version_of(message: object) -> int | None:
     return version
 
 
-def open_account(request: commands_pb2.OpenAccountCommand) -> OpenAccount:
+def open_account(request: commands_pb2.OpenAccountCommand, client: str = "") -> OpenAccount:
     return OpenAccount(
-        holder=request.holder,
+        holder=holder_of(request.holder),
         account_type=ACCOUNT_TYPES.get(request.account_type),
         opening_balance_cents=request.opening_balance_cents,
         request_id=request_id_of(request.request_id),
+        client=client,
     )
 
 
-def deposit_funds(request: commands_pb2.DepositFundsCommand) -> DepositFunds:
+def deposit_funds(request: commands_pb2.DepositFundsCommand, client: str = "") -> DepositFunds:
     return DepositFunds(
         account_id=account_id_of(request.account_id),
         amount_cents=request.amount_cents,
         expected_version=expected_version_of(request),
         request_id=request_id_of(request.request_id),
+        client=client,
     )
 
 
-def withdraw_funds(request: commands_pb2.WithdrawFundsCommand) -> WithdrawFunds:
+def withdraw_funds(request: commands_pb2.WithdrawFundsCommand, client: str = "") -> WithdrawFunds:
     return WithdrawFunds(
         account_id=account_id_of(request.account_id),
         amount_cents=request.amount_cents,
         expected_version=expected_version_of(request),
         request_id=request_id_of(request.request_id),
+        client=client,
     )
 
 
-def close_account(request: commands_pb2.CloseAccountCommand) -> CloseAccount:
+def close_account(request: commands_pb2.CloseAccountCommand, client: str = "") -> CloseAccount:
     return CloseAccount(
         account_id=account_id_of(request.account_id),
         expected_version=expected_version_of(request),
         request_id=request_id_of(request.request_id),
+        client=client,
     )
 
 

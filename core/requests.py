@@ -82,14 +82,14 @@ def request_for(command: Any, request_id: str, client: str = "") -> Request:
 
 
 def fingerprint(command: Any) -> str:
-    """A digest of a command dataclass's type and fields, less its request id."""
+    """A digest of a command dataclass's type and fields, less its request id and client."""
     content = repr(
         (
             type(command).__name__,
             sorted(
                 (f.name, getattr(command, f.name))
                 for f in dataclasses.fields(command)
-                if f.name != "request_id"
+                if f.name not in ("request_id", "client")
             ),
         )
     )

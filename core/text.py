@@ -24,9 +24,7 @@ ARABIC_LETTER = "AL"  # bidirectional class
 def refused_character(text: str) -> tuple[int, str] | None:
     """The position and character of the first character of a refused category, if any."""
     for position, char in enumerate(text):
-        if unicodedata.category(char) in REFUSED_CATEGORIES and not _joins_letters(
-            text, position
-        ):
+        if unicodedata.category(char) in REFUSED_CATEGORIES and not _joins_letters(text, position):
             return position, char
     return None
 

@@ -2,9 +2,12 @@
 
 import asyncio
 
+from adapters.grpc_auth import every_method
 from adapters.grpc_server import serve
 from adapters.settings import Settings, configure_logging
-from query_server.bootstrap import SERVICE_NAME, bootstrap
+from query_server.bootstrap import SERVICE, SERVICE_NAME, bootstrap
+
+READ_SCOPE = "accounts:read"
 
 
 async def main() -> None:
@@ -12,7 +15,12 @@ async def main() -> None:
     configure_logging(settings)
     service = await bootstrap(settings)
     try:
-        await serve(settings.query_address, service.register, [SERVICE_NAME])
+        await serve(
+            settings.query_address,
+            service.register,
+            [SERVICE_NAME],
+            every_method(SERVICE, READ_SCOPE),
+        )
     finally:
         # Also when serving fails to start, e.g. the address is taken.
         await service.close()

@@ -47,4 +47,4 @@ async def bootstrap(settings: Settings) -> QueryService:
     reader = await open_account_reader(settings.read_db_url)
     dispatcher: Dispatcher[Any] = Dispatcher()
     register_handlers(dispatcher, reader)
-    return QueryService(AccountQueryServicer(dispatcher), reader)
+    return QueryService(AccountQueryServicer(dispatcher, settings.max_wait_seconds), reader)

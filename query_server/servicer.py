@@ -23,9 +23,10 @@ ANSWER_MARGIN_SECONDS = 0.05
 
 
 class AccountQueryServicer:
-    def __init__(self, queries: Dispatcher[Any]) -> None:
+    def __init__(self, queries: Dispatcher[Any], wait_cap_seconds: float) -> None:
         # One dispatcher carries every query; each method knows its own query's result type.
         self._queries = queries
+        self._wait_cap_seconds = wait_cap_seconds
 
     @rpc_method
     async def FindAllAccounts(
@@ -39,7 +40,8 @@ class AccountQueryServicer:
     async def FindAccountById(
         self, request: queries_pb2.FindAccountByIdQuery, context: Context
     ) -> bytes:
-        query = translation.find_account_by_id(request, max_wait_seconds())
+        wait = min(max_wait_seconds(), self._wait_cap_seconds)
+        query = translation.find_account_by_id(request, wait)
         account: StoredAccount = await self._queries.send(query)
         return wire.account(account.wire)
 

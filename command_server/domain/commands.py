@@ -1,4 +1,8 @@
-"""What a client asks of a bank account. `request_id` identifies the client's request."""
+"""What a client asks of a bank account.
+
+`request_id` identifies the request among those of `client`, the authenticated caller
+("" where the server authenticates nobody).
+"""
 
 from dataclasses import dataclass
 
@@ -11,6 +15,7 @@ class OpenAccount:
     account_type: AccountType | None
     opening_balance_cents: int
     request_id: str
+    client: str = ""
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,7 @@ class DepositFunds:
     amount_cents: int
     expected_version: int | None
     request_id: str
+    client: str = ""
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class WithdrawFunds:
     amount_cents: int
     expected_version: int | None
     request_id: str
+    client: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class CloseAccount:
     account_id: str
     expected_version: int | None
     request_id: str
+    client: str = ""
 
 
 AccountCommand = DepositFunds | WithdrawFunds | CloseAccount

@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
+
 from adapters.health_probe import is_serving
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,11 +23,14 @@ def free_port() -> int:
 
 
 def wait_until_serving(
-    address: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None
+    address: str,
+    timeout: float = 30.0,
+    process: subprocess.Popen[bytes] | None = None,
+    credentials: grpc.ChannelCredentials | None = None,
 ) -> None:
     """Block until the gRPC health service at `address` answers SERVING (or `process` exits)."""
     deadline = time.monotonic() + timeout
-    while not is_serving(address):
+    while not is_serving(address, credentials=credentials):
         if process is not None and process.poll() is not None:
             raise TimeoutError(f"the process serving {address} exited ({process.returncode})")
         if time.monotonic() > deadline:
@@ -41,6 +46,7 @@ class ServerProcess:
     env: dict[str, str]
     log_path: Path
     address: str | None = None
+    credentials: grpc.ChannelCredentials | None = None  # TLS to reach `address`
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     def start(self) -> "ServerProcess":
@@ -54,7 +60,7 @@ class ServerProcess:
         )
         if self.address is not None:
             try:
-                wait_until_serving(self.address, process=self.process)
+                wait_until_serving(self.address, process=self.process, credentials=self.credentials)
             except TimeoutError as error:
                 self.kill()
                 raise TimeoutError(f"{error}; log: {self.log_path}\n{self.log_tail()}") from None

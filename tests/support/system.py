@@ -102,22 +102,37 @@ def stack_processes(stack: str, env: dict[str, str], logs: Path) -> list[ServerP
     return [ServerProcess("projector", env, logs / "projector.log"), command, query]
 
 
+def open_channel(address: str, credentials: grpc.ChannelCredentials | None) -> grpc.Channel:
+    if credentials is None:
+        return grpc.insecure_channel(address)
+    return grpc.secure_channel(address, credentials)
+
+
 @contextmanager
 def running_system(
-    stack: str, data_dir: Path, extra_env: dict[str, str] | None = None
+    stack: str,
+    data_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    credentials: grpc.ChannelCredentials | None = None,
 ) -> Iterator[System]:
-    """Start every process of `stack`; stop (kill) them and drop scratch data on exit."""
+    """Start every process of `stack`; stop (kill) them and drop scratch data on exit.
+
+    With `credentials`, the servers are reached over TLS (`extra_env` configures it).
+    """
     with ExitStack() as scratch:
         env = stack_env(stack, data_dir, scratch) | (extra_env or {})
         processes = stack_processes(stack, env, data_dir)
         for process in processes:
+            process.credentials = credentials
             scratch.callback(process.kill)
         for process in processes:
             process.start()
         command_channel = scratch.enter_context(
-            grpc.insecure_channel(env["TECHBANK_COMMAND_ADDRESS"])
+            open_channel(env["TECHBANK_COMMAND_ADDRESS"], credentials)
         )
-        query_channel = scratch.enter_context(grpc.insecure_channel(env["TECHBANK_QUERY_ADDRESS"]))
+        query_channel = scratch.enter_context(
+            open_channel(env["TECHBANK_QUERY_ADDRESS"], credentials)
+        )
         yield System(
             stack,
             env,
