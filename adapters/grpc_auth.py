@@ -14,6 +14,7 @@ minute per reason). Methods that need no scope (health, reflection) stay open.
 The caller of the call being served is `current_caller()`.
 """
 
+import inspect
 import logging
 import time
 from collections import OrderedDict
@@ -195,14 +196,27 @@ def _guarded(handler: Any, admit: Callable[[Context], Awaitable[None]]) -> Any:
             unary, handler.request_deserializer, handler.response_serializer
         )
     if handler.unary_stream is not None:
-        streaming = handler.unary_stream
+        return grpc.unary_stream_rpc_method_handler(
+            _guarded_stream(handler.unary_stream, admit),
+            handler.request_deserializer,
+            handler.response_serializer,
+        )
+    raise ValueError("only unary and server-streaming methods can be guarded")
 
-        async def stream(request: Any, context: Context) -> Any:
+
+def _guarded_stream(streaming: Any, admit: Callable[[Context], Awaitable[None]]) -> Any:
+    """Streams come as async generators or as coroutines that write (gRPC's writer API)."""
+    if inspect.isasyncgenfunction(streaming):
+
+        async def generated(request: Any, context: Context) -> Any:
             await admit(context)
             async for response in streaming(request, context):
                 yield response
 
-        return grpc.unary_stream_rpc_method_handler(
-            stream, handler.request_deserializer, handler.response_serializer
-        )
-    raise ValueError("only unary and server-streaming methods can be guarded")
+        return generated
+
+    async def written(request: Any, context: Context) -> None:
+        await admit(context)
+        await streaming(request, context)
+
+    return written

@@ -26,26 +26,18 @@ class StreamLimits:
     stall_seconds: float
 
 
-class StreamLimitInterceptor(grpc.aio.ServerInterceptor):
+class StreamGate:
+    """The streams of one server: how many are open, and how long each may stall.
+
+    Wraps a server-streaming behaviour (an async generator) into a handler that
+    writes its messages itself (gRPC's writer API), so that it can see a write stall.
+    """
+
     def __init__(self, limits: StreamLimits) -> None:
         self._limits = limits
         self._open = 0
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Any:
-        handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_stream is None:
-            return handler
-        return grpc.unary_stream_rpc_method_handler(
-            self._limited(handler.unary_stream),
-            handler.request_deserializer,
-            handler.response_serializer,
-        )
-
-    def _limited(
+    def limited(
         self, behaviour: Callable[[Any, Context], AsyncIterator[Any]]
     ) -> Callable[[Any, Context], Awaitable[None]]:
         async def stream(request: Any, context: Context) -> None:

@@ -18,12 +18,14 @@ from adapters.grpc_config import (
     check_exposure,
     server_credentials,
 )
-from adapters.grpc_limits import StreamLimitInterceptor
+from adapters.grpc_limits import StreamGate
+from adapters.health_watch import HealthWatch, Probe
 from adapters.signals import stop_requested
 
 log = logging.getLogger(__name__)
 
-Registration = Callable[[grpc.aio.Server], None]
+# Adds the services to the server; their streams go through the server's StreamGate.
+Registration = Callable[[grpc.aio.Server, StreamGate], None]
 GRACE_SECONDS = 10.0
 # Clients may ping every 5 s and between calls (gRPC's defaults answer pings more
 # often than every 5 minutes with GOAWAY too_many_pings); the server pings an idle
@@ -42,11 +44,14 @@ async def serve(
     service_names: Sequence[str],
     scopes: Mapping[str, str] | None = None,
     config: ServerConfig | None = None,
+    *,
+    probes: Mapping[str, Probe] | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then drain in-flight calls for up to GRACE_SECONDS.
 
     `scopes` maps full method names to the scope a caller needs, where authentication
-    is configured; methods it does not name (health, reflection) are open.
+    is configured; methods it does not name (health, reflection) are open. `probes`
+    maps a service name to the probe of the store it needs (see HealthWatch).
     """
     config = config or ServerConfig()
     try:
@@ -57,7 +62,7 @@ async def serve(
         log.critical("refusing to start: %s", refusal)
         raise SystemExit(2) from None
     server = _server(config, who, scopes or {})
-    register(server)
+    register(server, StreamGate(config.stream_limits))
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
@@ -69,8 +74,11 @@ async def serve(
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    watch = HealthWatch(health_servicer, probes or {})
+    watch.start()
     log.info("serving %s on %s", ", ".join(service_names), address)
     await stop_requested().wait()
+    await watch.stop()
     log.info("stopping: draining in-flight calls for up to %.0f s", GRACE_SECONDS)
     await health_servicer.enter_graceful_shutdown()
     await server.stop(GRACE_SECONDS)
@@ -80,9 +88,8 @@ async def serve(
 def _server(
     config: ServerConfig, who: Authenticator | None, scopes: Mapping[str, str]
 ) -> grpc.aio.Server:
-    interceptors: list[grpc.aio.ServerInterceptor] = [StreamLimitInterceptor(config.stream_limits)]
-    if who is not None:
-        interceptors.append(AuthInterceptor(who, scopes))
+    # No interceptor where nobody is authenticated: each one costs every call.
+    interceptors = [] if who is None else [AuthInterceptor(who, scopes)]
     return grpc.aio.server(
         interceptors=interceptors,
         options=[

@@ -18,27 +18,34 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
+from adapters.grpc_limits import StreamGate
+
 Context = grpc.aio.ServicerContext[Any, Any]
 Unary = Callable[[Any, Context], Awaitable[Any]]
 Streaming = Callable[[Any, Context], AsyncIterator[Any]]
 
 
-def add_service(server: grpc.aio.Server, servicer: object, service: ServiceDescriptor) -> None:
-    """Register `servicer`'s method of each unary or server-streaming RPC of `service`."""
-    handlers = {method.name: _handler(servicer, method) for method in service.methods}
+def add_service(
+    server: grpc.aio.Server, servicer: object, service: ServiceDescriptor, streams: StreamGate
+) -> None:
+    """Register `servicer`'s method of each unary or server-streaming RPC of `service`;
+    its streams pass through `streams`, the server's limits on them."""
+    handlers = {method.name: _handler(servicer, method, streams) for method in service.methods}
     generic = grpc.method_handlers_generic_handler(service.full_name, handlers)
     server.add_generic_rpc_handlers((generic,))
     server.add_registered_method_handlers(service.full_name, handlers)
 
 
-def _handler(servicer: object, method: MethodDescriptor) -> "grpc.RpcMethodHandler[Any, Any]":
+def _handler(
+    servicer: object, method: MethodDescriptor, streams: StreamGate
+) -> "grpc.RpcMethodHandler[Any, Any]":
     if method.client_streaming:
         raise ValueError(f"{method.full_name}: client streaming is not supported here")
     behaviour = getattr(servicer, method.name)
     decode = request_decoder(method)
     if method.server_streaming:
         return grpc.unary_stream_rpc_method_handler(
-            _decoding_stream(behaviour, decode), response_serializer=serialized
+            streams.limited(_decoding_stream(behaviour, decode)), response_serializer=serialized
         )
     return grpc.unary_unary_rpc_method_handler(
         _decoding_unary(behaviour, decode), response_serializer=serialized

@@ -27,6 +27,7 @@ from pymongo.errors import BulkWriteError
 
 from adapters.mongo_errors import outages_unavailable
 from adapters.mongo_inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
+from adapters.redaction import redacted
 from adapters.store_layout import EarlierStoreLayout
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, check_contiguous
@@ -59,7 +60,7 @@ class MongoEventStore(EventStore):
         )
         events = client.get_default_database("techbank")[collection]
         try:
-            with outages_unavailable(f"the event store at {_redacted(url)} is unavailable"):
+            with outages_unavailable(f"the event store at {redacted(url)} is unavailable"):
                 await _create_indexes(events)
         except Exception:
             await client.close()
@@ -124,6 +125,12 @@ class MongoEventStore(EventStore):
         with outages_unavailable():
             doc = await self._events.find_one({"request": _slot(request_key)})
         return None if doc is None else _outcome_of(doc)
+
+    async def ping(self) -> None:
+        # A read of the collection rather than the `ping` command, which needs no data:
+        # this goes where the store's own reads go (on FerretDB, to its PostgreSQL).
+        with outages_unavailable():
+            await self._events.find_one({}, {"_id": 1})
 
     async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
         query = {"aggregate_id": aggregate_id, "version": {"$gt": after_version}}
@@ -227,12 +234,6 @@ def _is_duplicate_key(exc: Exception) -> bool:
         return exc.code == DUPLICATE_KEY
     errors = exc.details.get("writeErrors", []) if isinstance(exc, BulkWriteError) else []
     return any(error.get("code") == DUPLICATE_KEY for error in errors)
-
-
-def _redacted(url: str) -> str:
-    """The URL without its credentials, fit for an error message."""
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.rpartition('@')[2]}"
 
 
 def to_document(event: StoredEvent) -> Document:

@@ -83,6 +83,9 @@ class SqlEventStore(EventStore):
         rows = await self._select(query)
         return outcome_of(rows[0]) if rows else None
 
+    async def ping(self) -> None:
+        await self._select(sa.select(events.c.position).limit(1))
+
     async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
         query = (
             sa.select(events)

@@ -31,6 +31,7 @@ from adapters.sqlite_writes import (
     Append,
     InTurn,
     MarkPublished,
+    Probe,
     Refuse,
     Result,
     Write,
@@ -102,6 +103,11 @@ class SqliteEventStore(EventStore):
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:
         await self._write(MarkPublished(list(event_ids)))
+
+    async def ping(self) -> None:
+        # Reads of a WAL file never wait; what stops this store is another process
+        # holding the write lock, which only a write transaction meets.
+        await self._write(Probe())
 
     async def outcome(self, request_key: str) -> Outcome | None:
         found = self._read(OUTCOME, (request_key,))

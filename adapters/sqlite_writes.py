@@ -115,7 +115,18 @@ class MarkPublished:
         return None
 
 
-Write = Append | Refuse | InTurn | MarkPublished
+@dataclass(frozen=True)
+class Probe:
+    """Writes nothing: that its group's transaction could take the write lock is the answer."""
+
+    def rows(self, into: Rows) -> Result:
+        return None
+
+    def run_alone(self, db: sqlite3.Connection) -> Result:
+        return None
+
+
+Write = Append | Refuse | InTurn | MarkPublished | Probe
 
 
 def commit_group(db: sqlite3.Connection, writes: Sequence[Write]) -> list[Result]:

@@ -21,9 +21,11 @@ async def main() -> None:
     try:
         await serve(
             settings.command_address,
-            lambda server: add_service(server, side.servicer, SERVICE),
+            lambda server, streams: add_service(server, side.servicer, SERVICE, streams),
             [SERVICE_NAME],
             every_method(SERVICE, WRITE_SCOPE),
+            # Commands need the event store only: the outbox retries the bus.
+            probes={SERVICE_NAME: side.store.ping},
         )
     finally:
         await side.close()

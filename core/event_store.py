@@ -105,6 +105,12 @@ class EventStore(ABC):
     async def mark_published(self, event_ids: Sequence[str]) -> None:
         """Record that these events reached the bus; marking twice is harmless."""
 
+    @abstractmethod
+    async def ping(self) -> None:
+        """Return once the store has answered a request that reaches its data; raise
+        (Unavailable, as a rule) when it cannot be reached or used now. Health checks
+        call it every second, so it must be cheap."""
+
     async def close(self) -> None:
         """Release connections; the store is not used afterwards."""
 

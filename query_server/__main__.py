@@ -20,6 +20,7 @@ async def main() -> None:
             service.register,
             [SERVICE_NAME],
             every_method(SERVICE, READ_SCOPE),
+            probes={SERVICE_NAME: service.reader.ping},
         )
     finally:
         # Also when serving fails to start, e.g. the address is taken.

@@ -62,6 +62,12 @@ class AccountReader(ABC):
     async def page_after(self, after_account_id: str | None, limit: int) -> Page:
         """Up to `limit` accounts with ids after the given one (None: from the first), by id."""
 
+    @abstractmethod
+    async def ping(self) -> None:
+        """Return once the read model has answered a read of its accounts; raise
+        (Unavailable, as a rule) when it cannot be reached now. Health checks call it
+        every second, so it must be cheap."""
+
     async def close(self) -> None:
         """Release connections; the reader is not used afterwards."""
 

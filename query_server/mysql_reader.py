@@ -35,6 +35,7 @@ ABOVE = f"{SELECT} WHERE balance_cents > %s ORDER BY balance_cents, account_id"
 BELOW = f"{SELECT} WHERE balance_cents < %s ORDER BY balance_cents, account_id"
 FIRST_PAGE = "SELECT wire FROM accounts ORDER BY account_id LIMIT %s"
 NEXT_PAGE = "SELECT wire FROM accounts WHERE account_id > %s ORDER BY account_id LIMIT %s"
+PING = "SELECT 1 FROM accounts LIMIT 1"
 UNREACHABLE = (mysql_errors.OperationalError, mysql_errors.InterfaceError, OSError, TimeoutError)
 
 
@@ -70,6 +71,9 @@ class MysqlAccountReader(AccountReader):
             marks = ", ".join(["%s"] * len(chunk))
             found += await self._read(f"{SELECT} WHERE account_id IN ({marks})", tuple(chunk))
         return found
+
+    async def ping(self) -> None:
+        await self._rows(PING, ())
 
     async def find_by_holder(self, holder: str) -> list[StoredAccount]:
         return await self._read(BY_HOLDER, (holder, holder))

@@ -51,6 +51,9 @@ class SqlAccountReader(AccountReader):
             found += await self._read(sa.select(*COLUMNS).where(accounts.c.account_id.in_(chunk)))
         return found
 
+    async def ping(self) -> None:
+        await self._read(sa.select(*COLUMNS).limit(1))
+
     async def find_by_holder(self, holder: str) -> list[StoredAccount]:
         exactly = (accounts.c.holder == holder) & (
             sa.func.length(accounts.c.holder) == sa.func.length(sa.literal(holder))

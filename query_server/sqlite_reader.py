@@ -30,6 +30,7 @@ ABOVE = f"{SELECT} WHERE balance_cents > ? ORDER BY balance_cents, account_id"
 BELOW = f"{SELECT} WHERE balance_cents < ? ORDER BY balance_cents, account_id"
 FIRST_PAGE = "SELECT wire FROM accounts ORDER BY account_id LIMIT ?"
 NEXT_PAGE = "SELECT wire FROM accounts WHERE account_id > ? ORDER BY account_id LIMIT ?"
+PING = f"{SELECT} LIMIT 1"
 
 Parameters = tuple[str | int, ...]
 
@@ -75,6 +76,9 @@ class SqliteAccountReader(AccountReader):
             return int(self._db.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.OperationalError as error:
             raise Unavailable(UNAVAILABLE_MESSAGE) from error
+
+    async def ping(self) -> None:
+        self._read(PING, ())
 
     async def find_by_holder(self, holder: str) -> list[StoredAccount]:
         return self._read(BY_HOLDER, (holder,))

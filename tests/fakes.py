@@ -55,6 +55,9 @@ class InMemoryEventStore(EventStore):
         await asyncio.sleep(0)  # yield like real I/O, so concurrent commands interleave
         return events
 
+    async def ping(self) -> None:
+        await asyncio.sleep(0)
+
     async def aggregate_ids(self) -> AsyncIterator[str]:
         for aggregate_id in list(self.streams):
             yield aggregate_id

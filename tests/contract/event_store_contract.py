@@ -252,3 +252,12 @@ class EventStoreContract:
             second: await store.load(second),
             nobody: [],
         }
+
+    async def test_ping_answers_and_writes_nothing(self, store: EventStore) -> None:
+        await store.ping()
+        aggregate_id = str(uuid.uuid4())
+        await append(store, [event(aggregate_id, 1)], 0)
+        await store.ping()
+        far_future = datetime.now(UTC) + timedelta(days=1)
+        assert len(await self._unpublished_of(store, aggregate_id, far_future)) == 1
+        assert [e.version for e in await store.load(aggregate_id)] == [1]

@@ -183,6 +183,13 @@ class AccountReaderContract:
         last = max(r["account_id"] for r in rows)
         assert await reader.page_after(last, limit=10) == Page([], None)
 
+    async def test_ping_answers_on_an_empty_table_and_a_filled_one(
+        self, reader: AccountReader, writer: AsyncEngine
+    ) -> None:
+        await reader.ping()
+        await self.insert(writer, row())
+        await reader.ping()
+
     async def test_an_unreachable_database_is_unavailable(self, unreachable_url: str) -> None:
         with pytest.raises(Unavailable, match="read database is unavailable"):
             await self.open_reader(unreachable_url)

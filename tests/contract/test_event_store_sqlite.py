@@ -11,7 +11,7 @@ import pytest
 from adapters.sql_event_store import SqlEventStore
 from adapters.sqlite_event_store import SqliteEventStore
 from adapters.store_layout import EarlierStoreLayout
-from core.errors import ConcurrencyError
+from core.errors import ConcurrencyError, Unavailable
 from core.event_store import EventStore
 from core.requests import RequestAlreadyDecided
 from tests.contract.event_store_contract import EventStoreContract, event, request
@@ -44,6 +44,21 @@ class TestSqliteEventStore(EventStoreContract):
             "NoneType",
         ]
         assert [len(await store.load(a)) for a in "abcd"] == [1, 1, 0, 2]
+
+    async def test_ping_fails_while_another_connection_holds_the_write_lock(
+        self, tmp_path: Path
+    ) -> None:
+        """Reads of a WAL file go on; appends would wait for the lock, and so does ping."""
+        store = await SqliteEventStore.connect(f"sqlite:///{tmp_path}/locked.db?timeout=0.2")
+        locker = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+        with pytest.raises(Unavailable):
+            await store.ping()
+        assert await store.load("a") == []
+        locker.execute("ROLLBACK")
+        locker.close()
+        await store.ping()
+        await store.close()
 
 
 class TestSqlEventStoreOnSqlite(EventStoreContract):

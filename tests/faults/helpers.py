@@ -1,9 +1,12 @@
 """Helpers of the fault tests: driving load and reading the truth from the event store."""
 
+import sqlite3
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -63,3 +66,15 @@ def projected_account(system: System, cents: int = 0) -> str:
     account_id: str = open_account(system.commands, cents=cents).account_id
     read(system.queries, account_id, 1)
     return account_id
+
+
+@contextmanager
+def write_locked(database: Path) -> Iterator[None]:
+    """Hold the SQLite database's write lock from another connection, as a backup would."""
+    connection = sqlite3.connect(database, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        yield
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()

@@ -8,25 +8,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.e2e.helpers import open_account, read
-from tests.faults.helpers import deposit, projected_account, stop_promptly, wait_for_log
+from tests.faults.helpers import (
+    deposit,
+    projected_account,
+    stop_promptly,
+    wait_for_log,
+    write_locked,
+)
 from tests.support.system import System, running_system
 
 # The read database's writers give up on a lock after 0.2 s instead of 5 s, so that every
 # retry the projection makes runs out within seconds.
 IMPATIENT = "?timeout=0.2"
 OUTBOX_GAVE_UP = "could not publish"
-
-
-@contextmanager
-def write_locked(database: Path) -> Iterator[None]:
-    """Hold the SQLite database's write lock from another connection, as a backup would."""
-    connection = sqlite3.connect(database, isolation_level=None)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        yield
-        connection.execute("ROLLBACK")
-    finally:
-        connection.close()
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from typing import Any
 import grpc
 import pytest
 
-from adapters.grpc_limits import StreamLimitInterceptor, StreamLimits
+from adapters.grpc_limits import StreamGate, StreamLimits
 
 METHOD = "/test.Endless/Stream"
 CHUNK = b"x" * 65536
@@ -21,8 +21,9 @@ async def endless(request: bytes, context: Any) -> AsyncIterator[bytes]:
 
 @pytest.fixture
 async def address() -> AsyncIterator[str]:
-    server = grpc.aio.server(interceptors=[StreamLimitInterceptor(StreamLimits(2, STALL_SECONDS))])
-    handler: Any = grpc.unary_stream_rpc_method_handler(endless)
+    server = grpc.aio.server()
+    gate = StreamGate(StreamLimits(2, STALL_SECONDS))
+    handler: Any = grpc.unary_stream_rpc_method_handler(gate.limited(endless))
     server.add_generic_rpc_handlers(
         (grpc.method_handlers_generic_handler("test.Endless", {"Stream": handler}),)
     )

@@ -81,6 +81,10 @@ class FakeReader(AccountReader):
     async def change_marker(self) -> int | None:
         return self.marker
 
+    async def ping(self) -> None:
+        if self.failure:
+            raise self.failure
+
     async def find_by_holder(self, holder: str) -> list[StoredAccount]:
         return [stored(r) for r in self._ordered() if r["holder"] == holder]
 
