@@ -8,6 +8,7 @@ from adapters.inprocess_bus import InProcessEventBus
 from adapters.kafka_bus import Encode, KafkaEventBus
 from adapters.kafka_topic import KafkaTopic
 from adapters.mongo_event_store import MongoEventStore
+from adapters.redaction import redacted
 from adapters.sql_event_store import SqlEventStore
 from adapters.sqlite_event_store import SqliteEventStore
 from core.event_bus import EventBus
@@ -28,7 +29,7 @@ async def open_event_store(url: str) -> EventStore:
         return await SqlEventStore.connect(url)
     if scheme in ("mongodb", "mongodb+srv"):
         return await MongoEventStore.connect(url)
-    raise UnsupportedUrl(f"no event store adapter for {url!r}")
+    raise UnsupportedUrl(f"no event store adapter for {redacted(url)!r}")
 
 
 async def open_event_bus(url: str, encode: Encode) -> EventBus:
@@ -36,4 +37,4 @@ async def open_event_bus(url: str, encode: Encode) -> EventBus:
         return InProcessEventBus()
     if url.startswith("kafka://"):
         return await KafkaEventBus.connect(KafkaTopic.from_url(url), encode)
-    raise UnsupportedUrl(f"no event bus adapter for {url!r}")
+    raise UnsupportedUrl(f"no event bus adapter for {redacted(url)!r}")

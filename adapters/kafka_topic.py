@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from adapters.redaction import redacted
+
 # Partitions spread aggregates over the projector's consumers; each aggregate's events
 # stay in one partition, in order.
 DEFAULT_PARTITIONS = 6
@@ -20,7 +22,7 @@ class KafkaTopic:
         parts = urlsplit(url)
         topic = parts.path.strip("/")
         if parts.scheme != "kafka" or not parts.netloc or not topic:
-            raise ValueError(f"expected kafka://host:port/topic, got {url!r}")
+            raise ValueError(f"expected kafka://host:port/topic, got {redacted(url)!r}")
         options = {key: int(values[-1]) for key, values in parse_qs(parts.query).items()}
         return cls(
             parts.netloc,

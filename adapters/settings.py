@@ -6,6 +6,7 @@ The defaults are the embedded default: SQLite files under ./data and an in-proce
 import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 def _data_dir() -> str:
@@ -13,7 +14,18 @@ def _data_dir() -> str:
 
 
 def _env(name: str, default: str) -> str:
-    return os.environ.get(name) or default
+    """`name`'s value, or else the stripped contents of the file `name`_FILE names (the
+    Docker and Kubernetes way to hand over a secret), or else `default`."""
+    path = os.environ.get(f"{name}_FILE")
+    if not path:
+        return os.environ.get(name) or default
+    if os.environ.get(name):
+        raise ValueError(f"set {name} or {name}_FILE, not both")
+    return Path(path).read_text().strip() or default
+
+
+def _read_db_url() -> str:
+    return _env("TECHBANK_READ_DB_URL", f"sqlite+aiosqlite:///{_data_dir()}/read.db")
 
 
 @dataclass(frozen=True)
@@ -32,10 +44,10 @@ class Settings:
     event_bus_url: str = field(
         default_factory=lambda: _env("TECHBANK_EVENT_BUS_URL", "inprocess://")
     )
-    read_db_url: str = field(
-        default_factory=lambda: _env(
-            "TECHBANK_READ_DB_URL", f"sqlite+aiosqlite:///{_data_dir()}/read.db"
-        )
+    # The projector's, which writes the read model; the query server's may only read it.
+    read_db_url: str = field(default_factory=_read_db_url)
+    query_db_url: str = field(
+        default_factory=lambda: _env("TECHBANK_QUERY_DB_URL", "") or _read_db_url()
     )
     projector_group: str = field(
         default_factory=lambda: _env("TECHBANK_PROJECTOR_GROUP", "techbank-projector")

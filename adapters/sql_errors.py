@@ -11,6 +11,8 @@ from sqlalchemy import exc
 _OUR_FAULT = (exc.IntegrityError, exc.ProgrammingError, exc.DataError, exc.NotSupportedError)
 # MySQL/MariaDB: deadlock found; lock wait timeout exceeded. Running the loser again is safe.
 _MYSQL_CONFLICTS = {1213, 1205}
+# MySQL/MariaDB: a command denied on a database; on a table.
+_MYSQL_DENIED = {1044, 1142}
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -23,7 +25,18 @@ def is_unavailable(error: BaseException) -> bool:
 
 def is_conflict(error: BaseException) -> bool:
     """The database gave up this transaction to let a concurrent one through."""
-    if not isinstance(error, exc.DBAPIError) or isinstance(error, _OUR_FAULT):
+    if isinstance(error, _OUR_FAULT):
         return False
+    return _mysql_code(error) in _MYSQL_CONFLICTS
+
+
+def is_denied(error: BaseException) -> bool:
+    """The database user lacks the privilege the statement needs."""
+    return _mysql_code(error) in _MYSQL_DENIED
+
+
+def _mysql_code(error: BaseException) -> object:
+    if not isinstance(error, exc.DBAPIError):
+        return None
     args: tuple[object, ...] = getattr(error.orig, "args", ())
-    return bool(args) and args[0] in _MYSQL_CONFLICTS
+    return args[0] if args else None

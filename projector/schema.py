@@ -4,16 +4,20 @@ The same definitions create the schema on SQLite and on MySQL; `holder` compares
 byte for byte on MySQL (utf8mb4_bin) so a lookup matches the holder exactly.
 """
 
+import asyncio
 import logging
 
 import sqlalchemy as sa
+from sqlalchemy import exc
 from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql_errors import is_denied
 from adapters.sql_types import UtcDateTime
 
 log = logging.getLogger(__name__)
 MAX_HOLDER_LENGTH = 200
+SCHEMA_POLL_SECONDS = 0.5
 
 metadata = sa.MetaData()
 
@@ -58,9 +62,25 @@ layout = sa.Table("read_model_layout", metadata, sa.Column("version", sa.Integer
 
 
 async def create_schema(engine: AsyncEngine) -> None:
-    """Create the tables that do not exist yet; safe to run at every start."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_create)
+    """Create the tables that do not exist yet; safe to run at every start. A user that
+    may only read (the query server's) waits instead until the projector has created them."""
+    denied = await _denied_creating(engine)
+    if denied is not None:
+        log.info("waiting for the projector to create the read model's tables: %s", denied.orig)
+    while denied is not None:
+        await asyncio.sleep(SCHEMA_POLL_SECONDS)
+        denied = await _denied_creating(engine)
+
+
+async def _denied_creating(engine: AsyncEngine) -> exc.DBAPIError | None:
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_create)
+    except exc.DBAPIError as error:
+        if is_denied(error):
+            return error
+        raise
+    return None
 
 
 async def prepare_read_model(engine: AsyncEngine) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 import grpc
 from sqlalchemy.engine import make_url
 
+from adapters.grpc_limits import StreamGate
 from adapters.grpc_services import add_service
 from adapters.settings import Settings
 from core.dispatcher import Dispatcher
@@ -26,8 +27,8 @@ class QueryService:
     servicer: AccountQueryServicer
     reader: AccountReader
 
-    def register(self, server: grpc.aio.Server) -> None:
-        add_service(server, self.servicer, SERVICE)
+    def register(self, server: grpc.aio.Server, streams: StreamGate) -> None:
+        add_service(server, self.servicer, SERVICE, streams)
 
     async def close(self) -> None:
         await self.reader.close()
@@ -44,7 +45,7 @@ async def open_account_reader(url: str) -> AccountReader:
 
 
 async def bootstrap(settings: Settings) -> QueryService:
-    reader = await open_account_reader(settings.read_db_url)
+    reader = await open_account_reader(settings.query_db_url)
     dispatcher: Dispatcher[Any] = Dispatcher()
     register_handlers(dispatcher, reader)
     return QueryService(AccountQueryServicer(dispatcher, settings.max_wait_seconds), reader)

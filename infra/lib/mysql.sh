@@ -49,13 +49,17 @@ mysql_health() { mysql_root -N -e 'SELECT 1' >/dev/null 2>&1; }
 
 # Idempotent: database + techbank user (password techbank) from 127.0.0.1 and
 # localhost. techbank\_% also lets tests create throwaway databases such as techbank_test.
+# techbank administers these databases: it creates one user per role of the read database
+# (devtools/read_db_users.py) and grants it what that role needs there (GRANT OPTION), which
+# takes the global CREATE USER privilege (it also lets techbank drop or rename any user).
 mysql_after_healthy() {
   mysql_root <<'EOF'
 CREATE DATABASE IF NOT EXISTS techbank CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'techbank'@'127.0.0.1' IDENTIFIED BY 'techbank';
 CREATE USER IF NOT EXISTS 'techbank'@'localhost' IDENTIFIED BY 'techbank';
-GRANT ALL PRIVILEGES ON techbank.* TO 'techbank'@'127.0.0.1', 'techbank'@'localhost';
-GRANT ALL PRIVILEGES ON `techbank\_%`.* TO 'techbank'@'127.0.0.1', 'techbank'@'localhost';
+GRANT ALL PRIVILEGES ON techbank.* TO 'techbank'@'127.0.0.1', 'techbank'@'localhost' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON `techbank\_%`.* TO 'techbank'@'127.0.0.1', 'techbank'@'localhost' WITH GRANT OPTION;
+GRANT CREATE USER ON *.* TO 'techbank'@'127.0.0.1', 'techbank'@'localhost';
 EOF
   # Prove the application's own login works over TCP, as aiomysql will use it.
   mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$TECHBANK_MYSQL_PORT" -utechbank -ptechbank \

@@ -21,7 +21,7 @@ from projector.sqlite_read_model import SqliteReadModel
 from projector.translation import Row
 from tests.contract.event_store_contract import request
 from tests.fakes import InMemoryEventStore, RecordingEventBus
-from tests.support.stack import mysql_url, scratch_mysql_database
+from tests.support.stack import scratch_read_database
 
 
 @pytest.fixture
@@ -33,8 +33,8 @@ def store() -> InMemoryEventStore:
 async def read_model(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ReadModel]:
     """Each read model adapter, on each database it is used with."""
     if request.param == "mysql":
-        with scratch_mysql_database("projection") as name:
-            opened, _ = await SqlReadModel.connect(mysql_url(name))
+        with scratch_read_database("projection") as database:  # as the projector's user
+            opened, _ = await SqlReadModel.connect(database.writer_url)
             yield opened
             await opened.close()
         return

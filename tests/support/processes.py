@@ -16,6 +16,28 @@ from adapters.health_probe import is_serving
 REPO = Path(__file__).resolve().parents[2]
 
 
+# On Kafka each process is given only the stores it uses (least privilege): the command
+# server no read database, the projector the writer's URL of it, the query server the
+# reader's. (On the in-process bus the command server holds the projector.)
+WITHHELD_ON_KAFKA = {
+    "command_server": ("TECHBANK_READ_DB_URL", "TECHBANK_QUERY_DB_URL"),
+    "projector": ("TECHBANK_QUERY_DB_URL",),
+    "query_server": ("TECHBANK_READ_DB_URL", "TECHBANK_EVENT_STORE_URL", "TECHBANK_EVENT_BUS_URL"),
+}
+
+
+def process_env(module: str, env: dict[str, str]) -> dict[str, str]:
+    """What of `env` the process running `module` is given."""
+    if not env.get("TECHBANK_EVENT_BUS_URL", "").startswith("kafka://"):
+        return env
+    withheld = WITHHELD_ON_KAFKA.get(module, ())
+    return {
+        name: value
+        for name, value in env.items()
+        if name not in withheld and name.removesuffix("_FILE") not in withheld
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -54,7 +76,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", self.module],
             cwd=REPO,
-            env={**os.environ, **self.env},
+            env=process_env(self.module, {**os.environ, **self.env}),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -6,11 +6,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
-import pymysql
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import UnknownTopicOrPartitionError
 from pymongo import MongoClient
+
+from devtools.read_db_users import READ, WRITE, DbUser, admin_connection, create_user, drop_user
 
 MYSQL_USER = MYSQL_PASSWORD = "techbank"
 
@@ -35,26 +38,58 @@ def kafka_bootstrap() -> str:
     return f"127.0.0.1:{os.environ.get('TECHBANK_KAFKA_PORT', '9092')}"
 
 
-def _mysql_admin(statement: str) -> None:
-    connection = pymysql.connect(
-        host="127.0.0.1", port=mysql_port(), user=MYSQL_USER, password=MYSQL_PASSWORD
-    )
+@contextmanager
+def _mysql_admin() -> Iterator[Any]:
+    """A cursor of the techbank user, which may create `techbank_*` databases and users."""
+    connection = admin_connection(mysql_url())
     try:
         with connection.cursor() as cursor:
-            cursor.execute(statement)
+            yield cursor
     finally:
         connection.close()
 
 
 @contextmanager
 def scratch_mysql_database(prefix: str) -> Iterator[str]:
-    """A new empty MySQL database (the techbank user may create `techbank_*`), then dropped."""
+    """A new empty MySQL database, then dropped."""
     name = f"techbank_{prefix}_{uuid.uuid4().hex[:12]}"
-    _mysql_admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    with _mysql_admin() as cursor:
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
     try:
         yield name
     finally:
-        _mysql_admin(f"DROP DATABASE IF EXISTS `{name}`")
+        with _mysql_admin() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@dataclass(frozen=True)
+class ReadDatabase:
+    name: str
+    writer_url: str  # the projector's: may change the database
+    reader_url: str  # the query server's: SELECT only
+
+
+@contextmanager
+def scratch_read_database(prefix: str) -> Iterator[ReadDatabase]:
+    """A scratch database with a user that may write it and one that may only read it,
+    both with random passwords, dropped afterwards."""
+    with scratch_mysql_database(prefix) as name:
+        suffix = name.rpartition("_")[2]
+        writer = DbUser(f"techbank_writer_{suffix}")
+        reader = DbUser(f"techbank_reader_{suffix}")
+        try:
+            with _mysql_admin() as cursor:
+                create_user(cursor, writer, WRITE, name)
+                create_user(cursor, reader, READ, name)
+            yield ReadDatabase(name, _url_of(writer, name), _url_of(reader, name))
+        finally:
+            with _mysql_admin() as cursor:
+                drop_user(cursor, writer.name)
+                drop_user(cursor, reader.name)
+
+
+def _url_of(user: DbUser, database: str) -> str:
+    return user.url("127.0.0.1", mysql_port(), database)
 
 
 @contextmanager

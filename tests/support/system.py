@@ -22,10 +22,9 @@ from tests.support.processes import REPO, ServerProcess, free_port
 from tests.support.stack import (
     kafka_bootstrap,
     mongo_url,
-    mysql_url,
     scratch_kafka_topic,
     scratch_mongo_database,
-    scratch_mysql_database,
+    scratch_read_database,
 )
 
 
@@ -70,8 +69,9 @@ class System:
 def stack_env(
     stack: str, data_dir: Path, scratch: ExitStack, prefix: str = "e2e"
 ) -> dict[str, str]:
-    """The processes' environment; on the real stack, scratch databases and a topic named
-    after `prefix`, removed when `scratch` closes."""
+    """The system's environment (each process is given its part: processes.process_env);
+    on the real stack, scratch databases, users and a topic named after `prefix`, removed
+    when `scratch` closes."""
     env = {
         "TECHBANK_DATA_DIR": str(data_dir),
         "TECHBANK_COMMAND_ADDRESS": f"127.0.0.1:{free_port()}",
@@ -79,14 +79,14 @@ def stack_env(
     }
     if stack == "real":
         topic = scratch.enter_context(scratch_kafka_topic(prefix))
+        read_db = scratch.enter_context(scratch_read_database(prefix))
         env |= {
             "TECHBANK_EVENT_STORE_URL": mongo_url(
                 scratch.enter_context(scratch_mongo_database(prefix))
             ),
             "TECHBANK_EVENT_BUS_URL": f"kafka://{kafka_bootstrap()}/{topic}",
-            "TECHBANK_READ_DB_URL": mysql_url(
-                scratch.enter_context(scratch_mysql_database(prefix))
-            ),
+            "TECHBANK_READ_DB_URL": read_db.writer_url,
+            "TECHBANK_QUERY_DB_URL": read_db.reader_url,
             "TECHBANK_PROJECTOR_GROUP": topic,
         }
     return env
