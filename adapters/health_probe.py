@@ -9,7 +9,7 @@ def is_serving(
 ) -> bool:
     """True when the health service at `address` answers SERVING within `timeout`
     (over TLS with `credentials`, in plaintext without)."""
-    with _channel(address, credentials) as channel:
+    with open_channel(address, credentials) as channel:
         try:
             reply = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(), timeout=timeout
@@ -19,7 +19,8 @@ def is_serving(
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
-def _channel(address: str, credentials: grpc.ChannelCredentials | None) -> grpc.Channel:
+def open_channel(address: str, credentials: grpc.ChannelCredentials | None) -> grpc.Channel:
+    """A channel to `address`: over TLS with `credentials`, in plaintext without."""
     if credentials is None:
         return grpc.insecure_channel(address)
     return grpc.secure_channel(address, credentials)

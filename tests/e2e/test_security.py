@@ -11,6 +11,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from adapters.health_probe import open_channel
 from devtools.credentials import make_all, token
 from techbank.account.v1 import commands_pb2 as c
 from techbank.account.v1 import commands_pb2_grpc, queries_pb2_grpc
@@ -19,7 +20,7 @@ from techbank.account.v1.account_pb2 import ACCOUNT_STATUS_CLOSED
 from tests.e2e.conftest import STACKS
 from tests.e2e.helpers import SAVINGS, TIMEOUT, expect_status, read
 from tests.support.processes import ServerProcess, free_port, wait_until_serving
-from tests.support.system import System, open_channel, running_system
+from tests.support.system import System, running_system
 
 READ_WRITE = "accounts:read accounts:write"
 CERTIFICATE_SCOPES = "teller=accounts:read accounts:write;auditor=accounts:read"
@@ -83,30 +84,35 @@ class Client:
             channel.close()
 
 
+def secured_system(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    env: dict[str, str],
+    credentials: grpc.ChannelCredentials,
+) -> Iterator[System]:
+    stack = request.param
+    data = tmp_path_factory.mktemp(f"{request.fixturename}-{stack}")
+    with running_system(stack, data, env, credentials) as system:
+        yield system
+
+
 @pytest.fixture(scope="module", params=STACKS)
 def mtls_system(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, creds: Path
 ) -> Iterator[System]:
-    with running_system(
-        request.param,
-        tmp_path_factory.mktemp(f"mtls-{request.param}"),
-        tls_env(creds, mutual=True),
-        certificate(creds, "teller"),
-    ) as system:
-        yield system
+    env, teller = tls_env(creds, mutual=True), certificate(creds, "teller")
+    yield from secured_system(request, tmp_path_factory, env, teller)
 
 
 @pytest.fixture(scope="module", params=STACKS)
 def token_system(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, creds: Path
 ) -> Iterator[System]:
-    with running_system(
-        request.param,
-        tmp_path_factory.mktemp(f"token-{request.param}"),
+    env, teller = (
         tls_env(creds, mutual=False),
         with_token(creds, token(creds, "teller", READ_WRITE)),
-    ) as system:
-        yield system
+    )
+    yield from secured_system(request, tmp_path_factory, env, teller)
 
 
 def lifecycle(commands: Any, queries: Any) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import grpc
 
+from adapters.health_probe import open_channel
 from techbank.account.v1 import commands_pb2_grpc, queries_pb2_grpc
 from tests.support.processes import REPO, ServerProcess, free_port
 from tests.support.stack import (
@@ -100,12 +101,6 @@ def stack_processes(stack: str, env: dict[str, str], logs: Path) -> list[ServerP
     if stack == "embedded":
         return [command, query]
     return [ServerProcess("projector", env, logs / "projector.log"), command, query]
-
-
-def open_channel(address: str, credentials: grpc.ChannelCredentials | None) -> grpc.Channel:
-    if credentials is None:
-        return grpc.insecure_channel(address)
-    return grpc.secure_channel(address, credentials)
 
 
 @contextmanager
