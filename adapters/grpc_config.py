@@ -8,7 +8,6 @@ TECHBANK_ALLOW_INSECURE=1 says it is meant (and it logs a warning saying so).
 
 import ipaddress
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +17,14 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from adapters.grpc_auth import Authenticator, TokenVerifier
 from adapters.grpc_limits import StreamLimits
+from adapters.settings import env_value
 
 log = logging.getLogger(__name__)
 PEM_BLOCK = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
 
 
 def _text(name: str, default: str = "") -> str:
-    return os.environ.get(name) or default
+    return env_value(name, default)
 
 
 @dataclass(frozen=True)

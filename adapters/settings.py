@@ -13,7 +13,7 @@ def _data_dir() -> str:
     return os.environ.get("TECHBANK_DATA_DIR", "data")
 
 
-def _env(name: str, default: str) -> str:
+def env_value(name: str, default: str) -> str:
     """`name`'s value, or else the stripped contents of the file `name`_FILE names (the
     Docker and Kubernetes way to hand over a secret), or else `default`."""
     path = os.environ.get(f"{name}_FILE")
@@ -25,38 +25,38 @@ def _env(name: str, default: str) -> str:
 
 
 def _read_db_url() -> str:
-    return _env("TECHBANK_READ_DB_URL", f"sqlite+aiosqlite:///{_data_dir()}/read.db")
+    return env_value("TECHBANK_READ_DB_URL", f"sqlite+aiosqlite:///{_data_dir()}/read.db")
 
 
 @dataclass(frozen=True)
 class Settings:
     command_address: str = field(
-        default_factory=lambda: _env("TECHBANK_COMMAND_ADDRESS", "127.0.0.1:50051")
+        default_factory=lambda: env_value("TECHBANK_COMMAND_ADDRESS", "127.0.0.1:50051")
     )
     query_address: str = field(
-        default_factory=lambda: _env("TECHBANK_QUERY_ADDRESS", "127.0.0.1:50052")
+        default_factory=lambda: env_value("TECHBANK_QUERY_ADDRESS", "127.0.0.1:50052")
     )
     event_store_url: str = field(
-        default_factory=lambda: _env(
+        default_factory=lambda: env_value(
             "TECHBANK_EVENT_STORE_URL", f"sqlite+aiosqlite:///{_data_dir()}/events.db"
         )
     )
     event_bus_url: str = field(
-        default_factory=lambda: _env("TECHBANK_EVENT_BUS_URL", "inprocess://")
+        default_factory=lambda: env_value("TECHBANK_EVENT_BUS_URL", "inprocess://")
     )
     # The projector's, which writes the read model; the query server's may only read it.
     read_db_url: str = field(default_factory=_read_db_url)
     query_db_url: str = field(
-        default_factory=lambda: _env("TECHBANK_QUERY_DB_URL", "") or _read_db_url()
+        default_factory=lambda: env_value("TECHBANK_QUERY_DB_URL", "") or _read_db_url()
     )
     projector_group: str = field(
-        default_factory=lambda: _env("TECHBANK_PROJECTOR_GROUP", "techbank-projector")
+        default_factory=lambda: env_value("TECHBANK_PROJECTOR_GROUP", "techbank-projector")
     )
     # The longest a query waits for the read model (min_version), whatever the deadline.
     max_wait_seconds: float = field(
-        default_factory=lambda: float(_env("TECHBANK_MAX_WAIT_SECONDS", "30"))
+        default_factory=lambda: float(env_value("TECHBANK_MAX_WAIT_SECONDS", "30"))
     )
-    log_level: str = field(default_factory=lambda: _env("TECHBANK_LOG_LEVEL", "INFO"))
+    log_level: str = field(default_factory=lambda: env_value("TECHBANK_LOG_LEVEL", "INFO"))
 
 
 def configure_logging(settings: Settings) -> None:
