@@ -14,7 +14,6 @@ minute per reason). Methods that need no scope (health, reflection) stay open.
 The caller of the call being served is `current_caller()`.
 """
 
-import inspect
 import logging
 import time
 from collections import OrderedDict
@@ -205,15 +204,7 @@ def _guarded(handler: Any, admit: Callable[[Context], Awaitable[None]]) -> Any:
 
 
 def _guarded_stream(streaming: Any, admit: Callable[[Context], Awaitable[None]]) -> Any:
-    """Streams come as async generators or as coroutines that write (gRPC's writer API)."""
-    if inspect.isasyncgenfunction(streaming):
-
-        async def generated(request: Any, context: Context) -> Any:
-            await admit(context)
-            async for response in streaming(request, context):
-                yield response
-
-        return generated
+    """Streams registered by add_service are coroutines that write (gRPC's writer API)."""
 
     async def written(request: Any, context: Context) -> None:
         await admit(context)
