@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from techbank.account.v1 import commands_pb2, queries_pb2
@@ -47,15 +48,30 @@ def assert_logged_once(process: ServerProcess, service: str) -> None:
     assert " WARNING " in down[0] and "://" not in down[0], down[0]
 
 
-def test_the_command_server_is_not_serving_while_mongodb_is_down(real_system: System) -> None:
-    commands = real_system.env["TECHBANK_COMMAND_ADDRESS"]
-    with server_down("mongo"):
-        wait_for_health(commands, COMMANDS, NOT_SERVING, DOWN_SECONDS)
+# Each server: the variable holding its address, and its service's name.
+SIDES = {
+    "command_server": ("TECHBANK_COMMAND_ADDRESS", COMMANDS),
+    "query_server": ("TECHBANK_QUERY_ADDRESS", QUERIES),
+}
+
+
+@pytest.mark.parametrize(
+    ("stopped", "needs_it", "unmoved"),
+    [("mongo", "command_server", "query_server"), ("mysql", "query_server", "command_server")],
+)
+def test_a_server_is_not_serving_while_its_store_is_down(
+    real_system: System, stopped: str, needs_it: str, unmoved: str
+) -> None:
+    """`needs_it` goes NOT_SERVING while `stopped` is down and back after; `unmoved`
+    does not need that store and stays SERVING."""
+    address, service = real_system.env[SIDES[needs_it][0]], SIDES[needs_it][1]
+    other_address, other_service = real_system.env[SIDES[unmoved][0]], SIDES[unmoved][1]
+    with server_down(stopped):
+        wait_for_health(address, service, NOT_SERVING, DOWN_SECONDS)
         time.sleep(3.0)  # several more failed probes
-        queries = real_system.env["TECHBANK_QUERY_ADDRESS"]
-        assert health(queries, QUERIES) == SERVING  # queries do not need the event store
-    wait_for_health(commands, COMMANDS, SERVING, BACK_SECONDS)
-    assert_logged_once(real_system.process("command_server"), COMMANDS)
+        assert health(other_address, other_service) == SERVING
+    wait_for_health(address, service, SERVING, BACK_SECONDS)
+    assert_logged_once(real_system.process(needs_it), service)
 
 
 def test_the_command_server_is_not_serving_while_ferretdbs_postgresql_is_down(
@@ -66,17 +82,6 @@ def test_the_command_server_is_not_serving_while_ferretdbs_postgresql_is_down(
     with mongo_backend_down():
         wait_for_health(commands, COMMANDS, NOT_SERVING, DOWN_SECONDS)
     wait_for_health(commands, COMMANDS, SERVING, BACK_SECONDS)
-
-
-def test_the_query_server_is_not_serving_while_mysql_is_down(real_system: System) -> None:
-    queries = real_system.env["TECHBANK_QUERY_ADDRESS"]
-    with server_down("mysql"):
-        wait_for_health(queries, QUERIES, NOT_SERVING, DOWN_SECONDS)
-        time.sleep(3.0)
-        commands = real_system.env["TECHBANK_COMMAND_ADDRESS"]
-        assert health(commands, COMMANDS) == SERVING  # commands do not need the read model
-    wait_for_health(queries, QUERIES, SERVING, BACK_SECONDS)
-    assert_logged_once(real_system.process("query_server"), QUERIES)
 
 
 def test_the_embedded_command_server_is_not_serving_while_its_event_store_is_locked(
