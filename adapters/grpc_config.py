@@ -50,13 +50,18 @@ class ServerConfig:
         default_factory=lambda: int(_text("TECHBANK_MAX_CONCURRENT_CALLS", "512"))
     )
     max_streams: int = field(default_factory=lambda: int(_text("TECHBANK_MAX_STREAMS", "64")))
+    max_streams_per_client: int = field(
+        default_factory=lambda: int(_text("TECHBANK_MAX_STREAMS_PER_CLIENT", "16"))
+    )
     stream_stall_seconds: float = field(
         default_factory=lambda: float(_text("TECHBANK_STREAM_STALL_SECONDS", "30"))
     )
 
     @property
     def stream_limits(self) -> StreamLimits:
-        return StreamLimits(self.max_streams, self.stream_stall_seconds)
+        return StreamLimits(
+            self.max_streams, self.stream_stall_seconds, self.max_streams_per_client
+        )
 
 
 class UnsafeExposure(Exception):

@@ -6,6 +6,10 @@ answers RESOURCE_EXHAUSTED at once. A stream whose client has not taken a messag
 for `stall_seconds` (gRPC's flow control holds the next write until it does) is
 ended with RESOURCE_EXHAUSTED, and its memory with it: what a stalled stream holds is
 bounded by one message and the HTTP/2 window, and there are at most `max_streams`.
+
+Long calls (streams, read-your-write waits) are also counted per client (`ClientQuota`),
+so that one client cannot hold every slot: a client is its authenticated name, or
+without authentication the host it calls from.
 """
 
 import asyncio
@@ -18,6 +22,8 @@ from typing import Any
 
 import grpc
 
+from adapters.grpc_auth import current_caller
+
 log = logging.getLogger(__name__)
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -26,6 +32,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 class StreamLimits:
     max_streams: int
     stall_seconds: float
+    per_client: int
 
 
 class StreamGate:
@@ -38,6 +45,7 @@ class StreamGate:
     def __init__(self, limits: StreamLimits) -> None:
         self._limits = limits
         self._open = 0
+        self._per_client = ClientQuota("streams", limits.per_client)
 
     def limited(
         self, behaviour: Callable[[Any, Context], AsyncIterator[Any]]
@@ -49,11 +57,12 @@ class StreamGate:
                     f"too many streams open on this server (at most "
                     f"{self._limits.max_streams}); try again later",
                 )
-            self._open += 1
-            try:
-                await self._write_all(behaviour(request, context), context)
-            finally:
-                self._open -= 1
+            async with self._per_client.held(context):
+                self._open += 1
+                try:
+                    await self._write_all(behaviour(request, context), context)
+                finally:
+                    self._open -= 1
 
         return stream
 
@@ -69,6 +78,48 @@ class StreamGate:
         finally:
             watchdog.close()
             await responses.aclose()  # type: ignore[attr-defined]
+
+
+class ClientQuota:
+    """How many of one kind of long call each client may hold at once."""
+
+    def __init__(self, kind: str, per_client: int) -> None:
+        self._kind, self._per_client = kind, per_client
+        self._held: dict[str, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def held(self, context: Context) -> AsyncIterator[None]:
+        """Counts the call as one of its client's while it runs; RESOURCE_EXHAUSTED at
+        once if the client already holds its quota."""
+        client = client_of(context)
+        held = self._held.get(client, 0)
+        if held >= self._per_client:
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"too many {self._kind} open for this client (at most {self._per_client}); "
+                "try again when one ends",
+            )
+        self._held[client] = held + 1
+        try:
+            yield
+        finally:
+            self._release(client)
+
+    def _release(self, client: str) -> None:
+        left = self._held[client] - 1
+        if left:
+            self._held[client] = left
+        else:
+            del self._held[client]
+
+
+def client_of(context: Context) -> str:
+    """The authenticated caller's name; without authentication, the peer's host."""
+    caller = current_caller().name
+    if caller:
+        return f"caller {caller}"
+    host, _, _port = context.peer().rpartition(":")
+    return f"host {host}"
 
 
 class _Watchdog:

@@ -56,6 +56,10 @@ class Settings:
     max_wait_seconds: float = field(
         default_factory=lambda: float(env_value("TECHBANK_MAX_WAIT_SECONDS", "30"))
     )
+    # How many of those waits one client may hold at once.
+    max_waits_per_client: int = field(
+        default_factory=lambda: int(env_value("TECHBANK_MAX_WAITS_PER_CLIENT", "128"))
+    )
     log_level: str = field(default_factory=lambda: env_value("TECHBANK_LOG_LEVEL", "INFO"))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 import grpc
 from sqlalchemy.engine import make_url
 
-from adapters.grpc_limits import StreamGate
+from adapters.grpc_limits import ClientQuota, StreamGate
 from adapters.grpc_services import add_service
 from adapters.settings import Settings
 from core.dispatcher import Dispatcher
@@ -48,4 +48,6 @@ async def bootstrap(settings: Settings) -> QueryService:
     reader = await open_account_reader(settings.query_db_url)
     dispatcher: Dispatcher[Any] = Dispatcher()
     register_handlers(dispatcher, reader)
-    return QueryService(AccountQueryServicer(dispatcher, settings.max_wait_seconds), reader)
+    waits = ClientQuota("read-your-write waits", settings.max_waits_per_client)
+    servicer = AccountQueryServicer(dispatcher, settings.max_wait_seconds, waits)
+    return QueryService(servicer, reader)

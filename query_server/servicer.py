@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 
 from adapters.grpc_edge import rpc_method
+from adapters.grpc_limits import ClientQuota
 from core.deadline import seconds_left
 from core.dispatcher import Dispatcher
 from query_server import translation, wire
@@ -23,10 +24,13 @@ ANSWER_MARGIN_SECONDS = 0.05
 
 
 class AccountQueryServicer:
-    def __init__(self, queries: Dispatcher[Any], wait_cap_seconds: float) -> None:
+    def __init__(
+        self, queries: Dispatcher[Any], wait_cap_seconds: float, waits: ClientQuota
+    ) -> None:
         # One dispatcher carries every query; each method knows its own query's result type.
         self._queries = queries
         self._wait_cap_seconds = wait_cap_seconds
+        self._waits = waits  # read-your-write waits each client may hold
 
     @rpc_method
     async def FindAllAccounts(
@@ -42,7 +46,11 @@ class AccountQueryServicer:
     ) -> bytes:
         wait = min(max_wait_seconds(), self._wait_cap_seconds)
         query = translation.find_account_by_id(request, wait)
-        account: StoredAccount = await self._queries.send(query)
+        if query.min_version:
+            async with self._waits.held(context):
+                account: StoredAccount = await self._queries.send(query)
+        else:
+            account = await self._queries.send(query)
         return wire.account(account.wire)
 
     @rpc_method

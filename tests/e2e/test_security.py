@@ -2,6 +2,7 @@
 refusals that say no more than they must, request ids that belong to their client,
 and servers that will not face a network unprotected."""
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,6 +114,19 @@ def token_system(
         with_token(creds, token(creds, "teller", READ_WRITE)),
     )
     yield from secured_system(request, tmp_path_factory, env, teller)
+
+
+WAITS_PER_CLIENT = 2
+
+
+@pytest.fixture(scope="module")
+def quota_system(tmp_path_factory: pytest.TempPathFactory, creds: Path) -> Iterator[System]:
+    """Embedded (quotas live in the gRPC layer both stacks share), with tokens, so that
+    clients are told apart by name, and a small quota of waits per client."""
+    env = tls_env(creds, mutual=False) | {"TECHBANK_MAX_WAITS_PER_CLIENT": str(WAITS_PER_CLIENT)}
+    teller = with_token(creds, token(creds, "teller", READ_WRITE))
+    with running_system("embedded", tmp_path_factory.mktemp("quota"), env, teller) as system:
+        yield system
 
 
 def lifecycle(commands: Any, queries: Any) -> None:
@@ -292,3 +306,43 @@ def test_allow_insecure_serves_and_says_so(tmp_path: Path) -> None:
         assert "INSECURE" in process.log_tail()
     finally:
         process.kill()
+
+
+def test_one_client_holding_its_waits_does_not_hold_anyone_elses(
+    quota_system: System, creds: Path
+) -> None:
+    alice = Client(quota_system, with_token(creds, token(creds, "alice", READ_WRITE)))
+    bob = Client(quota_system, with_token(creds, token(creds, "bob", READ_WRITE)))
+    never = q.FindAccountByIdQuery(account_id=str(uuid.uuid4()), min_version=1)
+    calls = [alice.queries.FindAccountById.future(never, timeout=60) for _ in range(3)]
+    try:
+        refused = first_done(calls)  # whichever of the three came last to the server
+        assert refused.code() == Status.RESOURCE_EXHAUSTED
+        assert f"(at most {WAITS_PER_CLIENT})" in refused.details()
+        opened = bob.commands.OpenAccount(
+            c.OpenAccountCommand(holder="Bob", account_type=SAVINGS), timeout=TIMEOUT
+        )
+        assert read(bob.queries, opened.account_id, 1).holder == "Bob"
+        later = q.FindAccountByIdQuery(account_id=opened.account_id, min_version=2)
+        expect_status(
+            lambda: bob.queries.FindAccountById(later, timeout=1),
+            Status.DEADLINE_EXCEEDED,
+            "version 2",
+        )
+    finally:
+        for call in calls:
+            call.cancel()
+    assert read(alice.queries, opened.account_id, 1).holder == "Bob"  # hers are released
+    alice.close()
+    bob.close()
+
+
+def first_done(calls: list[Any], seconds: float = TIMEOUT) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done = [call for call in calls if call.done()]
+        if done:
+            assert len(done) == 1, [call.code() for call in done]
+            return done[0]
+        time.sleep(0.01)
+    raise AssertionError(f"none of the calls ended within {seconds} s")

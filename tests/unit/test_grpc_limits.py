@@ -1,6 +1,7 @@
 """Stream limits on a real in-process gRPC server whose clients do not read."""
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,18 +20,26 @@ async def endless(request: bytes, context: Any) -> AsyncIterator[bytes]:
         yield CHUNK
 
 
-@pytest.fixture
-async def address() -> AsyncIterator[str]:
+@contextlib.asynccontextmanager
+async def endless_server(limits: StreamLimits, host: str) -> AsyncIterator[int]:
+    """A server of endless streams through a StreamGate with `limits`; its port."""
     server = grpc.aio.server()
-    gate = StreamGate(StreamLimits(2, STALL_SECONDS))
-    handler: Any = grpc.unary_stream_rpc_method_handler(gate.limited(endless))
+    handler: Any = grpc.unary_stream_rpc_method_handler(StreamGate(limits).limited(endless))
     server.add_generic_rpc_handlers(
         (grpc.method_handlers_generic_handler("test.Endless", {"Stream": handler}),)
     )
-    port = server.add_insecure_port("127.0.0.1:0")
+    port = server.add_insecure_port(f"{host}:0")
     await server.start()
-    yield f"127.0.0.1:{port}"
-    await server.stop(None)
+    try:
+        yield port
+    finally:
+        await server.stop(None)
+
+
+@pytest.fixture
+async def address() -> AsyncIterator[str]:
+    async with endless_server(StreamLimits(2, STALL_SECONDS, per_client=2), "127.0.0.1") as port:
+        yield f"127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -74,7 +83,7 @@ async def test_streams_beyond_the_cap_are_refused_at_once(channel: grpc.aio.Chan
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await third.read()
     assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert "too many streams" in str(raised.value.details())
+    assert "too many streams open on this server" in str(raised.value.details())
     for call in held:
         call.cancel()
 
@@ -97,3 +106,20 @@ async def test_a_stream_read_steadily_runs_to_its_end(channel: grpc.aio.Channel)
         assert await call.read() == CHUNK
         await asyncio.sleep(0.001)
     call.cancel()
+
+
+async def test_one_client_cannot_hold_every_stream() -> None:
+    """Clients without authentication are told apart by host: 127.0.0.1 and ::1."""
+    async with (
+        endless_server(StreamLimits(3, STALL_SECONDS, per_client=2), "[::]") as port,
+        grpc.aio.insecure_channel(f"127.0.0.1:{port}") as greedy,
+        grpc.aio.insecure_channel(f"[::1]:{port}") as other,
+    ):
+        held = [await started(greedy), await started(greedy)]
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await started(greedy)
+        assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "too many streams open for this client (at most 2)" in str(raised.value.details())
+        held.append(await started(other))
+        for call in held:
+            call.cancel()
