@@ -19,7 +19,8 @@ from adapters.kafka_topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings, configure_logging
 from adapters.signals import run_until_stopped
-from projector.bootstrap import batch_writer, build_projection
+from projector.batch_writer import batch_writer
+from projector.bootstrap import build_projection
 from projector.retry import is_transient
 from techbank.account.v1 import events_pb2
 

@@ -1,18 +1,12 @@
 """Wires the projector from configuration."""
 
-import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
-from adapters.kafka_consumer import StopConsuming, StoreBatch
 from core.event_store import EventStore
-from core.events import StoredEvent
-from projector.faults import pause_inside_batch
 from projector.projection import AccountProjection
-from projector.read_model import Position, ReadModel
-from projector.retry import Stopped, retry_transient
+from projector.read_model import ReadModel
 from projector.sql_read_model import SqlReadModel
 from projector.sqlite_read_model import SqliteReadModel
 
@@ -37,20 +31,3 @@ async def build_projection(read_db_url: str, store: EventStore) -> Projector:
     """The projection over the read database, healing gaps from `store`."""
     read_model, fresh = await open_read_model(read_db_url)
     return Projector(AccountProjection(read_model, store.load), read_model, fresh)
-
-
-def batch_writer(projection: AccountProjection, topic: str, stop: asyncio.Event) -> StoreBatch:
-    """A batch handler that stores the events' effects and the offsets in one transaction,
-    trying again for as long as its stores are down, until `stop` is set."""
-
-    async def store_batch(events: Sequence[StoredEvent], offsets: dict[int, int]) -> None:
-        async def attempt() -> None:
-            await pause_inside_batch()
-            await projection.handle(events, Position(topic, offsets))
-
-        try:
-            await retry_transient(attempt, attempts=None, stop=stop)
-        except Stopped as stopped:
-            raise StopConsuming from stopped
-
-    return store_batch

@@ -1,0 +1,28 @@
+"""What the Kafka projector does with each batch of events it consumes."""
+
+import asyncio
+from collections.abc import Sequence
+
+from adapters.kafka_consumer import StopConsuming, StoreBatch
+from core.events import StoredEvent
+from projector.faults import pause_inside_batch
+from projector.projection import AccountProjection
+from projector.read_model import Position
+from projector.retry import Stopped, retry_transient
+
+
+def batch_writer(projection: AccountProjection, topic: str, stop: asyncio.Event) -> StoreBatch:
+    """A batch handler that stores the events' effects and the offsets in one transaction,
+    trying again for as long as its stores are down, until `stop` is set."""
+
+    async def store_batch(events: Sequence[StoredEvent], offsets: dict[int, int]) -> None:
+        async def attempt() -> None:
+            await pause_inside_batch()
+            await projection.handle(events, Position(topic, offsets))
+
+        try:
+            await retry_transient(attempt, attempts=None, stop=stop)
+        except Stopped as stopped:
+            raise StopConsuming from stopped
+
+    return store_batch
