@@ -72,6 +72,10 @@ class ServerProcess:
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     def start(self) -> "ServerProcess":
+        return self.launch().until_serving()
+
+    def launch(self) -> "ServerProcess":
+        """Start the process; do not wait for it to serve (see until_serving)."""
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", self.module],
@@ -80,6 +84,9 @@ class ServerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        return self
+
+    def until_serving(self) -> "ServerProcess":
         if self.address is not None:
             try:
                 wait_until_serving(self.address, process=self.process, credentials=self.credentials)
@@ -105,3 +112,12 @@ class ServerProcess:
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def start_all(processes: "list[ServerProcess]") -> None:
+    """Start every process at once (each waits for the stores it needs), then wait until
+    each serves: starting them one by one would add up their start-up times."""
+    for process in processes:
+        process.launch()
+    for process in processes:
+        process.until_serving()

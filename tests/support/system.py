@@ -19,7 +19,7 @@ import grpc
 
 from adapters.health_probe import open_channel
 from techbank.account.v1 import commands_pb2_grpc, queries_pb2_grpc
-from tests.support.processes import REPO, ServerProcess, free_port
+from tests.support.processes import REPO, ServerProcess, free_port, start_all
 from tests.support.stack import (
     kafka_bootstrap,
     mongo_url,
@@ -45,8 +45,7 @@ class System:
             assert process.stop() == 0, process.log_tail()
 
     def start(self) -> None:
-        for process in self.processes:
-            process.start()
+        start_all(self.processes)
 
     def restart(self) -> None:
         self.stop()
@@ -120,8 +119,7 @@ def running_system(
         for process in processes:
             process.credentials = credentials
             scratch.callback(process.kill)
-        for process in processes:
-            process.start()
+        start_all(processes)
         command_channel = scratch.enter_context(
             open_channel(env["TECHBANK_COMMAND_ADDRESS"], credentials)
         )
