@@ -26,6 +26,8 @@ import grpc
 import jwt
 from google.protobuf.descriptor import ServiceDescriptor
 
+from adapters import grpc_errors
+
 log = logging.getLogger(__name__)
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -160,17 +162,18 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         scope = self._scopes.get(handler_call_details.method)
         if handler is None or scope is None:
             return handler
-        return _guarded(handler, lambda context: self._admit(context, scope))
+        domain = _package_of(handler_call_details.method)
+        return _guarded(handler, lambda context: self._admit(context, scope, domain))
 
-    async def _admit(self, context: Context, scope: str) -> None:
+    async def _admit(self, context: Context, scope: str, domain: str) -> None:
         try:
             caller = self._authenticator.authenticate(context)
         except Unauthenticated as refusal:
             self._log_rarely(str(refusal))
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "authentication required")
+            await _refuse(context, grpc.StatusCode.UNAUTHENTICATED, domain)
         if scope not in caller.scopes:
             self._log_rarely(f"{caller.name} lacks scope {scope}")
-            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "permission denied")
+            await _refuse(context, grpc.StatusCode.PERMISSION_DENIED, domain)
         _current.set(caller)
 
     def _log_rarely(self, reason: str) -> None:
@@ -180,6 +183,22 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             if len(self._said) > TOKEN_CACHE_SIZE:
                 self._said.clear()
             log.warning("call refused: %s", reason)
+
+
+REFUSALS = {
+    grpc.StatusCode.UNAUTHENTICATED: "authentication required",
+    grpc.StatusCode.PERMISSION_DENIED: "permission denied",
+}
+
+
+async def _refuse(context: Context, code: grpc.StatusCode, domain: str) -> None:
+    """No more than the code says: the reason is the code's own name."""
+    await grpc_errors.abort(context, code, REFUSALS[code], code.name, domain=domain)
+
+
+def _package_of(method: str) -> str:
+    """ "/techbank.account.v1.AccountQueryService/FindAll" -> "techbank.account.v1"."""
+    return method.strip("/").partition("/")[0].rpartition(".")[0]
 
 
 def _guarded(handler: Any, admit: Callable[[Context], Awaitable[None]]) -> Any:

@@ -2,8 +2,9 @@
 
 The client's deadline becomes the request deadline that code far from gRPC (the
 conflict retry) respects. The core's error kinds map to gRPC status codes here, in
-one place; anything else becomes INTERNAL with a fixed message: no stack trace or
-class name reaches a client, the details go to the server's log.
+one place, each with its reason, metadata and field violations as rich details
+(adapters.grpc_errors); anything else becomes INTERNAL with a fixed message: no stack
+trace or class name reaches a client, the details go to the server's log.
 """
 
 import functools
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from adapters import grpc_errors
 from core.deadline import request_deadline
 from core.errors import (
     ConcurrencyError,
@@ -49,9 +51,19 @@ def status_of(error: DomainError) -> grpc.StatusCode:
 
 async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: Exception) -> None:
     if isinstance(error, DomainError):
-        await context.abort(status_of(error), error.message)
+        violations = error.violations if isinstance(error, InvalidInput) else ()
+        await grpc_errors.abort(
+            context,
+            status_of(error),
+            error.message,
+            error.reason,
+            metadata=error.metadata,
+            violations=violations,
+        )
     log.error("unexpected error in %s", context, exc_info=error)
-    await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
+    await grpc_errors.abort(
+        context, grpc.StatusCode.INTERNAL, "internal error; see the server log", "INTERNAL"
+    )
 
 
 def rpc_method(method: F) -> F:

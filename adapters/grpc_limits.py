@@ -22,6 +22,7 @@ from typing import Any
 
 import grpc
 
+from adapters import grpc_errors
 from adapters.grpc_auth import current_caller
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,13 @@ class StreamGate:
     ) -> Callable[[Any, Context], Awaitable[None]]:
         async def stream(request: Any, context: Context) -> None:
             if self._open >= self._limits.max_streams:
-                await context.abort(
+                await grpc_errors.abort(
+                    context,
                     grpc.StatusCode.RESOURCE_EXHAUSTED,
                     f"too many streams open on this server (at most "
                     f"{self._limits.max_streams}); try again later",
+                    "TOO_MANY_STREAMS",
+                    metadata={"limit": str(self._limits.max_streams)},
                 )
             async with self._per_client.held(context):
                 self._open += 1
@@ -94,10 +98,13 @@ class ClientQuota:
         client = client_of(context)
         held = self._held.get(client, 0)
         if held >= self._per_client:
-            await context.abort(
+            await grpc_errors.abort(
+                context,
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"too many {self._kind} open for this client (at most {self._per_client}); "
                 "try again when one ends",
+                "CLIENT_QUOTA_EXCEEDED",
+                metadata={"quota": self._kind, "limit": str(self._per_client)},
             )
         self._held[client] = held + 1
         try:
@@ -156,8 +163,12 @@ class _Watchdog:
     def _end(self) -> None:
         log.info("ended a stream its client had not read for %.0f s", self._stall)
         self.ended = True
-        self._context.set_code(grpc.StatusCode.RESOURCE_EXHAUSTED)
-        self._context.set_details(f"stream ended: the client read nothing for {self._stall:.0f} s")
+        grpc_errors.set_status(
+            self._context,
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            f"stream ended: the client read nothing for {self._stall:.0f} s",
+            "STREAM_STALLED",
+        )
         if self._task is not None:
             self._task.cancel()
 

@@ -18,6 +18,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
+from adapters import grpc_errors
 from adapters.grpc_limits import StreamGate
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -43,13 +44,24 @@ def _handler(
         raise ValueError(f"{method.full_name}: client streaming is not supported here")
     behaviour = getattr(servicer, method.name)
     decode = request_decoder(method)
+    domain = method.containing_service.file.package  # of its errors' reasons
     if method.server_streaming:
+        written = streams.limited(_decoding_stream(behaviour, decode))
         return grpc.unary_stream_rpc_method_handler(
-            streams.limited(_decoding_stream(behaviour, decode)), response_serializer=serialized
+            _answering_for(domain, written), response_serializer=serialized
         )
     return grpc.unary_unary_rpc_method_handler(
-        _decoding_unary(behaviour, decode), response_serializer=serialized
+        _answering_for(domain, _decoding_unary(behaviour, decode)),
+        response_serializer=serialized,
     )
+
+
+def _answering_for(domain: str, handler: Unary) -> Unary:
+    async def call(request: Any, context: Context) -> Any:
+        with grpc_errors.answering_for(domain):
+            return await handler(request, context)
+
+    return call
 
 
 def request_decoder(method: MethodDescriptor) -> Callable[[bytes], Message]:
@@ -75,7 +87,7 @@ def _decoding_unary(behaviour: Unary, decode: Callable[[bytes], Message]) -> Una
         try:
             request = decode(raw)
         except InvalidRequest as error:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+            await _refuse(context, error)
         return await behaviour(request, context)
 
     return unary
@@ -86,11 +98,16 @@ def _decoding_stream(behaviour: Streaming, decode: Callable[[bytes], Message]) -
         try:
             request = decode(raw)
         except InvalidRequest as error:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+            await _refuse(context, error)
         async for response in behaviour(request, context):
             yield response
 
     return stream
+
+
+async def _refuse(context: Context, error: InvalidRequest) -> None:
+    code = grpc.StatusCode.INVALID_ARGUMENT
+    await grpc_errors.abort(context, code, str(error), "MALFORMED_REQUEST")
 
 
 def serialized(response: Message | bytes) -> bytes:

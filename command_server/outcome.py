@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 UNKNOWN_ACCOUNT = "Incorrect account ID provided!"
+ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"  # its reason (ErrorInfo.reason)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,16 @@
 
 import uuid
 
-from command_server.domain.account import holder_of
+from command_server.domain.account import (
+    account_type_of,
+    amount_of,
+    holder_of,
+    opening_balance_of,
+)
 from command_server.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
 from command_server.domain.events import AccountType
 from command_server.outcome import CommandOutcome
-from core.errors import InvalidInput
+from core.errors import Checks, InvalidInput
 from techbank.account.v1 import account_pb2, commands_pb2
 
 MAX_REQUEST_ID_LENGTH = 128
@@ -23,12 +28,14 @@ def account_id_of(raw: str) -> str:
     try:
         return str(uuid.UUID(raw))
     except ValueError:
-        raise InvalidInput(f"account_id must be a UUID, got {raw[:64]!r}") from None
+        message = f"account_id must be a UUID, got {raw[:64]!r}"
+        raise InvalidInput(message, field="account_id") from None
 
 
 def request_id_of(raw: str) -> str:
     if len(raw) > MAX_REQUEST_ID_LENGTH:
-        raise InvalidInput(f"request_id must be at most {MAX_REQUEST_ID_LENGTH} characters")
+        message = f"request_id must be at most {MAX_REQUEST_ID_LENGTH} characters"
+        raise InvalidInput(message, field="request_id")
     return raw
 
 
@@ -37,47 +44,82 @@ def expected_version_of(message: object) -> int | None:
         return None
     version: int = message.expected_version  # type: ignore[attr-defined]
     if version < 1:
-        raise InvalidInput("expected_version must be 1 or more when given")
+        raise InvalidInput(
+            "expected_version must be 1 or more when given", field="expected_version"
+        )
     return version
 
 
+# Each request's fields are all checked before any is refused (core.errors.Checks).
+
+
 def open_account(request: commands_pb2.OpenAccountCommand, client: str = "") -> OpenAccount:
-    return OpenAccount(
-        holder=holder_of(request.holder),
-        account_type=ACCOUNT_TYPES.get(request.account_type),
-        opening_balance_cents=request.opening_balance_cents,
-        request_id=request_id_of(request.request_id),
+    check = Checks()
+    command = OpenAccount(
+        holder=check(lambda: holder_of(request.holder), ""),
+        account_type=check(lambda: account_type_of(ACCOUNT_TYPES.get(request.account_type)), None),
+        opening_balance_cents=check(lambda: opening_balance_of(request.opening_balance_cents), 0),
+        request_id=check(lambda: request_id_of(request.request_id), ""),
         client=client,
     )
+    check.done()
+    return command
 
 
 def deposit_funds(request: commands_pb2.DepositFundsCommand, client: str = "") -> DepositFunds:
-    return DepositFunds(
-        account_id=account_id_of(request.account_id),
-        amount_cents=request.amount_cents,
-        expected_version=expected_version_of(request),
-        request_id=request_id_of(request.request_id),
+    check = Checks()
+    command = DepositFunds(
+        account_id=check(lambda: account_id_of(request.account_id), ""),
+        amount_cents=check(lambda: amount_of(request.amount_cents), 0),
+        expected_version=check(lambda: expected_version_of(request), None),
+        request_id=check(lambda: request_id_of(request.request_id), ""),
         client=client,
     )
+    check.done()
+    return command
 
 
 def withdraw_funds(request: commands_pb2.WithdrawFundsCommand, client: str = "") -> WithdrawFunds:
-    return WithdrawFunds(
-        account_id=account_id_of(request.account_id),
-        amount_cents=request.amount_cents,
-        expected_version=expected_version_of(request),
-        request_id=request_id_of(request.request_id),
+    check = Checks()
+    command = WithdrawFunds(
+        account_id=check(lambda: account_id_of(request.account_id), ""),
+        amount_cents=check(lambda: amount_of(request.amount_cents), 0),
+        expected_version=check(lambda: expected_version_of(request), None),
+        request_id=check(lambda: request_id_of(request.request_id), ""),
         client=client,
     )
+    check.done()
+    return command
 
 
 def close_account(request: commands_pb2.CloseAccountCommand, client: str = "") -> CloseAccount:
-    return CloseAccount(
-        account_id=account_id_of(request.account_id),
-        expected_version=expected_version_of(request),
-        request_id=request_id_of(request.request_id),
+    check = Checks()
+    command = CloseAccount(
+        account_id=check(lambda: account_id_of(request.account_id), ""),
+        expected_version=check(lambda: expected_version_of(request), None),
+        request_id=check(lambda: request_id_of(request.request_id), ""),
         client=client,
     )
+    check.done()
+    return command
+
+
+CommandRequest = (
+    commands_pb2.OpenAccountCommand
+    | commands_pb2.DepositFundsCommand
+    | commands_pb2.WithdrawFundsCommand
+    | commands_pb2.CloseAccountCommand
+)
+
+
+def subject_of(request: CommandRequest) -> dict[str, str]:
+    """What a command's error is about, from its request as sent (ErrorInfo metadata)."""
+    subject = {"requestId": request.request_id}
+    if not isinstance(request, commands_pb2.OpenAccountCommand):
+        subject["accountId"] = request.account_id
+        if request.HasField("expected_version"):
+            subject["expectedVersion"] = str(request.expected_version)
+    return {key: value for key, value in subject.items() if value}
 
 
 def command_result(outcome: CommandOutcome) -> commands_pb2.CommandResult:

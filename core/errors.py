@@ -1,39 +1,114 @@
 """Kinds of failure that every edge (gRPC, CLI) maps to its own status, in one place.
 
-Domains raise subclasses; the message is written for the caller and is shown as is.
+Each error carries a message written for people (shown as is), a `reason` written for
+programs (a stable UPPER_SNAKE_CASE word: clients branch on it, never on the message)
+and `metadata` naming what it is about. Domains raise the core's kinds with a reason of
+their own (`RuleViolation(..., reason="INSUFFICIENT_FUNDS")`). InvalidInput names every
+field it refuses (`Checks` gathers them, so that a request hears of all at once).
 """
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
     """A failure the caller can understand and act on; its message is safe to show."""
+
+    default_reason: ClassVar[str] = "FAILED"
+
+    def __init__(
+        self, message: str, *, reason: str | None = None, metadata: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason or self.default_reason
+        self.metadata = dict(metadata or {})  # lowerCamelCase keys, as AIP-193 asks
 
     @property
     def message(self) -> str:
         return str(self.args[0]) if self.args else type(self).__name__
 
 
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
 class InvalidInput(DomainError):
     """The request itself is malformed: a field is missing, out of range or badly formed."""
+
+    default_reason = "INVALID_ARGUMENT"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str = "",
+        violations: tuple[FieldViolation, ...] = (),
+        reason: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, reason=reason, metadata=metadata)
+        self.violations = violations or (FieldViolation(field, message),)
 
 
 class NotFound(DomainError):
     """The request names something that does not exist."""
 
+    default_reason = "NOT_FOUND"
+
 
 class RuleViolation(DomainError):
     """The request is well formed but the current state forbids it."""
+
+    default_reason = "RULE_VIOLATED"
 
 
 class ConcurrencyError(DomainError):
     """The aggregate changed since it was read: its version is not the one expected."""
 
+    default_reason = "VERSION_MISMATCH"
+
 
 class Unavailable(DomainError):
     """A store or broker cannot be reached right now; the same request may succeed later."""
 
+    default_reason = "UNAVAILABLE"
+
 
 class DeadlineExceeded(DomainError):
     """The answer was not ready within the time the caller allowed."""
+
+    default_reason = "NOT_READY_IN_TIME"
+
+
+class Checks:
+    """Runs the checks of a request's fields and refuses them all at once.
+
+    check = Checks()
+    amount = check(lambda: positive_amount(request.amount_cents), 0)
+    ...
+    check.done()  # InvalidInput naming every field refused above
+    """
+
+    def __init__(self) -> None:
+        self._violations: list[FieldViolation] = []
+
+    def __call__(self, check: Callable[[], T], instead: T) -> T:
+        """What `check` answers; `instead` when it refuses (remembered for `done`)."""
+        try:
+            return check()
+        except InvalidInput as refused:
+            self._violations.extend(refused.violations)
+            return instead
+
+    def done(self) -> None:
+        if self._violations:
+            message = "; ".join(v.description for v in self._violations)
+            raise InvalidInput(message, violations=tuple(self._violations))
 
 
 # The kinds a refusal is remembered as (see core.idempotency), most specific first.
@@ -41,13 +116,19 @@ _KINDS: dict[str, type[DomainError]] = {
     kind.__name__: kind
     for kind in (InvalidInput, NotFound, RuleViolation, ConcurrencyError, DomainError)
 }
+REASON_MARK = "/"  # between a remembered refusal's kind and its reason
 
 
 def kind_of(error: DomainError) -> str:
-    """The name of the error's kind: the nearest of the core's own classes."""
-    return next(k.__name__ for k in type(error).__mro__ if _KINDS.get(k.__name__) is k)
+    """The error's kind and reason as remembered: the nearest of the core's own classes,
+    then the reason when it is not that kind's default ("RuleViolation/INSUFFICIENT_FUNDS")."""
+    kind = next(k for k in type(error).__mro__ if _KINDS.get(k.__name__) is k)
+    if error.reason == kind.default_reason:
+        return kind.__name__
+    return f"{kind.__name__}{REASON_MARK}{error.reason}"
 
 
-def error_of_kind(kind: str, message: str) -> DomainError:
-    """An error of the named kind (a plain DomainError for a name it does not know)."""
-    return _KINDS.get(kind, DomainError)(message)
+def error_of_kind(remembered: str, message: str) -> DomainError:
+    """The error `kind_of` remembered (a plain DomainError for a kind it does not know)."""
+    kind, _, reason = remembered.partition(REASON_MARK)
+    return _KINDS.get(kind, DomainError)(message, reason=reason or None)

@@ -34,7 +34,9 @@ def replay(outcome: Outcome, request: Request, answer: Answer[T]) -> T:
     """The original answer to `request`: its result, or its refusal raised again."""
     if outcome.fingerprint != request.fingerprint:
         raise InvalidInput(
-            f"request_id {request.request_id!r} was already used for a different command"
+            f"request_id {request.request_id!r} was already used for a different command",
+            field="request_id",
+            reason="REQUEST_ID_REUSED",
         )
     if outcome.refusal is not None:
         raise error_of_kind(outcome.refusal.kind, outcome.refusal.message)

@@ -43,14 +43,15 @@ def checked_text(field: str, raw: str, max_length: int) -> str:
     is blank, or is longer than `max_length` code points."""
     text = unicodedata.normalize("NFC", raw)
     if len(text) > max_length:
-        raise InvalidInput(f"{field} must be at most {max_length} characters")
+        raise InvalidInput(f"{field} must be at most {max_length} characters", field=field)
     refused = refused_character(text)
     if refused is not None:
         position, char = refused
         raise InvalidInput(
             f"{field} must not contain control, format or separator characters; "
-            f"found U+{ord(char):04X} ({unicodedata.category(char)}) at position {position}"
+            f"found U+{ord(char):04X} ({unicodedata.category(char)}) at position {position}",
+            field=field,
         )
     if not text.strip():
-        raise InvalidInput(f"{field} must not be empty or only whitespace")
+        raise InvalidInput(f"{field} must not be empty or only whitespace", field=field)
     return text

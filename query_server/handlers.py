@@ -18,6 +18,7 @@ from query_server.queries import (
 from query_server.version_watch import VersionWatch
 
 UNKNOWN_ACCOUNT = "Incorrect account ID provided!"
+ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"  # its reason (ErrorInfo.reason)
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
@@ -34,7 +35,8 @@ async def find_account_by_id(
     account = await reader.find_by_id(query.account_id)
     if query.min_version is None:
         if account is None:
-            raise NotFound(UNKNOWN_ACCOUNT)
+            about = {"accountId": query.account_id}
+            raise NotFound(UNKNOWN_ACCOUNT, reason=ACCOUNT_NOT_FOUND, metadata=about)
         return account
     if account is not None and account.version >= query.min_version:
         return account
@@ -48,7 +50,7 @@ async def find_all_accounts(query: FindAllAccounts, reader: AccountReader) -> Pa
 
 def page_size_of(requested: int) -> int:
     if requested < 0:
-        raise InvalidInput(f"page_size must not be negative, got {requested}")
+        raise InvalidInput(f"page_size must not be negative, got {requested}", field="page_size")
     if requested == 0:
         return DEFAULT_PAGE_SIZE
     return min(requested, MAX_PAGE_SIZE)
@@ -76,7 +78,8 @@ async def find_accounts_with_balance(
     query: FindAccountsWithBalance, reader: AccountReader
 ) -> list[StoredAccount]:
     if query.comparison is None:
-        raise InvalidInput("equality_type must be GREATER_THAN or LESS_THAN")
+        message = "equality_type must be GREATER_THAN or LESS_THAN"
+        raise InvalidInput(message, field="equality_type")
     return await reader.find_with_balance(query.comparison, query.balance_cents)
 
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from core.errors import InvalidInput
+from core.errors import Checks, InvalidInput
 from query_server.queries import (
     Comparison,
     FindAccountById,
@@ -23,7 +23,8 @@ def account_id_of(raw: str) -> str:
     try:
         return str(uuid.UUID(raw))
     except ValueError:
-        raise InvalidInput(f"account_id must be a UUID, got {raw[:64]!r}") from None
+        message = f"account_id must be a UUID, got {raw[:64]!r}"
+        raise InvalidInput(message, field="account_id") from None
 
 
 def find_all_accounts(request: queries_pb2.FindAllAccountsQuery) -> FindAllAccounts:
@@ -33,16 +34,23 @@ def find_all_accounts(request: queries_pb2.FindAllAccountsQuery) -> FindAllAccou
 def find_account_by_id(
     request: queries_pb2.FindAccountByIdQuery, max_wait_seconds: float
 ) -> FindAccountById:
-    min_version = None
-    if request.HasField("min_version"):
-        min_version = request.min_version
-        if min_version < 1:
-            raise InvalidInput(f"min_version must be 1 or more when given, got {min_version}")
-    return FindAccountById(
-        account_id=account_id_of(request.account_id),
-        min_version=min_version,
+    check = Checks()
+    query = FindAccountById(
+        account_id=check(lambda: account_id_of(request.account_id), ""),
+        min_version=check(lambda: min_version_of(request), None),
         max_wait_seconds=max_wait_seconds,
     )
+    check.done()
+    return query
+
+
+def min_version_of(request: queries_pb2.FindAccountByIdQuery) -> int | None:
+    if not request.HasField("min_version"):
+        return None
+    if request.min_version < 1:
+        message = f"min_version must be 1 or more when given, got {request.min_version}"
+        raise InvalidInput(message, field="min_version")
+    return request.min_version
 
 
 def find_accounts_by_holder(request: queries_pb2.FindAccountsByHolderQuery) -> FindAccountsByHolder:

@@ -43,7 +43,9 @@ class VersionWatch:
             return await asyncio.wait_for(asyncio.shield(waiter[1]), seconds)
         except TimeoutError:
             raise DeadlineExceeded(
-                f"read model has not reached version {min_version} of account {account_id}"
+                f"read model has not reached version {min_version} of account {account_id}",
+                reason="VERSION_NOT_REACHED",
+                metadata={"accountId": account_id, "minVersion": str(min_version)},
             ) from None
         finally:
             self._forget(account_id, waiter)

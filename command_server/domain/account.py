@@ -15,6 +15,11 @@ from core.text import checked_text
 MAX_HOLDER_LENGTH = 200
 MAX_CENTS = 2**63 - 1  # int64, the wire type of every amount
 
+# The reasons the account's rules refuse a command for (ErrorInfo.reason on the wire).
+ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
+INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+BALANCE_OVERFLOW = "BALANCE_OVERFLOW"
+
 
 class BankAccount(AggregateRoot):
     AGGREGATE_TYPE = "BankAccount"
@@ -33,35 +38,38 @@ class BankAccount(AggregateRoot):
         account_type: AccountType | None,
         opening_balance_cents: int,
     ) -> "BankAccount":
-        holder = holder_of(holder)
-        if account_type is None:
-            raise InvalidInput("account_type must be SAVINGS or CURRENT")
-        if opening_balance_cents < 0:
-            raise InvalidInput("opening_balance_cents must not be negative")
-        _check_in_range("opening_balance_cents", opening_balance_cents)
         account = cls(account_id)
-        account._raise(AccountOpened(holder, account_type, opening_balance_cents))
+        opened = AccountOpened(
+            holder_of(holder),
+            account_type_of(account_type),
+            opening_balance_of(opening_balance_cents),
+        )
+        account._raise(opened)
         return account
 
     def deposit(self, amount_cents: int) -> None:
-        _check_positive(amount_cents)
+        amount_of(amount_cents)
         if not self.is_open:
-            raise RuleViolation("Funds cannot be deposited into a closed bank account!")
+            message = "Funds cannot be deposited into a closed bank account!"
+            raise RuleViolation(message, reason=ACCOUNT_CLOSED)
         if self.balance_cents + amount_cents > MAX_CENTS:
-            raise InvalidInput("amount_cents would overflow the balance (int64 cents)")
+            message = "amount_cents would overflow the balance (int64 cents)"
+            raise InvalidInput(message, field="amount_cents", reason=BALANCE_OVERFLOW)
         self._raise(FundsDeposited(amount_cents))
 
     def withdraw(self, amount_cents: int) -> None:
-        _check_positive(amount_cents)
+        amount_of(amount_cents)
         if not self.is_open:
-            raise RuleViolation("Funds cannot be withdrawn from a closed account!")
+            message = "Funds cannot be withdrawn from a closed account!"
+            raise RuleViolation(message, reason=ACCOUNT_CLOSED)
         if amount_cents > self.balance_cents:
-            raise RuleViolation("Withdraw declined, insufficient funds!")
+            message = "Withdraw declined, insufficient funds!"
+            raise RuleViolation(message, reason=INSUFFICIENT_FUNDS)
         self._raise(FundsWithdrawn(amount_cents))
 
     def close(self) -> None:
         if not self.is_open:
-            raise RuleViolation("Bank account has already been closed!")
+            raise RuleViolation("Bank account has already been closed!", reason=ACCOUNT_CLOSED)
         self._raise(AccountClosed())
 
     def _apply(self, event: DomainEvent) -> None:
@@ -84,12 +92,27 @@ def holder_of(raw: str) -> str:
     return checked_text("holder", raw, MAX_HOLDER_LENGTH)
 
 
-def _check_positive(amount_cents: int) -> None:
-    if amount_cents <= 0:
-        raise InvalidInput("amount_cents must be greater than zero")
-    _check_in_range("amount_cents", amount_cents)
+def account_type_of(account_type: AccountType | None) -> AccountType:
+    if account_type is None:
+        raise InvalidInput("account_type must be SAVINGS or CURRENT", field="account_type")
+    return account_type
 
 
-def _check_in_range(field: str, cents: int) -> None:
+def opening_balance_of(cents: int) -> int:
+    field = "opening_balance_cents"
+    if cents < 0:
+        raise InvalidInput(f"{field} must not be negative", field=field)
+    return _in_range(field, cents)
+
+
+def amount_of(cents: int) -> int:
+    """A deposit's or withdrawal's amount: more than zero, within int64."""
+    if cents <= 0:
+        raise InvalidInput("amount_cents must be greater than zero", field="amount_cents")
+    return _in_range("amount_cents", cents)
+
+
+def _in_range(field: str, cents: int) -> int:
     if cents > MAX_CENTS:
-        raise InvalidInput(f"{field} must fit in int64 cents")
+        raise InvalidInput(f"{field} must fit in int64 cents", field=field)
+    return cents

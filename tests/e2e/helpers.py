@@ -2,10 +2,13 @@
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
 
@@ -40,3 +43,35 @@ def expect_status(call: Callable[[], object], code: grpc.StatusCode, details: st
     assert (error.code(), details in error.details()) == (code, True), error.details()
     for leak in ("Traceback", "Exception", "Error:", 'File "'):
         assert leak not in error.details()
+
+
+@dataclass
+class Refusal:
+    code: grpc.StatusCode
+    reason: str
+    domain: str
+    metadata: dict[str, str]
+    fields: list[str] = field(default_factory=list)
+
+
+def refusal_of(call: Callable[[], object]) -> Refusal:
+    """The call's error as a program reads it: from the google.rpc.Status trailer."""
+    with pytest.raises(grpc.RpcError) as raised:
+        call()
+    return refusal_from(raised.value)
+
+
+def refusal_from(error: Any) -> Refusal:
+    status = rpc_status.from_call(error)
+    assert status is not None, f"no rich status with {error.code()}: {error.details()}"
+    assert status.code == error.code().value[0] and status.message == error.details()
+    info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+    kinds = [detail for detail in status.details if detail.Unpack(info) or detail.Unpack(bad)]
+    assert len(kinds) == len(status.details), "a detail of an unknown type"
+    return Refusal(
+        error.code(),
+        info.reason,
+        info.domain,
+        dict(info.metadata),
+        [violation.field for violation in bad.field_violations],
+    )

@@ -19,7 +19,7 @@ from techbank.account.v1 import commands_pb2_grpc, queries_pb2_grpc
 from techbank.account.v1 import queries_pb2 as q
 from techbank.account.v1.account_pb2 import ACCOUNT_STATUS_CLOSED
 from tests.e2e.conftest import STACKS
-from tests.e2e.helpers import SAVINGS, TIMEOUT, expect_status, read
+from tests.e2e.helpers import SAVINGS, TIMEOUT, expect_status, read, refusal_from
 from tests.support.processes import ServerProcess, free_port, wait_until_serving
 from tests.support.system import System, running_system
 
@@ -217,6 +217,7 @@ def test_calls_without_a_valid_token_are_unauthenticated(
                 plain.queries.FindAccountById(query, metadata=metadata, timeout=TIMEOUT)
             assert raised.value.code() == Status.UNAUTHENTICATED, why
             assert raised.value.details() == "authentication required", why
+            assert refusal_from(raised.value).reason == "UNAUTHENTICATED", why
     finally:
         plain.close()
 
@@ -318,6 +319,7 @@ def test_one_client_holding_its_waits_does_not_hold_anyone_elses(
     try:
         refused = first_done(calls)  # whichever of the three came last to the server
         assert refused.code() == Status.RESOURCE_EXHAUSTED
+        assert refusal_from(refused).reason == "CLIENT_QUOTA_EXCEEDED"
         assert f"(at most {WAITS_PER_CLIENT})" in refused.details()
         opened = bob.commands.OpenAccount(
             c.OpenAccountCommand(holder="Bob", account_type=SAVINGS), timeout=TIMEOUT

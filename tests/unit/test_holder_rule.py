@@ -19,6 +19,7 @@ from core.requests import fingerprint
 from projector import schema
 from query_server.queries import FindAccountsByHolder
 from techbank.account.v1 import account_pb2, commands_pb2
+from techbank.account.v1.account_pb2 import ACCOUNT_TYPE_SAVINGS as SAVINGS
 from tests.unit.test_bank_account_properties import holders
 from tests.unit.test_query_handlers import FakeReader, dispatcher_over, ids, row, stored
 
@@ -128,7 +129,9 @@ def test_the_decomposed_form_is_stored_composed() -> None:
 def test_both_forms_build_the_same_command_so_one_request_id_fits_both() -> None:
     assert command_holder(DECOMPOSED) == COMPOSED
     composed, decomposed = (
-        translation.open_account(commands_pb2.OpenAccountCommand(holder=h, request_id="r"))
+        translation.open_account(
+            commands_pb2.OpenAccountCommand(holder=h, account_type=SAVINGS, request_id="r")
+        )
         for h in (COMPOSED, DECOMPOSED)
     )
     assert composed == decomposed
