@@ -1,5 +1,7 @@
 """Wires the query side's dependencies, from settings to a servicer, in one place."""
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +12,7 @@ from adapters.grpc_limits import ClientQuota, StreamGate
 from adapters.grpc_services import add_service
 from adapters.settings import Settings
 from core.dispatcher import Dispatcher
+from core.errors import Unavailable
 from query_server.account_reader import AccountReader
 from query_server.handlers import register_handlers
 from query_server.mysql_reader import MysqlAccountReader
@@ -18,6 +21,8 @@ from query_server.sql_reader import SqlAccountReader
 from query_server.sqlite_reader import SqliteAccountReader
 from techbank.account.v1 import queries_pb2
 
+log = logging.getLogger(__name__)
+RETRY_SECONDS = 0.2
 SERVICE = queries_pb2.DESCRIPTOR.services_by_name["AccountQueryService"]
 SERVICE_NAME = SERVICE.full_name
 
@@ -44,8 +49,23 @@ async def open_account_reader(url: str) -> AccountReader:
     return await SqlAccountReader.connect(url)
 
 
+async def open_when_available(url: str) -> AccountReader:
+    """The reader, once the read database lets it in. Started beside the process that
+    creates the tables (the embedded command server, the projector), it may find the
+    database locked or not there yet: it waits (SIGTERM still ends it at once)."""
+    said = False
+    while True:
+        try:
+            return await open_account_reader(url)
+        except Unavailable:
+            if not said:
+                log.warning("the read database is unavailable; trying again until it is not")
+                said = True
+            await asyncio.sleep(RETRY_SECONDS)
+
+
 async def bootstrap(settings: Settings) -> QueryService:
-    reader = await open_account_reader(settings.query_db_url)
+    reader = await open_when_available(settings.query_db_url)
     dispatcher: Dispatcher[Any] = Dispatcher()
     register_handlers(dispatcher, reader)
     waits = ClientQuota("read-your-write waits", settings.max_waits_per_client)
