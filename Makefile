@@ -5,8 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 PROTO_FILES := $(shell find protos -name '*.proto')
+# Third-party tools the tests run, built from the Go module proxy into .tools/bin.
+GRPCURL_VERSION := v1.9.3
+TOOLS := .tools
 
-.PHONY: help venv gen check-gen lint test servers up down run bench certs clean
+.PHONY: help venv gen check-gen lint test servers tools up down run bench certs clean
 
 help:
 	@echo "make run    start the system on the embedded default (command :50051, query :50052)"
@@ -17,6 +20,7 @@ help:
 	@echo "make gen    regenerate generated/ from protos/"
 	@echo "make bench  measure command and query throughput"
 	@echo "make certs  development TLS certificates and a token key, in ./credentials"
+	@echo "make tools  grpcurl $(GRPCURL_VERSION) in $(TOOLS)/bin (the tests call it)"
 
 venv: $(VENV)/.installed
 
@@ -46,7 +50,13 @@ lint: venv check-gen
 servers:
 	infra/stack.sh up
 
-test: lint servers
+tools: $(TOOLS)/grpcurl-$(GRPCURL_VERSION)
+
+$(TOOLS)/grpcurl-$(GRPCURL_VERSION):
+	GOBIN=$(CURDIR)/$(TOOLS)/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+	touch $@
+
+test: lint servers tools
 	$(PY) -m pytest -q
 
 up: venv servers

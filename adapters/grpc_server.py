@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from adapters.grpc_auth import Authenticator, AuthInterceptor
 from adapters.grpc_config import (
@@ -19,6 +18,7 @@ from adapters.grpc_config import (
     server_credentials,
 )
 from adapters.grpc_limits import StreamGate
+from adapters.grpc_reflection import Descriptors, add_reflection
 from adapters.health_watch import HealthWatch, Probe
 from adapters.signals import stop_requested
 
@@ -46,12 +46,14 @@ async def serve(
     config: ServerConfig | None = None,
     *,
     probes: Mapping[str, Probe] | None = None,
+    descriptor_set: bytes = b"",
 ) -> None:
     """Serve until SIGTERM or SIGINT, then drain in-flight calls for up to GRACE_SECONDS.
 
     `scopes` maps full method names to the scope a caller needs, where authentication
     is configured; methods it does not name (health, reflection) are open. `probes`
     maps a service name to the probe of the store it needs (see HealthWatch).
+    `descriptor_set` (protoc's, with source info) is what reflection describes.
     """
     config = config or ServerConfig()
     try:
@@ -67,9 +69,10 @@ async def serve(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
     if config.reflection:
-        reflection.enable_server_reflection(
-            [*service_names, health_name, reflection.SERVICE_NAME], server
-        )
+        descriptors = Descriptors()
+        descriptors.add_set(descriptor_set)
+        descriptors.add_from_pool(health_name)
+        add_reflection(server, descriptors, [*service_names, health_name])
     _bind(server, address, credentials)
     await server.start()
     for name in ["", *service_names]:

@@ -1,6 +1,7 @@
 """`python -m command_server`: serve AccountCommandService until SIGTERM."""
 
 import asyncio
+from importlib.resources import files
 
 from adapters.grpc_auth import every_method
 from adapters.grpc_server import serve
@@ -12,6 +13,9 @@ from techbank.account.v1 import commands_pb2
 SERVICE = commands_pb2.DESCRIPTOR.services_by_name["AccountCommandService"]
 SERVICE_NAME = SERVICE.full_name
 WRITE_SCOPE = "accounts:write"
+
+# What reflection describes, comments included (scripts/gen.sh).
+DESCRIPTOR_SET = files("techbank") / "descriptors.binpb"
 
 
 async def main() -> None:
@@ -26,6 +30,7 @@ async def main() -> None:
             every_method(SERVICE, WRITE_SCOPE),
             # Commands need the event store only: the outbox retries the bus.
             probes={SERVICE_NAME: side.store.ping},
+            descriptor_set=DESCRIPTOR_SET.read_bytes(),
         )
     finally:
         await side.close()

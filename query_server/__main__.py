@@ -1,6 +1,7 @@
 """`python -m query_server`: serve account queries until SIGTERM or SIGINT."""
 
 import asyncio
+from importlib.resources import files
 
 from adapters.grpc_auth import every_method
 from adapters.grpc_server import serve
@@ -8,6 +9,9 @@ from adapters.settings import Settings, configure_logging
 from query_server.bootstrap import SERVICE, SERVICE_NAME, bootstrap
 
 READ_SCOPE = "accounts:read"
+
+# What reflection describes, comments included (scripts/gen.sh).
+DESCRIPTOR_SET = files("techbank") / "descriptors.binpb"
 
 
 async def main() -> None:
@@ -21,6 +25,7 @@ async def main() -> None:
             [SERVICE_NAME],
             every_method(SERVICE, READ_SCOPE),
             probes={SERVICE_NAME: service.reader.ping},
+            descriptor_set=DESCRIPTOR_SET.read_bytes(),
         )
     finally:
         # Also when serving fails to start, e.g. the address is taken.
