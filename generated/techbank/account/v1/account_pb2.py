@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!techbank/account/v1/account.proto\x12\x13techbank.account.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\x01\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06holder\x18\x02 \x01(\t\x12\x36\n\x0c\x61\x63\x63ount_type\x18\x03 \x01(\x0e\x32 .techbank.account.v1.AccountType\x12\x15\n\rbalance_cents\x18\x04 \x01(\x03\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\".techbank.account.v1.AccountStatus\x12-\n\topened_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x07 \x01(\x03*_\n\x0b\x41\x63\x63ountType\x12\x1c\n\x18\x41\x43\x43OUNT_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41\x43\x43OUNT_TYPE_SAVINGS\x10\x01\x12\x18\n\x14\x41\x43\x43OUNT_TYPE_CURRENT\x10\x02*c\n\rAccountStatus\x12\x1e\n\x1a\x41\x43\x43OUNT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41\x43\x43OUNT_STATUS_OPEN\x10\x01\x12\x19\n\x15\x41\x43\x43OUNT_STATUS_CLOSED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!techbank/account/v1/account.proto\x12\x13techbank.account.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\x01\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06holder\x18\x02 \x01(\t\x12\x36\n\x0c\x61\x63\x63ount_type\x18\x03 \x01(\x0e\x32 .techbank.account.v1.AccountType\x12\x15\n\rbalance_cents\x18\x04 \x01(\x03\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\".techbank.account.v1.AccountStatus\x12-\n\topened_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x07 \x01(\x03*_\n\x0b\x41\x63\x63ountType\x12\x1c\n\x18\x41\x43\x43OUNT_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41\x43\x43OUNT_TYPE_SAVINGS\x10\x01\x12\x18\n\x14\x41\x43\x43OUNT_TYPE_CURRENT\x10\x02*c\n\rAccountStatus\x12\x1e\n\x1a\x41\x43\x43OUNT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41\x43\x43OUNT_STATUS_OPEN\x10\x01\x12\x19\n\x15\x41\x43\x43OUNT_STATUS_CLOSED\x10\x02\x42\x81\x01\n\x16io.techbank.account.v1B\x0c\x41\x63\x63ountProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'techbank.account.v1.account_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\026io.techbank.account.v1B\014AccountProtoP\001ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\252\002\023Techbank.Account.V1'
   _globals['_ACCOUNTTYPE']._serialized_start=334
   _globals['_ACCOUNTTYPE']._serialized_end=429
   _globals['_ACCOUNTSTATUS']._serialized_start=431
