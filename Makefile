@@ -7,6 +7,7 @@ UV_VERSION := 0.13.9
 PROTO_FILES := $(shell find protos -name '*.proto')
 # Third-party tools the tests run, built from the Go module proxy into .tools/bin.
 GRPCURL_VERSION := v1.9.3
+BUF_VERSION := 1.75.0
 TOOLS := .tools
 
 .PHONY: help venv gen check-gen lint test servers tools up down run bench certs clean
@@ -16,7 +17,7 @@ help:
 	@echo "make test   set up everything, real servers included, and run every test (CI runs this)"
 	@echo "make up     start Kafka, FerretDB, MariaDB and the three services (real stack)"
 	@echo "make down   stop them"
-	@echo "make lint   ruff and mypy"
+	@echo "make lint   ruff, mypy, and buf on the protos"
 	@echo "make gen    regenerate generated/ from protos/"
 	@echo "make bench  measure command and query throughput"
 	@echo "make certs  development TLS certificates and a token key, in ./credentials"
@@ -41,7 +42,8 @@ gen: venv
 check-gen: venv
 	scripts/check_gen.sh $(PY)
 
-lint: venv check-gen
+lint: venv check-gen $(TOOLS)/buf-$(BUF_VERSION)
+	$(TOOLS)/node_modules/.bin/buf lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy core adapters command_server query_server projector tests bench devtools
@@ -54,6 +56,11 @@ tools: $(TOOLS)/grpcurl-$(GRPCURL_VERSION)
 
 $(TOOLS)/grpcurl-$(GRPCURL_VERSION):
 	GOBIN=$(CURDIR)/$(TOOLS)/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+	touch $@
+
+# buf, the protos' linter, from the npm registry.
+$(TOOLS)/buf-$(BUF_VERSION):
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) @bufbuild/buf@$(BUF_VERSION)
 	touch $@
 
 test: lint servers tools

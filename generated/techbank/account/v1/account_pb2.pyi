@@ -25,15 +25,21 @@ class _AccountType:
 class _AccountTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AccountType.ValueType], _builtins.type):
     DESCRIPTOR: _descriptor.EnumDescriptor
     ACCOUNT_TYPE_UNSPECIFIED: _AccountType.ValueType  # 0
+    """Not set: refused by OpenAccount (INVALID_ARGUMENT)."""
     ACCOUNT_TYPE_SAVINGS: _AccountType.ValueType  # 1
+    """A savings account."""
     ACCOUNT_TYPE_CURRENT: _AccountType.ValueType  # 2
+    """A current (checking) account."""
 
 class AccountType(_AccountType, metaclass=_AccountTypeEnumTypeWrapper):
     """The kind of bank account. Money is always int64 minor units (cents)."""
 
 ACCOUNT_TYPE_UNSPECIFIED: AccountType.ValueType  # 0
+"""Not set: refused by OpenAccount (INVALID_ARGUMENT)."""
 ACCOUNT_TYPE_SAVINGS: AccountType.ValueType  # 1
+"""A savings account."""
 ACCOUNT_TYPE_CURRENT: AccountType.ValueType  # 2
+"""A current (checking) account."""
 Global___AccountType: _TypeAlias = AccountType  # noqa: Y015
 
 class _AccountStatus:
@@ -43,14 +49,21 @@ class _AccountStatus:
 class _AccountStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AccountStatus.ValueType], _builtins.type):
     DESCRIPTOR: _descriptor.EnumDescriptor
     ACCOUNT_STATUS_UNSPECIFIED: _AccountStatus.ValueType  # 0
+    """Never answered by the servers."""
     ACCOUNT_STATUS_OPEN: _AccountStatus.ValueType  # 1
+    """Open: deposits and withdrawals apply."""
     ACCOUNT_STATUS_CLOSED: _AccountStatus.ValueType  # 2
+    """Closed for good: every later command is refused with ACCOUNT_CLOSED."""
 
-class AccountStatus(_AccountStatus, metaclass=_AccountStatusEnumTypeWrapper): ...
+class AccountStatus(_AccountStatus, metaclass=_AccountStatusEnumTypeWrapper):
+    """Whether an account still takes deposits and withdrawals."""
 
 ACCOUNT_STATUS_UNSPECIFIED: AccountStatus.ValueType  # 0
+"""Never answered by the servers."""
 ACCOUNT_STATUS_OPEN: AccountStatus.ValueType  # 1
+"""Open: deposits and withdrawals apply."""
 ACCOUNT_STATUS_CLOSED: AccountStatus.ValueType  # 2
+"""Closed for good: every later command is refused with ACCOUNT_CLOSED."""
 Global___AccountStatus: _TypeAlias = AccountStatus  # noqa: Y015
 
 @_typing.final
@@ -67,14 +80,21 @@ class Account(_message.Message):
     OPENED_AT_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
+    """A UUID, chosen by the server when the account is opened."""
     holder: _builtins.str
+    """The holder's name as stored: Unicode NFC, 1 to 200 characters."""
     account_type: Global___AccountType.ValueType
+    """Savings or current."""
     balance_cents: _builtins.int
+    """The balance in cents; never negative."""
     status: Global___AccountStatus.ValueType
+    """Open or closed."""
     version: _builtins.int
     """Number of events applied to this account; its opening event is version 1."""
     @_builtins.property
-    def opened_at(self) -> _timestamp_pb2.Timestamp: ...
+    def opened_at(self) -> _timestamp_pb2.Timestamp:
+        """When the account was opened (UTC)."""
+
     def __init__(
         self,
         *,

@@ -19,6 +19,8 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class OpenAccountCommand(_message.Message):
+    """Open an account."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     HOLDER_FIELD_NUMBER: _builtins.int
@@ -28,6 +30,7 @@ class OpenAccountCommand(_message.Message):
     holder: _builtins.str
     """1 to 200 characters, not only whitespace; stored exactly as given."""
     account_type: _account_pb2.AccountType.ValueType
+    """Savings or current; required."""
     opening_balance_cents: _builtins.int
     """Zero or more."""
     request_id: _builtins.str
@@ -50,6 +53,8 @@ Global___OpenAccountCommand: _TypeAlias = OpenAccountCommand  # noqa: Y015
 
 @_typing.final
 class DepositFundsCommand(_message.Message):
+    """Deposit money into an account."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
@@ -57,11 +62,13 @@ class DepositFundsCommand(_message.Message):
     EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
+    """The account, as OpenAccount answered it (a UUID)."""
     amount_cents: _builtins.int
     """Greater than zero."""
     expected_version: _builtins.int
     """When set, the command applies only if the account is at this version (else ABORTED)."""
     request_id: _builtins.str
+    """Up to 128 characters: a repeat with the same id gets the first answer again."""
     def __init__(
         self,
         *,
@@ -82,6 +89,8 @@ Global___DepositFundsCommand: _TypeAlias = DepositFundsCommand  # noqa: Y015
 
 @_typing.final
 class WithdrawFundsCommand(_message.Message):
+    """Withdraw money from an account."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
@@ -89,10 +98,13 @@ class WithdrawFundsCommand(_message.Message):
     EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
+    """The account, as OpenAccount answered it (a UUID)."""
     amount_cents: _builtins.int
     """Greater than zero and at most the balance."""
     expected_version: _builtins.int
+    """When set, the command applies only if the account is at this version (else ABORTED)."""
     request_id: _builtins.str
+    """Up to 128 characters: a repeat with the same id gets the first answer again."""
     def __init__(
         self,
         *,
@@ -113,14 +125,19 @@ Global___WithdrawFundsCommand: _TypeAlias = WithdrawFundsCommand  # noqa: Y015
 
 @_typing.final
 class CloseAccountCommand(_message.Message):
+    """Close an account."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
     EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
+    """The account, as OpenAccount answered it (a UUID)."""
     expected_version: _builtins.int
+    """When set, the command applies only if the account is at this version (else ABORTED)."""
     request_id: _builtins.str
+    """Up to 128 characters: a repeat with the same id gets the first answer again."""
     def __init__(
         self,
         *,
@@ -140,11 +157,14 @@ Global___CloseAccountCommand: _TypeAlias = CloseAccountCommand  # noqa: Y015
 
 @_typing.final
 class CommandResult(_message.Message):
+    """What a command did: the account it changed and that account's new version."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
+    """The account the command applied to (for OpenAccount, the new account's id)."""
     version: _builtins.int
     """The account's version after the command: pass it as min_version to read your own write."""
     def __init__(

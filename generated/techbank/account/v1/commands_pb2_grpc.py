@@ -62,25 +62,29 @@ class AccountCommandServiceServicer:
     """
 
     def OpenAccount(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Opens an account with an optional opening balance; answers its id and version 1.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DepositFunds(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Adds money to an open account.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def WithdrawFunds(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Takes money from an open account, never more than its balance.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CloseAccount(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Closes an open account for good.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')

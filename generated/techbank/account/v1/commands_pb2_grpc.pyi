@@ -34,9 +34,13 @@ class AccountCommandServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> AccountCommandServiceAsyncStub: ...
     OpenAccount: _grpc.UnaryUnaryMultiCallable[_commands_pb2.OpenAccountCommand, _commands_pb2.CommandResult]
+    """Opens an account with an optional opening balance; answers its id and version 1."""
     DepositFunds: _grpc.UnaryUnaryMultiCallable[_commands_pb2.DepositFundsCommand, _commands_pb2.CommandResult]
+    """Adds money to an open account."""
     WithdrawFunds: _grpc.UnaryUnaryMultiCallable[_commands_pb2.WithdrawFundsCommand, _commands_pb2.CommandResult]
+    """Takes money from an open account, never more than its balance."""
     CloseAccount: _grpc.UnaryUnaryMultiCallable[_commands_pb2.CloseAccountCommand, _commands_pb2.CommandResult]
+    """Closes an open account for good."""
 
 @_typing.type_check_only
 class AccountCommandServiceAsyncStub(AccountCommandServiceStub):
@@ -44,9 +48,13 @@ class AccountCommandServiceAsyncStub(AccountCommandServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     OpenAccount: _aio.UnaryUnaryMultiCallable[_commands_pb2.OpenAccountCommand, _commands_pb2.CommandResult]  # type: ignore[assignment]
+    """Opens an account with an optional opening balance; answers its id and version 1."""
     DepositFunds: _aio.UnaryUnaryMultiCallable[_commands_pb2.DepositFundsCommand, _commands_pb2.CommandResult]  # type: ignore[assignment]
+    """Adds money to an open account."""
     WithdrawFunds: _aio.UnaryUnaryMultiCallable[_commands_pb2.WithdrawFundsCommand, _commands_pb2.CommandResult]  # type: ignore[assignment]
+    """Takes money from an open account, never more than its balance."""
     CloseAccount: _aio.UnaryUnaryMultiCallable[_commands_pb2.CloseAccountCommand, _commands_pb2.CommandResult]  # type: ignore[assignment]
+    """Closes an open account for good."""
 
 class AccountCommandServiceServicer(metaclass=_abc_1.ABCMeta):
     """The write side: every command becomes an event in the event store."""
@@ -56,27 +64,31 @@ class AccountCommandServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _commands_pb2.OpenAccountCommand,
         context: _ServicerContext,
-    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]: ...
+    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]:
+        """Opens an account with an optional opening balance; answers its id and version 1."""
 
     @_abc_1.abstractmethod
     def DepositFunds(
         self,
         request: _commands_pb2.DepositFundsCommand,
         context: _ServicerContext,
-    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]: ...
+    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]:
+        """Adds money to an open account."""
 
     @_abc_1.abstractmethod
     def WithdrawFunds(
         self,
         request: _commands_pb2.WithdrawFundsCommand,
         context: _ServicerContext,
-    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]: ...
+    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]:
+        """Takes money from an open account, never more than its balance."""
 
     @_abc_1.abstractmethod
     def CloseAccount(
         self,
         request: _commands_pb2.CloseAccountCommand,
         context: _ServicerContext,
-    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]: ...
+    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]:
+        """Closes an open account for good."""
 
 def add_AccountCommandServiceServicer_to_server(servicer: AccountCommandServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

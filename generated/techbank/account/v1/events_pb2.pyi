@@ -20,7 +20,10 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class AccountOpened(_message.Message):
-    """What happened to an account, as stored in the event store and published on the bus."""
+    """What happened to an account, as stored in the event store and published on the bus.
+
+    An account was opened.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -28,8 +31,11 @@ class AccountOpened(_message.Message):
     ACCOUNT_TYPE_FIELD_NUMBER: _builtins.int
     OPENING_BALANCE_CENTS_FIELD_NUMBER: _builtins.int
     holder: _builtins.str
+    """The holder's name, in Unicode NFC."""
     account_type: _account_pb2.AccountType.ValueType
+    """Savings or current."""
     opening_balance_cents: _builtins.int
+    """The money it was opened with, in cents (zero or more)."""
     def __init__(
         self,
         *,
@@ -47,10 +53,13 @@ Global___AccountOpened: _TypeAlias = AccountOpened  # noqa: Y015
 
 @_typing.final
 class FundsDeposited(_message.Message):
+    """Money was deposited."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     AMOUNT_CENTS_FIELD_NUMBER: _builtins.int
     amount_cents: _builtins.int
+    """Cents deposited; more than zero."""
     def __init__(
         self,
         *,
@@ -66,10 +75,13 @@ Global___FundsDeposited: _TypeAlias = FundsDeposited  # noqa: Y015
 
 @_typing.final
 class FundsWithdrawn(_message.Message):
+    """Money was withdrawn."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     AMOUNT_CENTS_FIELD_NUMBER: _builtins.int
     amount_cents: _builtins.int
+    """Cents withdrawn; more than zero, never more than the balance was."""
     def __init__(
         self,
         *,
@@ -85,6 +97,8 @@ Global___FundsWithdrawn: _TypeAlias = FundsWithdrawn  # noqa: Y015
 
 @_typing.final
 class AccountClosed(_message.Message):
+    """The account was closed."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
@@ -117,8 +131,11 @@ class EventEnvelope(_message.Message):
     FUNDS_WITHDRAWN_FIELD_NUMBER: _builtins.int
     ACCOUNT_CLOSED_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
+    """Unique per event (a UUID): consumers apply each event once by it and by version."""
     aggregate_id: _builtins.str
+    """The account's id."""
     aggregate_type: _builtins.str
+    """"BankAccount"."""
     version: _builtins.int
     """Position of the event in its aggregate's stream; the first event is version 1."""
     event_type: _builtins.str
@@ -126,16 +143,27 @@ class EventEnvelope(_message.Message):
     request_id: _builtins.str
     """The client's request id of the command that caused the event."""
     schema_version: _builtins.int
+    """The version of the payload's layout, for readers of older events."""
     @_builtins.property
-    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
+        """When the command that caused it was decided (UTC)."""
+
     @_builtins.property
-    def account_opened(self) -> Global___AccountOpened: ...
+    def account_opened(self) -> Global___AccountOpened:
+        """See AccountOpened."""
+
     @_builtins.property
-    def funds_deposited(self) -> Global___FundsDeposited: ...
+    def funds_deposited(self) -> Global___FundsDeposited:
+        """See FundsDeposited."""
+
     @_builtins.property
-    def funds_withdrawn(self) -> Global___FundsWithdrawn: ...
+    def funds_withdrawn(self) -> Global___FundsWithdrawn:
+        """See FundsWithdrawn."""
+
     @_builtins.property
-    def account_closed(self) -> Global___AccountClosed: ...
+    def account_closed(self) -> Global___AccountClosed:
+        """See AccountClosed."""
+
     def __init__(
         self,
         *,

@@ -27,18 +27,27 @@ class _EqualityType:
 class _EqualityTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EqualityType.ValueType], _builtins.type):
     DESCRIPTOR: _descriptor.EnumDescriptor
     EQUALITY_TYPE_UNSPECIFIED: _EqualityType.ValueType  # 0
+    """Not set: refused (INVALID_ARGUMENT)."""
     EQUALITY_TYPE_GREATER_THAN: _EqualityType.ValueType  # 1
+    """Balances strictly greater than the amount."""
     EQUALITY_TYPE_LESS_THAN: _EqualityType.ValueType  # 2
+    """Balances strictly less than the amount."""
 
-class EqualityType(_EqualityType, metaclass=_EqualityTypeEnumTypeWrapper): ...
+class EqualityType(_EqualityType, metaclass=_EqualityTypeEnumTypeWrapper):
+    """How FindAccountsWithBalance compares."""
 
 EQUALITY_TYPE_UNSPECIFIED: EqualityType.ValueType  # 0
+"""Not set: refused (INVALID_ARGUMENT)."""
 EQUALITY_TYPE_GREATER_THAN: EqualityType.ValueType  # 1
+"""Balances strictly greater than the amount."""
 EQUALITY_TYPE_LESS_THAN: EqualityType.ValueType  # 2
+"""Balances strictly less than the amount."""
 Global___EqualityType: _TypeAlias = EqualityType  # noqa: Y015
 
 @_typing.final
 class FindAllAccountsQuery(_message.Message):
+    """Stream every account."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
@@ -59,11 +68,15 @@ Global___FindAllAccountsQuery: _TypeAlias = FindAllAccountsQuery  # noqa: Y015
 
 @_typing.final
 class AccountPage(_message.Message):
+    """One page of FindAllAccounts, in account-id order."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNTS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def accounts(self) -> _containers.RepeatedCompositeFieldContainer[_account_pb2.Account]: ...
+    def accounts(self) -> _containers.RepeatedCompositeFieldContainer[_account_pb2.Account]:
+        """At most page_size accounts."""
+
     def __init__(
         self,
         *,
@@ -79,11 +92,14 @@ Global___AccountPage: _TypeAlias = AccountPage  # noqa: Y015
 
 @_typing.final
 class FindAccountByIdQuery(_message.Message):
+    """Find one account."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
     MIN_VERSION_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
+    """A UUID."""
     min_version: _builtins.int
     """When set, answer only once the read model has reached this version,
     waiting within the call's deadline (DEADLINE_EXCEEDED past it).
@@ -106,10 +122,13 @@ Global___FindAccountByIdQuery: _TypeAlias = FindAccountByIdQuery  # noqa: Y015
 
 @_typing.final
 class FindAccountsByHolderQuery(_message.Message):
+    """Find the accounts of one holder."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     HOLDER_FIELD_NUMBER: _builtins.int
     holder: _builtins.str
+    """Compared exactly, after Unicode NFC."""
     def __init__(
         self,
         *,
@@ -125,12 +144,16 @@ Global___FindAccountsByHolderQuery: _TypeAlias = FindAccountsByHolderQuery  # no
 
 @_typing.final
 class FindAccountsWithBalanceQuery(_message.Message):
+    """Find the accounts above or below a balance."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     EQUALITY_TYPE_FIELD_NUMBER: _builtins.int
     BALANCE_CENTS_FIELD_NUMBER: _builtins.int
     equality_type: Global___EqualityType.ValueType
+    """Greater or less than."""
     balance_cents: _builtins.int
+    """The amount compared with, in cents."""
     def __init__(
         self,
         *,
@@ -147,11 +170,15 @@ Global___FindAccountsWithBalanceQuery: _TypeAlias = FindAccountsWithBalanceQuery
 
 @_typing.final
 class AccountList(_message.Message):
+    """The accounts a search found, in account-id order."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNTS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def accounts(self) -> _containers.RepeatedCompositeFieldContainer[_account_pb2.Account]: ...
+    def accounts(self) -> _containers.RepeatedCompositeFieldContainer[_account_pb2.Account]:
+        """Every match."""
+
     def __init__(
         self,
         *,

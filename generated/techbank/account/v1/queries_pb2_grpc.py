@@ -70,19 +70,22 @@ class AccountQueryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def FindAccountById(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """One account by its id; with min_version, once the read model has reached it.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def FindAccountsByHolder(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Every account whose holder is exactly this name (after Unicode NFC).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def FindAccountsWithBalance(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Every account whose balance is greater or less than an amount.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')

@@ -37,8 +37,11 @@ class AccountQueryServiceStub:
     FindAllAccounts: _grpc.UnaryStreamMultiCallable[_queries_pb2.FindAllAccountsQuery, _queries_pb2.AccountPage]
     """Streams every account, a page of at most page_size accounts per message."""
     FindAccountById: _grpc.UnaryUnaryMultiCallable[_queries_pb2.FindAccountByIdQuery, _account_pb2.Account]
+    """One account by its id; with min_version, once the read model has reached it."""
     FindAccountsByHolder: _grpc.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsByHolderQuery, _queries_pb2.AccountList]
+    """Every account whose holder is exactly this name (after Unicode NFC)."""
     FindAccountsWithBalance: _grpc.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsWithBalanceQuery, _queries_pb2.AccountList]
+    """Every account whose balance is greater or less than an amount."""
 
 @_typing.type_check_only
 class AccountQueryServiceAsyncStub(AccountQueryServiceStub):
@@ -48,8 +51,11 @@ class AccountQueryServiceAsyncStub(AccountQueryServiceStub):
     FindAllAccounts: _aio.UnaryStreamMultiCallable[_queries_pb2.FindAllAccountsQuery, _queries_pb2.AccountPage]  # type: ignore[assignment]
     """Streams every account, a page of at most page_size accounts per message."""
     FindAccountById: _aio.UnaryUnaryMultiCallable[_queries_pb2.FindAccountByIdQuery, _account_pb2.Account]  # type: ignore[assignment]
+    """One account by its id; with min_version, once the read model has reached it."""
     FindAccountsByHolder: _aio.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsByHolderQuery, _queries_pb2.AccountList]  # type: ignore[assignment]
+    """Every account whose holder is exactly this name (after Unicode NFC)."""
     FindAccountsWithBalance: _aio.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsWithBalanceQuery, _queries_pb2.AccountList]  # type: ignore[assignment]
+    """Every account whose balance is greater or less than an amount."""
 
 class AccountQueryServiceServicer(metaclass=_abc_1.ABCMeta):
     """The read side: answers from the read database, which the projector keeps up to date."""
@@ -67,20 +73,23 @@ class AccountQueryServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _queries_pb2.FindAccountByIdQuery,
         context: _ServicerContext,
-    ) -> _typing.Union[_account_pb2.Account, _abc.Awaitable[_account_pb2.Account]]: ...
+    ) -> _typing.Union[_account_pb2.Account, _abc.Awaitable[_account_pb2.Account]]:
+        """One account by its id; with min_version, once the read model has reached it."""
 
     @_abc_1.abstractmethod
     def FindAccountsByHolder(
         self,
         request: _queries_pb2.FindAccountsByHolderQuery,
         context: _ServicerContext,
-    ) -> _typing.Union[_queries_pb2.AccountList, _abc.Awaitable[_queries_pb2.AccountList]]: ...
+    ) -> _typing.Union[_queries_pb2.AccountList, _abc.Awaitable[_queries_pb2.AccountList]]:
+        """Every account whose holder is exactly this name (after Unicode NFC)."""
 
     @_abc_1.abstractmethod
     def FindAccountsWithBalance(
         self,
         request: _queries_pb2.FindAccountsWithBalanceQuery,
         context: _ServicerContext,
-    ) -> _typing.Union[_queries_pb2.AccountList, _abc.Awaitable[_queries_pb2.AccountList]]: ...
+    ) -> _typing.Union[_queries_pb2.AccountList, _abc.Awaitable[_queries_pb2.AccountList]]:
+        """Every account whose balance is greater or less than an amount."""
 
 def add_AccountQueryServiceServicer_to_server(servicer: AccountQueryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
