@@ -1,6 +1,7 @@
 """The command side's edge: protobuf messages to domain objects and back, in one place."""
 
 import uuid
+from typing import TypeVar
 
 from command_server.domain.account import (
     account_type_of,
@@ -67,21 +68,24 @@ def open_account(request: commands_pb2.OpenAccountCommand, client: str = "") -> 
 
 
 def deposit_funds(request: commands_pb2.DepositFundsCommand, client: str = "") -> DepositFunds:
-    check = Checks()
-    command = DepositFunds(
-        account_id=check(lambda: account_id_of(request.account_id), ""),
-        amount_cents=check(lambda: amount_of(request.amount_cents), 0),
-        expected_version=check(lambda: expected_version_of(request), None),
-        request_id=check(lambda: request_id_of(request.request_id), ""),
-        client=client,
-    )
-    check.done()
-    return command
+    return _money_moved(DepositFunds, request, client)
 
 
 def withdraw_funds(request: commands_pb2.WithdrawFundsCommand, client: str = "") -> WithdrawFunds:
+    return _money_moved(WithdrawFunds, request, client)
+
+
+MoneyMoved = TypeVar("MoneyMoved", DepositFunds, WithdrawFunds)
+
+
+def _money_moved(
+    command_type: type[MoneyMoved],
+    request: commands_pb2.DepositFundsCommand | commands_pb2.WithdrawFundsCommand,
+    client: str,
+) -> MoneyMoved:
+    """A deposit or a withdrawal: the same fields, checked the same way."""
     check = Checks()
-    command = WithdrawFunds(
+    command = command_type(
         account_id=check(lambda: account_id_of(request.account_id), ""),
         amount_cents=check(lambda: amount_of(request.amount_cents), 0),
         expected_version=check(lambda: expected_version_of(request), None),
