@@ -1,6 +1,6 @@
 """Server reflection, v1 and v1alpha, answered from a descriptor set with source info.
 
-Tools that work from reflection alone (grpcurl, ghz, Postman) list, describe and
+Tools that work from reflection alone (grpcurl, ghz) list, describe and
 call every service, method and message, and show the protos' comments, with no
 proto files at hand. gRPC Python's own reflection serves only v1alpha, cannot find a
 method by its name ("Symbol not found") and drops comments: it rebuilds files from
@@ -30,7 +30,7 @@ class Descriptors:
     def add_set(self, serialized: bytes) -> None:
         """Every file of a FileDescriptorSet (protoc --descriptor_set_out)."""
         for file in descriptor_pb2.FileDescriptorSet.FromString(serialized).file:
-            self._add(file)
+            self.add_file(file)
 
     def add_from_pool(self, symbol: str) -> None:
         """The file declaring `symbol` in the runtime pool, and what it imports
@@ -41,11 +41,8 @@ class Descriptors:
             if descriptor.name not in self._files:
                 file = FileProto()
                 descriptor.CopyToProto(file)
-                self._add(file)
+                self.add_file(file)
                 pending.extend(descriptor.dependencies)
-
-    def add_file(self, file: FileProto) -> None:
-        self._add(file)
 
     def file(self, name: str) -> FileProto | None:
         return self._files.get(name)
@@ -65,7 +62,8 @@ class Descriptors:
                 pending.extend(f for f in map(self.file, current.dependency) if f is not None)
         return [f.SerializeToString() for f in found.values()]
 
-    def _add(self, file: FileProto) -> None:
+    def add_file(self, file: FileProto) -> None:
+        """`file`, unless one of its name is already here."""
         if file.name in self._files:
             return
         self._files[file.name] = file
