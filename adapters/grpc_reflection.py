@@ -15,8 +15,12 @@ import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_reflection.v1alpha import reflection_pb2 as r
 
+from adapters import grpc_errors
+from adapters.grpc_services import InvalidRequest, request_decoder
+
 V1 = "grpc.reflection.v1.ServerReflection"
 V1ALPHA = r.DESCRIPTOR.services_by_name["ServerReflection"].full_name
+METHOD = r.DESCRIPTOR.services_by_name["ServerReflection"].methods_by_name["ServerReflectionInfo"]
 FileProto = descriptor_pb2.FileDescriptorProto
 
 
@@ -93,11 +97,22 @@ class ReflectionServicer:
     def __init__(self, descriptors: Descriptors, service_names: Sequence[str]) -> None:
         self._descriptors = descriptors
         self._services = sorted({*service_names, V1, V1ALPHA})
+        self._decode = request_decoder(METHOD)
 
     async def ServerReflectionInfo(
-        self, requests: AsyncIterator[r.ServerReflectionRequest], context: Any
+        self, requests: AsyncIterator[bytes], context: Any
     ) -> AsyncIterator[r.ServerReflectionResponse]:
-        async for request in requests:
+        """Requests are decoded here, so that bad bytes are bad input (as in add_service)."""
+        async for raw in requests:
+            try:
+                request = self._decode(raw)
+            except InvalidRequest as error:
+                code = grpc.StatusCode.INVALID_ARGUMENT
+                domain = METHOD.containing_service.file.package
+                await grpc_errors.abort(
+                    context, code, str(error), "MALFORMED_REQUEST", domain=domain
+                )
+            assert isinstance(request, r.ServerReflectionRequest)
             yield self.answer(request)
 
     def answer(self, request: r.ServerReflectionRequest) -> r.ServerReflectionResponse:
@@ -162,9 +177,8 @@ def add_reflection(
     assert alpha is not None
     descriptors.add_file(_as_v1(alpha))
     servicer = ReflectionServicer(descriptors, service_names)
-    handler = grpc.stream_stream_rpc_method_handler(
+    handler: grpc.RpcMethodHandler[Any, Any] = grpc.stream_stream_rpc_method_handler(
         servicer.ServerReflectionInfo,
-        request_deserializer=r.ServerReflectionRequest.FromString,
         response_serializer=r.ServerReflectionResponse.SerializeToString,
     )
     for name in (V1, V1ALPHA):

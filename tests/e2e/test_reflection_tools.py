@@ -5,11 +5,13 @@ comments and no proto file at hand; both reflection versions answer."""
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
 from grpc_reflection.v1alpha import reflection_pb2 as r
 
+from tests.e2e.helpers import refusal_of
 from tests.support.processes import REPO
 from tests.support.system import System
 
@@ -80,3 +82,15 @@ def test_both_reflection_versions_answer(system: System, version: str) -> None:
         )
         (answer,) = list(call(iter([asked]), timeout=10))
     assert answer.WhichOneof("message_response") == "file_descriptor_response"
+
+
+def test_bad_bytes_to_reflection_are_bad_input(system: System) -> None:
+    log = system.process("query_server").log_path
+    logged_before = len(log.read_bytes())
+    with grpc.insecure_channel(system.env["TECHBANK_QUERY_ADDRESS"]) as channel:
+        call: Any = channel.stream_stream(
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
+        )
+        bad = refusal_of(lambda: list(call(iter([b"\x0a\x05ab"]), timeout=10)))
+    assert (bad.code, bad.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "MALFORMED_REQUEST")
+    assert log.read_bytes()[logged_before:] == b""
