@@ -41,5 +41,6 @@ async def connect(command_address: str, query_address: str) -> AsyncIterator[Api
 
 async def read_at(api: Api, account_id: str, version: int) -> account_pb2.Account:
     """The account once the read model has reached `version` of it."""
-    query = queries_pb2.FindAccountByIdQuery(account_id=account_id, min_version=version)
-    return await api.queries.FindAccountById(query, timeout=CATCH_UP_TIMEOUT)
+    query = queries_pb2.FindAccountByIdRequest(account_id=account_id, min_version=version)
+    found = await api.queries.FindAccountById(query, timeout=CATCH_UP_TIMEOUT)
+    return found.account

@@ -42,8 +42,8 @@ async def open_accounts(api: Api, count: int, cfg: Config, results: Results) -> 
 
 def _open(
     api: Api, holder: str, cents: int = 0
-) -> "grpc.aio.UnaryUnaryCall[commands_pb2.OpenAccountCommand, commands_pb2.CommandResult]":
-    command = commands_pb2.OpenAccountCommand(
+) -> "grpc.aio.UnaryUnaryCall[commands_pb2.OpenAccountRequest, commands_pb2.OpenAccountResponse]":
+    command = commands_pb2.OpenAccountRequest(
         holder=holder,
         account_type=account_pb2.ACCOUNT_TYPE_CURRENT,
         opening_balance_cents=cents,
@@ -59,7 +59,7 @@ async def spread_deposits(
     versions: dict[str, int] = {}
 
     async def deposit() -> None:
-        command = commands_pb2.DepositFundsCommand(
+        command = commands_pb2.DepositFundsRequest(
             account_id=random.choice(pool), amount_cents=DEPOSIT_CENTS, request_id=str(uuid.uuid4())
         )
         result = await api.commands.DepositFunds(command, timeout=CALL_TIMEOUT)
@@ -91,7 +91,7 @@ async def hot_account(api: Api, cfg: Config, results: Results, figures: Figures)
 
     async def withdraw() -> None:
         nonlocal latest
-        command = commands_pb2.WithdrawFundsCommand(
+        command = commands_pb2.WithdrawFundsRequest(
             account_id=opened.account_id, amount_cents=1, request_id=str(uuid.uuid4())
         )
         result = await api.commands.WithdrawFunds(command, timeout=CALL_TIMEOUT)

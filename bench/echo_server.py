@@ -2,7 +2,7 @@
 
 It does no work at all: a unary method answers its request's bytes, and a server
 stream sends pages of accounts built once at start, each the size and shape of a
-Techbank AccountPage of PAGE_SIZE accounts. What Techbank does per call is then
+Techbank FindAllAccountsResponse of PAGE_SIZE accounts. What Techbank does per call is then
 measured against what gRPC alone costs on the same machine, in the same run.
 """
 
@@ -15,15 +15,18 @@ from typing import Any
 
 import grpc
 
+from core.paging import Page
 from projector.translation import wire_of
 from query_server import wire
+from query_server.handlers import ALL_ACCOUNTS
 
 SERVICE = "bench.Echo"
 UNARY, STREAM = f"/{SERVICE}/Echo", f"/{SERVICE}/Pages"
 
 
 def page_of(size: int) -> bytes:
-    """An AccountPage of `size` accounts like the ones the bench opens."""
+    """A FindAllAccountsResponse of `size` accounts like the ones the bench opens, and a
+    next_page_token as long as Techbank's."""
     row = {
         "holder": "Bench Holder",
         "account_type": "CURRENT",
@@ -32,7 +35,8 @@ def page_of(size: int) -> bytes:
         "opened_at": datetime.now(UTC),
         "version": 3,
     }
-    return wire.account_page(wire_of(row | {"account_id": str(uuid.uuid4())}) for _ in range(size))
+    accounts = [wire_of(row | {"account_id": str(uuid.uuid4())}) for _ in range(size)]
+    return wire.page(Page(accounts, ALL_ACCOUNTS.token_after((str(uuid.uuid4()),))))
 
 
 async def serve(port: int, page_size: int) -> None:

@@ -26,7 +26,7 @@ async def read_your_write(api: Api, pool: list[str], cfg: Config, results: Resul
     for n in range(cfg.ryw_samples):
         if time.perf_counter() - started > RYW_MAX_SECONDS:
             break
-        command = commands_pb2.DepositFundsCommand(
+        command = commands_pb2.DepositFundsRequest(
             account_id=pool[n % len(pool)], amount_cents=DEPOSIT_CENTS, request_id=str(uuid.uuid4())
         )
         result = await timed(
@@ -50,7 +50,7 @@ async def find_by_id(
     api: Api, ids: list[str], cfg: Config, results: Results, figures: Figures
 ) -> None:
     async def lookup() -> None:
-        query = queries_pb2.FindAccountByIdQuery(account_id=random.choice(ids))
+        query = queries_pb2.FindAccountByIdRequest(account_id=random.choice(ids))
         await api.queries.FindAccountById(query, timeout=CALL_TIMEOUT)
 
     measured = await closed_loop(lambda _: lookup, cfg.clients, cfg.seconds)
@@ -64,7 +64,7 @@ async def scan_all(api: Api, cfg: Config, clients: int, results: Results, figure
 
     async def scan() -> None:
         nonlocal streamed
-        query = queries_pb2.FindAllAccountsQuery(page_size=cfg.page_size)
+        query = queries_pb2.FindAllAccountsRequest(page_size=cfg.page_size)
         counted = await _count_streamed(api, query)  # not `streamed += await`: it would
         streamed += counted  # read `streamed` before the await and lose concurrent counts
 
@@ -80,6 +80,6 @@ async def scan_all(api: Api, cfg: Config, clients: int, results: Results, figure
     figures[f"scan, {clients} client(s)"] = per_second
 
 
-async def _count_streamed(api: Api, query: queries_pb2.FindAllAccountsQuery) -> int:
+async def _count_streamed(api: Api, query: queries_pb2.FindAllAccountsRequest) -> int:
     stream = api.queries.FindAllAccounts(query, timeout=CALL_TIMEOUT)
     return sum([len(page.accounts) async for page in stream])

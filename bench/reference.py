@@ -52,8 +52,10 @@ async def _stream(
     channel: grpc.aio.Channel, cfg: Config, clients: int, results: Results, figures: Figures
 ) -> None:
     """Each client streams, again and again, as many pages as a scan of all accounts takes."""
-    pages: grpc.aio.UnaryStreamMultiCallable[bytes, queries_pb2.AccountPage] = channel.unary_stream(
-        STREAM, response_deserializer=queries_pb2.AccountPage.FromString
+    pages: grpc.aio.UnaryStreamMultiCallable[bytes, queries_pb2.FindAllAccountsResponse] = (
+        channel.unary_stream(
+            STREAM, response_deserializer=queries_pb2.FindAllAccountsResponse.FromString
+        )
     )
     per_scan = str(-(-cfg.accounts // cfg.page_size)).encode()
     streamed = 0

@@ -1,7 +1,7 @@
 """The AccountCommandService over gRPC: decode, dispatch, encode. Nothing else."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from adapters.grpc_auth import current_caller
 from adapters.grpc_edge import rpc_method
@@ -13,8 +13,14 @@ from core.errors import DomainError
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc
 
 Context = Any  # grpc.aio.ServicerContext, whose generic parameters add nothing here
-Result = commands_pb2.CommandResult
 Translation = Callable[[Any, str], OpenAccount | AccountCommand]  # request, client -> command
+Response = TypeVar(
+    "Response",
+    commands_pb2.OpenAccountResponse,
+    commands_pb2.DepositFundsResponse,
+    commands_pb2.WithdrawFundsResponse,
+    commands_pb2.CloseAccountResponse,
+)
 
 
 class AccountCommandServicer(commands_pb2_grpc.AccountCommandServiceServicer):
@@ -23,34 +29,48 @@ class AccountCommandServicer(commands_pb2_grpc.AccountCommandServiceServicer):
 
     @rpc_method
     async def OpenAccount(
-        self, request: commands_pb2.OpenAccountCommand, context: Context
-    ) -> Result:
-        return await self._send(translation.open_account, request)
+        self, request: commands_pb2.OpenAccountRequest, context: Context
+    ) -> commands_pb2.OpenAccountResponse:
+        return await self._send(translation.open_account, request, commands_pb2.OpenAccountResponse)
 
     @rpc_method
     async def DepositFunds(
-        self, request: commands_pb2.DepositFundsCommand, context: Context
-    ) -> Result:
-        return await self._send(translation.deposit_funds, request)
+        self, request: commands_pb2.DepositFundsRequest, context: Context
+    ) -> commands_pb2.DepositFundsResponse:
+        return await self._send(
+            translation.deposit_funds, request, commands_pb2.DepositFundsResponse
+        )
 
     @rpc_method
     async def WithdrawFunds(
-        self, request: commands_pb2.WithdrawFundsCommand, context: Context
-    ) -> Result:
-        return await self._send(translation.withdraw_funds, request)
+        self, request: commands_pb2.WithdrawFundsRequest, context: Context
+    ) -> commands_pb2.WithdrawFundsResponse:
+        return await self._send(
+            translation.withdraw_funds, request, commands_pb2.WithdrawFundsResponse
+        )
 
     @rpc_method
     async def CloseAccount(
-        self, request: commands_pb2.CloseAccountCommand, context: Context
-    ) -> Result:
-        return await self._send(translation.close_account, request)
+        self, request: commands_pb2.CloseAccountRequest, context: Context
+    ) -> commands_pb2.CloseAccountResponse:
+        return await self._send(
+            translation.close_account, request, commands_pb2.CloseAccountResponse
+        )
 
-    async def _send(self, command_of: Translation, request: translation.CommandRequest) -> Result:
-        """Translate, dispatch, answer; an error names what it is about (its metadata)."""
+    async def _send(
+        self,
+        command_of: Translation,
+        request: translation.CommandRequest,
+        response_type: type[Response],
+    ) -> Response:
+        """Translate, dispatch, answer; an error names what it is about (its metadata).
+
+        Each RPC has a response message of its own; all four hold the account and its version.
+        """
         try:
             command = command_of(request, current_caller().name)
             outcome = await self._dispatcher.send(command)
         except DomainError as error:
             error.metadata = translation.subject_of(request) | error.metadata
             raise
-        return translation.command_result(outcome)
+        return response_type(account_id=outcome.account_id, version=outcome.version)

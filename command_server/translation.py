@@ -11,7 +11,6 @@ from command_server.domain.account import (
 )
 from command_server.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
 from command_server.domain.events import AccountType
-from command_server.outcome import CommandOutcome
 from core.errors import Checks, InvalidInput
 from techbank.account.v1 import account_pb2, commands_pb2
 
@@ -54,7 +53,7 @@ def expected_version_of(message: object) -> int | None:
 # Each request's fields are all checked before any is refused (core.errors.Checks).
 
 
-def open_account(request: commands_pb2.OpenAccountCommand, client: str = "") -> OpenAccount:
+def open_account(request: commands_pb2.OpenAccountRequest, client: str = "") -> OpenAccount:
     check = Checks()
     command = OpenAccount(
         holder=check(lambda: holder_of(request.holder), ""),
@@ -67,11 +66,11 @@ def open_account(request: commands_pb2.OpenAccountCommand, client: str = "") -> 
     return command
 
 
-def deposit_funds(request: commands_pb2.DepositFundsCommand, client: str = "") -> DepositFunds:
+def deposit_funds(request: commands_pb2.DepositFundsRequest, client: str = "") -> DepositFunds:
     return _money_moved(DepositFunds, request, client)
 
 
-def withdraw_funds(request: commands_pb2.WithdrawFundsCommand, client: str = "") -> WithdrawFunds:
+def withdraw_funds(request: commands_pb2.WithdrawFundsRequest, client: str = "") -> WithdrawFunds:
     return _money_moved(WithdrawFunds, request, client)
 
 
@@ -80,7 +79,7 @@ MoneyMoved = TypeVar("MoneyMoved", DepositFunds, WithdrawFunds)
 
 def _money_moved(
     command_type: type[MoneyMoved],
-    request: commands_pb2.DepositFundsCommand | commands_pb2.WithdrawFundsCommand,
+    request: commands_pb2.DepositFundsRequest | commands_pb2.WithdrawFundsRequest,
     client: str,
 ) -> MoneyMoved:
     """A deposit or a withdrawal: the same fields, checked the same way."""
@@ -96,7 +95,7 @@ def _money_moved(
     return command
 
 
-def close_account(request: commands_pb2.CloseAccountCommand, client: str = "") -> CloseAccount:
+def close_account(request: commands_pb2.CloseAccountRequest, client: str = "") -> CloseAccount:
     check = Checks()
     command = CloseAccount(
         account_id=check(lambda: account_id_of(request.account_id), ""),
@@ -109,22 +108,18 @@ def close_account(request: commands_pb2.CloseAccountCommand, client: str = "") -
 
 
 CommandRequest = (
-    commands_pb2.OpenAccountCommand
-    | commands_pb2.DepositFundsCommand
-    | commands_pb2.WithdrawFundsCommand
-    | commands_pb2.CloseAccountCommand
+    commands_pb2.OpenAccountRequest
+    | commands_pb2.DepositFundsRequest
+    | commands_pb2.WithdrawFundsRequest
+    | commands_pb2.CloseAccountRequest
 )
 
 
 def subject_of(request: CommandRequest) -> dict[str, str]:
     """What a command's error is about, from its request as sent (ErrorInfo metadata)."""
     subject = {"requestId": request.request_id}
-    if not isinstance(request, commands_pb2.OpenAccountCommand):
+    if not isinstance(request, commands_pb2.OpenAccountRequest):
         subject["accountId"] = request.account_id
         if request.HasField("expected_version"):
             subject["expectedVersion"] = str(request.expected_version)
     return {key: value for key, value in subject.items() if value}
-
-
-def command_result(outcome: CommandOutcome) -> commands_pb2.CommandResult:
-    return commands_pb2.CommandResult(account_id=outcome.account_id, version=outcome.version)

@@ -96,6 +96,7 @@ class Checks:
 
     def __init__(self) -> None:
         self._violations: list[FieldViolation] = []
+        self._reasons: set[str] = set()
 
     def __call__(self, check: Callable[[], T], instead: T) -> T:
         """What `check` answers; `instead` when it refuses (remembered for `done`)."""
@@ -103,12 +104,15 @@ class Checks:
             return check()
         except InvalidInput as refused:
             self._violations.extend(refused.violations)
+            self._reasons.add(refused.reason)
             return instead
 
     def done(self) -> None:
+        """Refuse every field refused so far; with their reason when they all share one."""
         if self._violations:
             message = "; ".join(v.description for v in self._violations)
-            raise InvalidInput(message, violations=tuple(self._violations))
+            reason = self._reasons.pop() if len(self._reasons) == 1 else None
+            raise InvalidInput(message, violations=tuple(self._violations), reason=reason)
 
 
 # The kinds a refusal is remembered as (see core.idempotency), most specific first.

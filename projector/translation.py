@@ -1,9 +1,10 @@
 """The projector's edge: account events, as stored protobuf, to the account's read-model row.
 
 A row holds the account's columns, which queries filter and sort on, and `wire`: the
-account as the query API answers it, an Account message already framed as one element
-of the `accounts` field of AccountList and AccountPage (adapters.protobuf_framing), so
-that the query side answers by concatenating bytes instead of building messages.
+account as the query API answers it, an Account message already framed as field 1
+(adapters.protobuf_framing): one element of the `accounts` field of every paged answer,
+and the whole of a FindAccountByIdResponse, so that the query side answers by
+concatenating bytes instead of building messages.
 """
 
 from collections.abc import Iterable
@@ -22,8 +23,14 @@ ACCOUNT_TYPE_NAMES = {
     account_pb2.ACCOUNT_TYPE_CURRENT: "CURRENT",
 }
 WIRE_ACCOUNT_TYPES = {name: wire for wire, name in ACCOUNT_TYPE_NAMES.items()}
-ACCOUNTS_FIELD = queries_pb2.AccountPage.DESCRIPTOR.fields_by_name["accounts"]
-assert ACCOUNTS_FIELD.number == queries_pb2.AccountList.DESCRIPTOR.fields_by_name["accounts"].number
+ACCOUNTS_FIELD = queries_pb2.FindAllAccountsResponse.DESCRIPTOR.fields_by_name["accounts"]
+# Every answer the framed account is part of puts its account(s) in that same field number.
+ANSWERS_FRAMED_ALIKE = (
+    queries_pb2.FindAccountsByHolderResponse.DESCRIPTOR.fields_by_name["accounts"],
+    queries_pb2.FindAccountsWithBalanceResponse.DESCRIPTOR.fields_by_name["accounts"],
+    queries_pb2.FindAccountByIdResponse.DESCRIPTOR.fields_by_name["account"],
+)
+assert all(field.number == ACCOUNTS_FIELD.number for field in ANSWERS_FRAMED_ALIKE)
 WIRE_STATUSES = {
     "OPEN": account_pb2.ACCOUNT_STATUS_OPEN,
     "CLOSED": account_pb2.ACCOUNT_STATUS_CLOSED,

@@ -21,12 +21,7 @@ class StoredAccount(NamedTuple):
     wire: bytes  # an Account message, framed as an `accounts` element
 
 
-class Page(NamedTuple):
-    """A page of accounts, framed (StoredAccount.wire), and the last one's id: only the
-    bytes are read, the id is taken from the last (a scan reads no other column)."""
-
-    wires: list[bytes]
-    last_account_id: str | None
+BalancePosition = tuple[int, str]  # balance_cents and account_id, the balance queries' order
 
 
 class AccountReader(ABC):
@@ -48,19 +43,28 @@ class AccountReader(ABC):
         since; None when that cannot be told cheaply (a watcher then reads anyway)."""
         return None
 
+    # The queries of many accounts answer them framed (StoredAccount.wire), up to `limit`,
+    # after a position in their order (None: from the first).
+
     @abstractmethod
-    async def find_by_holder(self, holder: str) -> list[StoredAccount]:
+    async def find_by_holder(
+        self, holder: str, after_account_id: str | None, limit: int
+    ) -> list[bytes]:
         """The accounts whose holder equals `holder` exactly, ordered by account id."""
 
     @abstractmethod
     async def find_with_balance(
-        self, comparison: Comparison, balance_cents: int
-    ) -> list[StoredAccount]:
+        self,
+        comparison: Comparison,
+        balance_cents: int,
+        after: BalancePosition | None,
+        limit: int,
+    ) -> list[bytes]:
         """The accounts with a balance strictly above or below, by balance then account id."""
 
     @abstractmethod
-    async def page_after(self, after_account_id: str | None, limit: int) -> Page:
-        """Up to `limit` accounts with ids after the given one (None: from the first), by id."""
+    async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
+        """Every account, ordered by account id."""
 
     @abstractmethod
     async def ping(self) -> None:
@@ -70,6 +74,22 @@ class AccountReader(ABC):
 
     async def close(self) -> None:
         """Release connections; the reader is not used afterwards."""
+
+
+def balance_seek(
+    comparison: Comparison, balance_cents: int, after: BalancePosition | None
+) -> BalancePosition | None:
+    """Where a balance query's page starts, once the bounds that add nothing are dropped,
+    so that the database seeks its index to one lower bound instead of two (SQLite keeps
+    the first it sees and reads from there: from the amount, on every page).
+
+    Above an amount, a position is itself above it, or it is at or below it and then
+    every balance above the amount comes after it: one of the two bounds is enough.
+    Below an amount, the position is the lower bound and the amount the upper: both stay.
+    """
+    if after is not None and comparison is Comparison.GREATER_THAN and after[0] <= balance_cents:
+        return None
+    return after
 
 
 MAX_IDS_PER_QUERY = 500

@@ -1,28 +1,37 @@
-"""Query handlers: check what the caller asked for, then read the read model."""
+"""Query handlers: check what the caller asked for, then read the read model.
 
-from collections.abc import AsyncIterator
+Every answer that can hold many accounts is paged (core.paging): the reader is asked for
+one account more than a page holds, to tell whether there is a next page without a
+query more; the next page starts after the sort key of the page's last account.
+"""
+
+from collections.abc import AsyncIterator, Callable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from core.dispatcher import Dispatcher
-from core.errors import InvalidInput, NotFound
+from core.errors import Checks, InvalidInput, NotFound
+from core.paging import Page, PageTokens, Position, page_size_of
 from core.text import checked_text
 from projector.schema import MAX_HOLDER_LENGTH
+from query_server import wire
 from query_server.account_reader import AccountReader, StoredAccount
 from query_server.queries import (
+    Comparison,
     FindAccountById,
     FindAccountsByHolder,
     FindAccountsWithBalance,
     FindAllAccounts,
 )
 from query_server.version_watch import VersionWatch
+from techbank.account.v1 import account_pb2
 
 UNKNOWN_ACCOUNT = "Incorrect account ID provided!"
 ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"  # its reason (ErrorInfo.reason)
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
+ALL_ACCOUNTS = PageTokens("all accounts", shape=(str,))  # by account id
 
-Pages = AsyncIterator[list[bytes]]  # each page: the accounts, framed
+Pages = AsyncIterator[Page]  # each page's items: its accounts, framed
+SortKey = Callable[[account_pb2.Account], Position]
 
 
 async def find_account_by_id(
@@ -44,43 +53,77 @@ async def find_account_by_id(
 
 
 async def find_all_accounts(query: FindAllAccounts, reader: AccountReader) -> Pages:
-    """Check the page size now, so a bad one fails the call before any page is sent."""
-    return _pages(reader, page_size_of(query.page_size))
+    """Check the page size and token now, so that bad ones fail the call before any page."""
+    check = Checks()
+    page_size = check(lambda: page_size_of(query.page_size), 0)
+    start = check(lambda: ALL_ACCOUNTS.position_of(query.page_token), None)
+    check.done()
+    return _pages(reader, page_size, start)
 
 
-def page_size_of(requested: int) -> int:
-    if requested < 0:
-        raise InvalidInput(f"page_size must not be negative, got {requested}", field="page_size")
-    if requested == 0:
-        return DEFAULT_PAGE_SIZE
-    return min(requested, MAX_PAGE_SIZE)
-
-
-async def _pages(reader: AccountReader, page_size: int) -> Pages:
-    after: str | None = None
+async def _pages(reader: AccountReader, page_size: int, start: Position | None) -> Pages:
     while True:
-        page = await reader.page_after(after, page_size)
-        if page.wires:
-            yield page.wires
-        if len(page.wires) < page_size:
+        found = await reader.page_after(_account_id(start), page_size + 1)
+        page = page_of(found, page_size, ALL_ACCOUNTS, _by_account_id)
+        if page.items:
+            yield page
+        if not page.next_page_token:
             return
-        after = page.last_account_id
+        start = ALL_ACCOUNTS.position_of(page.next_page_token)
 
 
-async def find_accounts_by_holder(
-    query: FindAccountsByHolder, reader: AccountReader
-) -> list[StoredAccount]:
-    """The accounts of exactly this holder, checked and normalised as OpenAccount does."""
-    return await reader.find_by_holder(checked_text("holder", query.holder, MAX_HOLDER_LENGTH))
+async def find_accounts_by_holder(query: FindAccountsByHolder, reader: AccountReader) -> Page:
+    """A page of exactly this holder's accounts, the holder checked and normalised as
+    OpenAccount does."""
+    check = Checks()
+    holder = check(lambda: checked_text("holder", query.holder, MAX_HOLDER_LENGTH), "")
+    page_size = check(lambda: page_size_of(query.page_size), 0)
+    tokens = PageTokens(f"holder {holder}", shape=(str,))
+    start = check(lambda: tokens.position_of(query.page_token), None)
+    check.done()
+    found = await reader.find_by_holder(holder, _account_id(start), page_size + 1)
+    return page_of(found, page_size, tokens, _by_account_id)
 
 
-async def find_accounts_with_balance(
-    query: FindAccountsWithBalance, reader: AccountReader
-) -> list[StoredAccount]:
+async def find_accounts_with_balance(query: FindAccountsWithBalance, reader: AccountReader) -> Page:
+    check = Checks()
+    comparison = check(lambda: _comparison_of(query), None)
+    page_size = check(lambda: page_size_of(query.page_size), 0)
+    tokens = PageTokens(f"balance {query.comparison} {query.balance_cents}", shape=(int, str))
+    start = check(lambda: tokens.position_of(query.page_token), None)
+    check.done()
+    assert comparison is not None  # the checks passed
+    after = cast(tuple[int, str] | None, start)
+    found = await reader.find_with_balance(comparison, query.balance_cents, after, page_size + 1)
+    return page_of(found, page_size, tokens, _by_balance)
+
+
+def _comparison_of(query: FindAccountsWithBalance) -> Comparison:
     if query.comparison is None:
         message = "equality_type must be GREATER_THAN or LESS_THAN"
         raise InvalidInput(message, field="equality_type")
-    return await reader.find_with_balance(query.comparison, query.balance_cents)
+    return query.comparison
+
+
+def page_of(found: list[bytes], page_size: int, tokens: PageTokens, key: SortKey) -> Page:
+    """The first `page_size` accounts found, with the token after the last of them when
+    the reader found more (it is asked for one more than a page)."""
+    items = found[:page_size]
+    if len(found) <= page_size:
+        return Page(items, "")
+    return Page(items, tokens.token_after(key(wire.account_of(items[-1]))))
+
+
+def _by_account_id(account: account_pb2.Account) -> Position:
+    return (account.account_id,)
+
+
+def _by_balance(account: account_pb2.Account) -> Position:
+    return (account.balance_cents, account.account_id)
+
+
+def _account_id(start: Position | None) -> str | None:
+    return None if start is None else cast(str, start[0])
 
 
 def register_handlers(dispatcher: Dispatcher[Any], reader: AccountReader) -> None:

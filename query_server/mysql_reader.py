@@ -21,20 +21,34 @@ from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_unavailable
 from core.errors import Unavailable
 from projector.schema import create_schema
-from query_server.account_reader import AccountReader, Page, StoredAccount, chunks
+from query_server.account_reader import (
+    AccountReader,
+    BalancePosition,
+    StoredAccount,
+    balance_seek,
+    chunks,
+)
 from query_server.queries import Comparison
 from query_server.sql_reader import UNAVAILABLE_MESSAGE
-from query_server.wire import page_of
 
 CONNECT_TIMEOUT_SECONDS = 3
 POOL_SIZE = 16
 SELECT = "SELECT account_id, version, wire FROM accounts"
 BY_ID = f"{SELECT} WHERE account_id = %s"
-BY_HOLDER = f"{SELECT} WHERE holder = %s AND LENGTH(holder) = LENGTH(%s) ORDER BY account_id"
-ABOVE = f"{SELECT} WHERE balance_cents > %s ORDER BY balance_cents, account_id"
-BELOW = f"{SELECT} WHERE balance_cents < %s ORDER BY balance_cents, account_id"
-FIRST_PAGE = "SELECT wire FROM accounts ORDER BY account_id LIMIT %s"
-NEXT_PAGE = "SELECT wire FROM accounts WHERE account_id > %s ORDER BY account_id LIMIT %s"
+# The queries of many accounts, each from the first and after a position in its order.
+WIRES = "SELECT wire FROM accounts"
+BY_ID_ORDER = "ORDER BY account_id LIMIT %s"
+BY_BALANCE_ORDER = "ORDER BY balance_cents, account_id LIMIT %s"
+AFTER_BALANCE = "balance_cents >= %s AND (balance_cents > %s OR account_id > %s)"
+EXACT_HOLDER = "holder = %s AND LENGTH(holder) = LENGTH(%s)"
+FIRST_PAGE = f"{WIRES} {BY_ID_ORDER}"
+NEXT_PAGE = f"{WIRES} WHERE account_id > %s {BY_ID_ORDER}"
+BY_HOLDER = f"{WIRES} WHERE {EXACT_HOLDER} {BY_ID_ORDER}"
+BY_HOLDER_AFTER = f"{WIRES} WHERE {EXACT_HOLDER} AND account_id > %s {BY_ID_ORDER}"
+ABOVE = f"{WIRES} WHERE balance_cents > %s {BY_BALANCE_ORDER}"
+ABOVE_AFTER = f"{WIRES} WHERE {AFTER_BALANCE} {BY_BALANCE_ORDER}"  # see balance_seek
+BELOW = f"{WIRES} WHERE balance_cents < %s {BY_BALANCE_ORDER}"
+BELOW_AFTER = f"{WIRES} WHERE balance_cents < %s AND {AFTER_BALANCE} {BY_BALANCE_ORDER}"
 PING = "SELECT 1 FROM accounts LIMIT 1"
 UNREACHABLE = (mysql_errors.OperationalError, mysql_errors.InterfaceError, OSError, TimeoutError)
 
@@ -75,21 +89,38 @@ class MysqlAccountReader(AccountReader):
     async def ping(self) -> None:
         await self._rows(PING, ())
 
-    async def find_by_holder(self, holder: str) -> list[StoredAccount]:
-        return await self._read(BY_HOLDER, (holder, holder))
+    async def find_by_holder(
+        self, holder: str, after_account_id: str | None, limit: int
+    ) -> list[bytes]:
+        if after_account_id is None:
+            return await self._wires(BY_HOLDER, (holder, holder, limit))
+        return await self._wires(BY_HOLDER_AFTER, (holder, holder, after_account_id, limit))
 
     async def find_with_balance(
-        self, comparison: Comparison, balance_cents: int
-    ) -> list[StoredAccount]:
-        query = BELOW if comparison is Comparison.LESS_THAN else ABOVE
-        return await self._read(query, (balance_cents,))
+        self,
+        comparison: Comparison,
+        balance_cents: int,
+        after: BalancePosition | None,
+        limit: int,
+    ) -> list[bytes]:
+        below = comparison is Comparison.LESS_THAN
+        after = balance_seek(comparison, balance_cents, after)
+        if after is None:
+            return await self._wires(BELOW if below else ABOVE, (balance_cents, limit))
+        balance, account_id = after
+        if below:
+            return await self._wires(
+                BELOW_AFTER, (balance_cents, balance, balance, account_id, limit)
+            )
+        return await self._wires(ABOVE_AFTER, (balance, balance, account_id, limit))
 
-    async def page_after(self, after_account_id: str | None, limit: int) -> Page:
+    async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         if after_account_id is None:
-            rows = await self._rows(FIRST_PAGE, (limit,))
-        else:
-            rows = await self._rows(NEXT_PAGE, (after_account_id, limit))
-        return page_of([bytes(wire) for (wire,) in rows])
+            return await self._wires(FIRST_PAGE, (limit,))
+        return await self._wires(NEXT_PAGE, (after_account_id, limit))
+
+    async def _wires(self, query: str, parameters: tuple[Any, ...]) -> list[bytes]:
+        return [bytes(wire) for (wire,) in await self._rows(query, parameters)]
 
     async def _read(self, query: str, parameters: tuple[Any, ...]) -> list[StoredAccount]:
         rows = await self._rows(query, parameters)

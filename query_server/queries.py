@@ -13,7 +13,10 @@ class Comparison(Enum):
 
 @dataclass(frozen=True)
 class FindAllAccounts:
-    page_size: int
+    """Every account from the page token on (from the first with ""), in pages."""
+
+    page_size: int = 0
+    page_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,13 @@ class FindAccountById:
 @dataclass(frozen=True)
 class FindAccountsByHolder:
     holder: str
+    page_size: int = 0
+    page_token: str = ""
 
 
 @dataclass(frozen=True)
 class FindAccountsWithBalance:
     comparison: Comparison | None  # None: the caller did not say which way to compare
     balance_cents: int
+    page_size: int = 0
+    page_token: str = ""

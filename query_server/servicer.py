@@ -1,7 +1,7 @@
 """The gRPC AccountQueryService: decode the request, dispatch the query, encode the answer.
 
-Answers are the read model's serialized accounts, framed into lists and pages as they
-are (query_server.wire): registered with adapters.grpc_services.add_service, the
+Answers are the read model's serialized accounts, framed into pages as they are
+(query_server.wire): registered with adapters.grpc_services.add_service, the
 methods return bytes.
 """
 
@@ -14,6 +14,7 @@ from adapters.grpc_edge import rpc_method
 from adapters.grpc_limits import ClientQuota
 from core.deadline import seconds_left
 from core.dispatcher import Dispatcher
+from core.paging import Page
 from query_server import translation, wire
 from query_server.account_reader import StoredAccount
 from query_server.handlers import Pages
@@ -34,15 +35,15 @@ class AccountQueryServicer:
 
     @rpc_method
     async def FindAllAccounts(
-        self, request: queries_pb2.FindAllAccountsQuery, context: Context
+        self, request: queries_pb2.FindAllAccountsRequest, context: Context
     ) -> AsyncIterator[bytes]:
         pages: Pages = await self._queries.send(translation.find_all_accounts(request))
         async for page in pages:
-            yield wire.account_page(page)
+            yield wire.page(page)
 
     @rpc_method
     async def FindAccountById(
-        self, request: queries_pb2.FindAccountByIdQuery, context: Context
+        self, request: queries_pb2.FindAccountByIdRequest, context: Context
     ) -> bytes:
         wait = min(max_wait_seconds(), self._wait_cap_seconds)
         query = translation.find_account_by_id(request, wait)
@@ -55,21 +56,17 @@ class AccountQueryServicer:
 
     @rpc_method
     async def FindAccountsByHolder(
-        self, request: queries_pb2.FindAccountsByHolderQuery, context: Context
+        self, request: queries_pb2.FindAccountsByHolderRequest, context: Context
     ) -> bytes:
-        found: list[StoredAccount] = await self._queries.send(
-            translation.find_accounts_by_holder(request)
-        )
-        return wire.account_list(account.wire for account in found)
+        found: Page = await self._queries.send(translation.find_accounts_by_holder(request))
+        return wire.page(found)
 
     @rpc_method
     async def FindAccountsWithBalance(
-        self, request: queries_pb2.FindAccountsWithBalanceQuery, context: Context
+        self, request: queries_pb2.FindAccountsWithBalanceRequest, context: Context
     ) -> bytes:
-        found: list[StoredAccount] = await self._queries.send(
-            translation.find_accounts_with_balance(request)
-        )
-        return wire.account_list(account.wire for account in found)
+        found: Page = await self._queries.send(translation.find_accounts_with_balance(request))
+        return wire.page(found)
 
 
 def max_wait_seconds() -> float:

@@ -14,11 +14,20 @@ from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_unavailable
 from core.errors import Unavailable
 from projector.schema import accounts, create_schema
-from query_server.account_reader import AccountReader, Page, StoredAccount, chunks
+from query_server.account_reader import (
+    AccountReader,
+    BalancePosition,
+    StoredAccount,
+    balance_seek,
+    chunks,
+)
 from query_server.queries import Comparison
 
 UNAVAILABLE_MESSAGE = "the read database is unavailable"
 COLUMNS = (accounts.c.account_id, accounts.c.version, accounts.c.wire)
+Order = tuple[sa.Column[Any], ...]
+BY_ID: Order = (accounts.c.account_id,)
+BY_BALANCE: Order = (accounts.c.balance_cents, accounts.c.account_id)
 
 
 class SqlAccountReader(AccountReader):
@@ -54,35 +63,54 @@ class SqlAccountReader(AccountReader):
     async def ping(self) -> None:
         await self._read(sa.select(*COLUMNS).limit(1))
 
-    async def find_by_holder(self, holder: str) -> list[StoredAccount]:
+    async def find_by_holder(
+        self, holder: str, after_account_id: str | None, limit: int
+    ) -> list[bytes]:
         exactly = (accounts.c.holder == holder) & (
             sa.func.length(accounts.c.holder) == sa.func.length(sa.literal(holder))
         )
-        return await self._read(sa.select(*COLUMNS).where(exactly).order_by(accounts.c.account_id))
+        if after_account_id is not None:
+            exactly &= accounts.c.account_id > after_account_id
+        return await self._wires(sa.select(accounts.c.wire).where(exactly), BY_ID, limit)
 
     async def find_with_balance(
-        self, comparison: Comparison, balance_cents: int
-    ) -> list[StoredAccount]:
+        self,
+        comparison: Comparison,
+        balance_cents: int,
+        after: BalancePosition | None,
+        limit: int,
+    ) -> list[bytes]:
         balance = accounts.c.balance_cents
         condition = balance > balance_cents
         if comparison is Comparison.LESS_THAN:
             condition = balance < balance_cents
-        query = sa.select(*COLUMNS).where(condition).order_by(balance, accounts.c.account_id)
-        return await self._read(query)
+        after = balance_seek(comparison, balance_cents, after)
+        if after is not None:
+            past = (balance >= after[0]) & (
+                (balance > after[0]) | (accounts.c.account_id > after[1])
+            )
+            condition = condition & past if comparison is Comparison.LESS_THAN else past
+        return await self._wires(sa.select(accounts.c.wire).where(condition), BY_BALANCE, limit)
 
-    async def page_after(self, after_account_id: str | None, limit: int) -> Page:
-        query = sa.select(*COLUMNS).order_by(accounts.c.account_id).limit(limit)
+    async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
+        query = sa.select(accounts.c.wire)
         if after_account_id is not None:
             query = query.where(accounts.c.account_id > after_account_id)
-        found = await self._read(query)
-        return Page([a.wire for a in found], found[-1].account_id if found else None)
+        return await self._wires(query, BY_ID, limit)
+
+    async def _wires(self, query: sa.Select[Any], order: Order, limit: int) -> list[bytes]:
+        rows = await self._rows(query.order_by(*order).limit(limit))
+        return [bytes(wire) for (wire,) in rows]
 
     async def _read(self, query: sa.Select[Any]) -> list[StoredAccount]:
+        rows = await self._rows(query)
+        return [StoredAccount(row[0], int(row[1]), bytes(row[2])) for row in rows]
+
+    async def _rows(self, query: sa.Select[Any]) -> list[Any]:
         try:
             async with self._engine.connect() as conn:
-                rows = (await conn.execute(query)).all()
+                return list((await conn.execute(query)).all())
         except Exception as error:
             if is_unavailable(error):
                 raise Unavailable(UNAVAILABLE_MESSAGE) from error
             raise
-        return [StoredAccount(row[0], int(row[1]), bytes(row[2])) for row in rows]

@@ -17,19 +17,32 @@ from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_unavailable
 from core.errors import Unavailable
 from projector.schema import create_schema
-from query_server.account_reader import AccountReader, Page, StoredAccount, chunks
+from query_server.account_reader import (
+    AccountReader,
+    BalancePosition,
+    StoredAccount,
+    balance_seek,
+    chunks,
+)
 from query_server.queries import Comparison
 from query_server.sql_reader import UNAVAILABLE_MESSAGE
-from query_server.wire import page_of
 
 BUSY_TIMEOUT_SECONDS = 0.2
 SELECT = "SELECT account_id, version, wire FROM accounts"
 BY_ID = f"{SELECT} WHERE account_id = ?"
-BY_HOLDER = f"{SELECT} WHERE holder = ? ORDER BY account_id"
-ABOVE = f"{SELECT} WHERE balance_cents > ? ORDER BY balance_cents, account_id"
-BELOW = f"{SELECT} WHERE balance_cents < ? ORDER BY balance_cents, account_id"
-FIRST_PAGE = "SELECT wire FROM accounts ORDER BY account_id LIMIT ?"
-NEXT_PAGE = "SELECT wire FROM accounts WHERE account_id > ? ORDER BY account_id LIMIT ?"
+# The queries of many accounts, each from the first and after a position in its order.
+WIRES = "SELECT wire FROM accounts"
+BY_ID_ORDER = "ORDER BY account_id LIMIT ?"
+BY_BALANCE_ORDER = "ORDER BY balance_cents, account_id LIMIT ?"
+AFTER_BALANCE = "balance_cents >= ? AND (balance_cents > ? OR account_id > ?)"
+FIRST_PAGE = f"{WIRES} {BY_ID_ORDER}"
+NEXT_PAGE = f"{WIRES} WHERE account_id > ? {BY_ID_ORDER}"
+BY_HOLDER = f"{WIRES} WHERE holder = ? {BY_ID_ORDER}"
+BY_HOLDER_AFTER = f"{WIRES} WHERE holder = ? AND account_id > ? {BY_ID_ORDER}"
+ABOVE = f"{WIRES} WHERE balance_cents > ? {BY_BALANCE_ORDER}"
+ABOVE_AFTER = f"{WIRES} WHERE {AFTER_BALANCE} {BY_BALANCE_ORDER}"  # see balance_seek
+BELOW = f"{WIRES} WHERE balance_cents < ? {BY_BALANCE_ORDER}"
+BELOW_AFTER = f"{WIRES} WHERE balance_cents < ? AND {AFTER_BALANCE} {BY_BALANCE_ORDER}"
 PING = f"{SELECT} LIMIT 1"
 
 Parameters = tuple[str | int, ...]
@@ -80,19 +93,33 @@ class SqliteAccountReader(AccountReader):
     async def ping(self) -> None:
         self._read(PING, ())
 
-    async def find_by_holder(self, holder: str) -> list[StoredAccount]:
-        return self._read(BY_HOLDER, (holder,))
+    async def find_by_holder(
+        self, holder: str, after_account_id: str | None, limit: int
+    ) -> list[bytes]:
+        if after_account_id is None:
+            return self._wires(BY_HOLDER, (holder, limit))
+        return self._wires(BY_HOLDER_AFTER, (holder, after_account_id, limit))
 
     async def find_with_balance(
-        self, comparison: Comparison, balance_cents: int
-    ) -> list[StoredAccount]:
-        query = BELOW if comparison is Comparison.LESS_THAN else ABOVE
-        return self._read(query, (balance_cents,))
+        self,
+        comparison: Comparison,
+        balance_cents: int,
+        after: BalancePosition | None,
+        limit: int,
+    ) -> list[bytes]:
+        below = comparison is Comparison.LESS_THAN
+        after = balance_seek(comparison, balance_cents, after)
+        if after is None:
+            return self._wires(BELOW if below else ABOVE, (balance_cents, limit))
+        balance, account_id = after
+        if below:
+            return self._wires(BELOW_AFTER, (balance_cents, balance, balance, account_id, limit))
+        return self._wires(ABOVE_AFTER, (balance, balance, account_id, limit))
 
-    async def page_after(self, after_account_id: str | None, limit: int) -> Page:
+    async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         if after_account_id is None:
-            return page_of(self._wires(FIRST_PAGE, (limit,)))
-        return page_of(self._wires(NEXT_PAGE, (after_account_id, limit)))
+            return self._wires(FIRST_PAGE, (limit,))
+        return self._wires(NEXT_PAGE, (after_account_id, limit))
 
     def _wires(self, query: str, parameters: Parameters) -> list[bytes]:
         try:

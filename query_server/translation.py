@@ -27,12 +27,12 @@ def account_id_of(raw: str) -> str:
         raise InvalidInput(message, field="account_id") from None
 
 
-def find_all_accounts(request: queries_pb2.FindAllAccountsQuery) -> FindAllAccounts:
-    return FindAllAccounts(page_size=request.page_size)
+def find_all_accounts(request: queries_pb2.FindAllAccountsRequest) -> FindAllAccounts:
+    return FindAllAccounts(page_size=request.page_size, page_token=request.page_token)
 
 
 def find_account_by_id(
-    request: queries_pb2.FindAccountByIdQuery, max_wait_seconds: float
+    request: queries_pb2.FindAccountByIdRequest, max_wait_seconds: float
 ) -> FindAccountById:
     check = Checks()
     query = FindAccountById(
@@ -44,7 +44,7 @@ def find_account_by_id(
     return query
 
 
-def min_version_of(request: queries_pb2.FindAccountByIdQuery) -> int | None:
+def min_version_of(request: queries_pb2.FindAccountByIdRequest) -> int | None:
     if not request.HasField("min_version"):
         return None
     if request.min_version < 1:
@@ -53,14 +53,20 @@ def min_version_of(request: queries_pb2.FindAccountByIdQuery) -> int | None:
     return request.min_version
 
 
-def find_accounts_by_holder(request: queries_pb2.FindAccountsByHolderQuery) -> FindAccountsByHolder:
-    return FindAccountsByHolder(holder=request.holder)
+def find_accounts_by_holder(
+    request: queries_pb2.FindAccountsByHolderRequest,
+) -> FindAccountsByHolder:
+    return FindAccountsByHolder(
+        holder=request.holder, page_size=request.page_size, page_token=request.page_token
+    )
 
 
 def find_accounts_with_balance(
-    request: queries_pb2.FindAccountsWithBalanceQuery,
+    request: queries_pb2.FindAccountsWithBalanceRequest,
 ) -> FindAccountsWithBalance:
     return FindAccountsWithBalance(
         comparison=COMPARISONS.get(request.equality_type),
         balance_cents=request.balance_cents,
+        page_size=request.page_size,
+        page_token=request.page_token,
     )

@@ -1,31 +1,30 @@
 """Answers assembled from the read model's accounts, without parsing or building messages.
 
-The projector keeps each account framed as one element of the `accounts` field that
-AccountList and AccountPage share (adapters.protobuf_framing), so a list or a page is
-the concatenation of its accounts, and one account is what the frame holds.
+The projector keeps each account framed as field 1 of a message (adapters.protobuf_framing):
+one element of the `accounts` field that every paged answer has, and alike on the wire,
+the whole of a FindAccountByIdResponse. A page is then the concatenation of its
+accounts, and of its next_page_token, field 2.
 """
 
-from collections.abc import Iterable
+from core.paging import Page
+from techbank.account.v1 import account_pb2, queries_pb2
 
-from adapters.protobuf_framing import item_of
-from query_server.account_reader import Page
-from techbank.account.v1 import account_pb2
+TOKEN_ONLY = queries_pb2.FindAllAccountsResponse  # any paged answer: they share their layout
 
 
 def account(framed: bytes) -> bytes:
-    """An Account message, from the read model's framed account."""
-    return item_of(framed)
+    """A FindAccountByIdResponse, from the read model's framed account."""
+    return framed
 
 
-def account_list(framed: Iterable[bytes]) -> bytes:
-    """An AccountList (or, alike on the wire, an AccountPage) of the framed accounts."""
-    return b"".join(framed)
+def page(found: Page) -> bytes:
+    """A paged answer (FindAllAccountsResponse and the others, alike on the wire)."""
+    accounts = b"".join(found.items)
+    if not found.next_page_token:
+        return accounts
+    return accounts + TOKEN_ONLY(next_page_token=found.next_page_token).SerializeToString()
 
 
-account_page = account_list
-
-
-def page_of(wires: list[bytes]) -> Page:
-    """The page of these framed accounts, with the last one's id read from its bytes."""
-    last = account_pb2.Account.FromString(item_of(wires[-1])).account_id if wires else None
-    return Page(wires, last)
+def account_of(framed: bytes) -> account_pb2.Account:
+    """The account in a framed account, parsed."""
+    return queries_pb2.FindAccountByIdResponse.FromString(framed).account

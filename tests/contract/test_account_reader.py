@@ -21,7 +21,7 @@ from core.errors import Unavailable
 from projector.schema import accounts
 from projector.translation import wire_of
 from query_server import wire
-from query_server.account_reader import AccountReader, Page, StoredAccount
+from query_server.account_reader import AccountReader, BalancePosition, StoredAccount
 from query_server.queries import Comparison
 from query_server.sql_reader import SqlAccountReader
 from query_server.sqlite_reader import SqliteAccountReader
@@ -51,11 +51,18 @@ def stored(values: dict[str, Any]) -> StoredAccount:
 
 def account(found: StoredAccount | None) -> account_pb2.Account:
     assert found is not None
-    return account_pb2.Account.FromString(wire.account(found.wire))
+    return wire.account_of(found.wire)
 
 
-def ids_of(found: list[StoredAccount]) -> list[str]:
-    return [a.account_id for a in found]
+def ids_of(found: list[bytes]) -> list[str]:
+    return [wire.account_of(framed).account_id for framed in found]
+
+
+def by_balance(values: dict[str, Any]) -> BalancePosition:
+    return (values["balance_cents"], values["account_id"])
+
+
+EVERYTHING = 10_000  # a limit above any test's number of rows
 
 
 class AccountReaderContract:
@@ -121,9 +128,10 @@ class AccountReaderContract:
     ) -> None:
         written = row(holder=AWKWARD_HOLDER)
         await self.insert(writer, written, row(holder="Ada"))
-        assert await reader.find_by_holder(AWKWARD_HOLDER) == [stored(written)]
-        assert account((await reader.find_by_holder(AWKWARD_HOLDER))[0]).holder == AWKWARD_HOLDER
-        assert await reader.find_by_holder("%") == []
+        found = await reader.find_by_holder(AWKWARD_HOLDER, None, EVERYTHING)
+        assert found == [written["wire"]]
+        assert wire.account_of(found[0]).holder == AWKWARD_HOLDER
+        assert await reader.find_by_holder("%", None, EVERYTHING) == []
 
     async def test_find_by_holder_is_exact_not_case_or_space_insensitive(
         self, reader: AccountReader, writer: AsyncEngine
@@ -131,8 +139,22 @@ class AccountReaderContract:
         exact = [row(holder="Ada Lovelace") for _ in range(3)]
         near = [row(holder=h) for h in ("ada lovelace", "ADA LOVELACE", "Ada Lovelace ", " Ada")]
         await self.insert(writer, *exact, *near)
-        found = await reader.find_by_holder("Ada Lovelace")
+        found = await reader.find_by_holder("Ada Lovelace", None, EVERYTHING)
         assert ids_of(found) == sorted(r["account_id"] for r in exact)
+
+    @pytest.mark.parametrize("limit", [1, 2, 3, 7])
+    async def test_a_holders_accounts_page_by_id_from_any_position(
+        self, reader: AccountReader, writer: AsyncEngine, limit: int
+    ) -> None:
+        ada = [row(holder="Ada") for _ in range(7)]
+        await self.insert(writer, *ada, *(row(holder="Bob") for _ in range(3)))
+        expected = sorted(r["account_id"] for r in ada)
+        pages, after = [], None
+        while found := await reader.find_by_holder("Ada", after, limit):
+            pages.append(ids_of(found))
+            after = pages[-1][-1]
+        assert all(len(page) <= limit for page in pages)
+        assert [i for page in pages for i in page] == expected
 
     async def test_find_with_balance_is_strict_and_ordered_by_balance_then_id(
         self, reader: AccountReader, writer: AsyncEngine
@@ -141,37 +163,61 @@ class AccountReaderContract:
         await self.insert(writer, *rows)
 
         def expected(keep: Any) -> list[str]:
-            kept = sorted(
-                (r for r in rows if keep(r)), key=lambda r: (r["balance_cents"], r["account_id"])
-            )
-            return [r["account_id"] for r in kept]
+            return [r["account_id"] for r in sorted(filter(keep, rows), key=by_balance)]
 
-        above = await reader.find_with_balance(Comparison.GREATER_THAN, 100)
-        below = await reader.find_with_balance(Comparison.LESS_THAN, 200)
+        above = await reader.find_with_balance(Comparison.GREATER_THAN, 100, None, EVERYTHING)
+        below = await reader.find_with_balance(Comparison.LESS_THAN, 200, None, EVERYTHING)
         assert ids_of(above) == expected(lambda r: r["balance_cents"] > 100)
         assert ids_of(below) == expected(lambda r: r["balance_cents"] < 200)
+
+    @pytest.mark.parametrize("comparison", list(Comparison))
+    @pytest.mark.parametrize("limit", [1, 2, 3, 5])
+    async def test_balance_pages_go_on_within_runs_of_equal_balances(
+        self, reader: AccountReader, writer: AsyncEngine, comparison: Comparison, limit: int
+    ) -> None:
+        rows = [row(balance_cents=c) for c in (50, 100, 100, 100, 100, 200, 200, 300, 300, 900)]
+        await self.insert(writer, *rows)
+        amount = 60 if comparison is Comparison.GREATER_THAN else 800
+        kept = [r for r in rows if (r["balance_cents"] > amount) == (amount == 60)]
+        pages, after = [], None
+        while found := await reader.find_with_balance(comparison, amount, after, limit):
+            pages.append(ids_of(found))
+            last = wire.account_of(found[-1])
+            after = (last.balance_cents, last.account_id)
+        assert all(len(page) <= limit for page in pages)
+        assert [i for page in pages for i in page] == [
+            r["account_id"] for r in sorted(kept, key=by_balance)
+        ]
+
+    async def test_a_position_below_the_amount_starts_above_the_amount(
+        self, reader: AccountReader, writer: AsyncEngine
+    ) -> None:
+        rows = [row(balance_cents=c) for c in (50, 100, 150, 200)]
+        await self.insert(writer, *rows)
+        found = await reader.find_with_balance(Comparison.GREATER_THAN, 100, (50, "~"), 10)
+        assert found == [rows[2]["wire"], rows[3]["wire"]]
 
     async def test_find_with_balance_handles_int64_extremes(
         self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         richest = row(balance_cents=2**63 - 1)
         await self.insert(writer, richest, row(balance_cents=0))
-        above = await reader.find_with_balance(Comparison.GREATER_THAN, 2**63 - 2)
-        assert above == [stored(richest)]
-        assert await reader.find_with_balance(Comparison.LESS_THAN, -(2**63)) == []
+        above = await reader.find_with_balance(Comparison.GREATER_THAN, 2**63 - 2, None, 10)
+        assert above == [richest["wire"]]
+        after_richest = by_balance(richest)
+        assert await reader.find_with_balance(Comparison.GREATER_THAN, 0, after_richest, 10) == []
+        assert await reader.find_with_balance(Comparison.LESS_THAN, -(2**63), None, 10) == []
 
     async def test_pages_after_cover_every_account_once_in_id_order(
         self, reader: AccountReader, writer: AsyncEngine
     ) -> None:
         rows = [row(balance_cents=n) for n in range(11)]
         await self.insert(writer, *rows)
-        by_wire = {r["wire"]: r["account_id"] for r in rows}
         pages: list[list[str]] = []
         after = None
-        while (page := await reader.page_after(after, limit=4)).wires:
-            pages.append([by_wire[w] for w in page.wires])
-            assert page.last_account_id == pages[-1][-1]
-            after = page.last_account_id
+        while found := await reader.page_after(after, limit=4):
+            pages.append(ids_of(found))
+            after = pages[-1][-1]
         assert [len(p) for p in pages] == [4, 4, 3]
         assert [i for p in pages for i in p] == sorted(r["account_id"] for r in rows)
 
@@ -181,7 +227,7 @@ class AccountReaderContract:
         rows = [row(), row()]
         await self.insert(writer, *rows)
         last = max(r["account_id"] for r in rows)
-        assert await reader.page_after(last, limit=10) == Page([], None)
+        assert await reader.page_after(last, limit=10) == []
 
     async def test_ping_answers_on_an_empty_table_and_a_filled_one(
         self, reader: AccountReader, writer: AsyncEngine
@@ -213,7 +259,7 @@ class OnSqlite:
     ) -> None:
         url = f"sqlite+aiosqlite:///{tmp_path}/fresh/read.db"
         reader = await self.open_reader(url)  # type: ignore[attr-defined]
-        assert await reader.page_after(None, limit=10) == Page([], None)
+        assert await reader.page_after(None, limit=10) == []
         writer = create_engine(url)
         written = row()
         async with writer.begin() as conn:

@@ -20,19 +20,19 @@ AccountTypeValue: TypeAlias = account_pb2.AccountType.ValueType
 
 def open_account(
     commands: Any, holder: str = "Ada Lovelace", cents: int = 0, kind: AccountTypeValue = SAVINGS
-) -> commands_pb2.CommandResult:
-    request = commands_pb2.OpenAccountCommand(
+) -> commands_pb2.OpenAccountResponse:
+    request = commands_pb2.OpenAccountRequest(
         holder=holder, account_type=kind, opening_balance_cents=cents, request_id=str(uuid.uuid4())
     )
-    result: commands_pb2.CommandResult = commands.OpenAccount(request, timeout=TIMEOUT)
+    result: commands_pb2.OpenAccountResponse = commands.OpenAccount(request, timeout=TIMEOUT)
     return result
 
 
 def read(queries: Any, account_id: str, min_version: int) -> account_pb2.Account:
     """The account once the read model has caught up with `min_version`."""
-    query = queries_pb2.FindAccountByIdQuery(account_id=account_id, min_version=min_version)
-    account: account_pb2.Account = queries.FindAccountById(query, timeout=TIMEOUT)
-    return account
+    query = queries_pb2.FindAccountByIdRequest(account_id=account_id, min_version=min_version)
+    found: queries_pb2.FindAccountByIdResponse = queries.FindAccountById(query, timeout=TIMEOUT)
+    return found.account
 
 
 def expect_status(call: Callable[[], object], code: grpc.StatusCode, details: str) -> None:

@@ -27,101 +27,101 @@ INVISIBLE_HOLDERS = [
 COMMAND_CASES: list[tuple[str, Any, grpc.StatusCode, str]] = [
     (
         "OpenAccount",
-        c.OpenAccountCommand(holder="", account_type=SAVINGS),
+        c.OpenAccountRequest(holder="", account_type=SAVINGS),
         Status.INVALID_ARGUMENT,
         "holder",
     ),
     (
         "OpenAccount",
-        c.OpenAccountCommand(holder=" \t", account_type=SAVINGS),
+        c.OpenAccountRequest(holder=" \t", account_type=SAVINGS),
         Status.INVALID_ARGUMENT,
         "holder",
     ),
     (
         "OpenAccount",
-        c.OpenAccountCommand(holder="x" * 201, account_type=SAVINGS),
+        c.OpenAccountRequest(holder="x" * 201, account_type=SAVINGS),
         Status.INVALID_ARGUMENT,
         "holder",
     ),
     *(
         (
             "OpenAccount",
-            c.OpenAccountCommand(holder=holder, account_type=SAVINGS),
+            c.OpenAccountRequest(holder=holder, account_type=SAVINGS),
             Status.INVALID_ARGUMENT,
             words,
         )
         for holder, words in INVISIBLE_HOLDERS
     ),
-    ("OpenAccount", c.OpenAccountCommand(holder="Ada"), Status.INVALID_ARGUMENT, "account_type"),
+    ("OpenAccount", c.OpenAccountRequest(holder="Ada"), Status.INVALID_ARGUMENT, "account_type"),
     (
         "OpenAccount",
-        c.OpenAccountCommand(holder="Ada", account_type=99),  # type: ignore[arg-type]
+        c.OpenAccountRequest(holder="Ada", account_type=99),  # type: ignore[arg-type]
         Status.INVALID_ARGUMENT,
         "account_type",
     ),
     (
         "OpenAccount",
-        c.OpenAccountCommand(holder="Ada", account_type=SAVINGS, opening_balance_cents=-1),
+        c.OpenAccountRequest(holder="Ada", account_type=SAVINGS, opening_balance_cents=-1),
         Status.INVALID_ARGUMENT,
         "opening_balance_cents",
     ),
     (
         "OpenAccount",
-        c.OpenAccountCommand(holder="Ada", account_type=SAVINGS, request_id="r" * 129),
+        c.OpenAccountRequest(holder="Ada", account_type=SAVINGS, request_id="r" * 129),
         Status.INVALID_ARGUMENT,
         "request_id",
     ),
     (
         "DepositFunds",
-        c.DepositFundsCommand(account_id="not-a-uuid", amount_cents=1),
+        c.DepositFundsRequest(account_id="not-a-uuid", amount_cents=1),
         Status.INVALID_ARGUMENT,
         "account_id",
     ),
     (
         "DepositFunds",
-        c.DepositFundsCommand(account_id="", amount_cents=1),
+        c.DepositFundsRequest(account_id="", amount_cents=1),
         Status.INVALID_ARGUMENT,
         "account_id",
     ),
     (
         "DepositFunds",
-        c.DepositFundsCommand(account_id=UNKNOWN, amount_cents=1),
+        c.DepositFundsRequest(account_id=UNKNOWN, amount_cents=1),
         Status.NOT_FOUND,
         "Incorrect account ID provided!",
     ),
     (
         "DepositFunds",
-        c.DepositFundsCommand(account_id=UNKNOWN, amount_cents=1, expected_version=0),
+        c.DepositFundsRequest(account_id=UNKNOWN, amount_cents=1, expected_version=0),
         Status.INVALID_ARGUMENT,
         "expected_version",
     ),
     (
         "WithdrawFunds",
-        c.WithdrawFundsCommand(account_id="1234", amount_cents=1),
+        c.WithdrawFundsRequest(account_id="1234", amount_cents=1),
         Status.INVALID_ARGUMENT,
         "account_id",
     ),
     (
         "WithdrawFunds",
-        c.WithdrawFundsCommand(account_id=UNKNOWN, amount_cents=1),
+        c.WithdrawFundsRequest(account_id=UNKNOWN, amount_cents=1),
         Status.NOT_FOUND,
         "Incorrect account ID provided!",
     ),
     (
         "CloseAccount",
-        c.CloseAccountCommand(account_id="'; DROP TABLE events;--"),
+        c.CloseAccountRequest(account_id="'; DROP TABLE events;--"),
         Status.INVALID_ARGUMENT,
         "account_id",
     ),
     (
         "CloseAccount",
-        c.CloseAccountCommand(account_id=UNKNOWN),
+        c.CloseAccountRequest(account_id=UNKNOWN),
         Status.NOT_FOUND,
         "Incorrect account ID provided!",
     ),
     (
         "CloseAccount",
-        c.CloseAccountCommand(account_id=UNKNOWN, expected_version=-3),
+        c.CloseAccountRequest(account_id=UNKNOWN, expected_version=-3),
         Status.INVALID_ARGUMENT,
         "expected_version",
     ),
@@ -130,38 +130,38 @@ COMMAND_CASES: list[tuple[str, Any, grpc.StatusCode, str]] = [
 QUERY_CASES: list[tuple[str, Any, grpc.StatusCode, str]] = [
     (
         "FindAccountById",
-        q.FindAccountByIdQuery(account_id="nope"),
+        q.FindAccountByIdRequest(account_id="nope"),
         Status.INVALID_ARGUMENT,
         "account_id",
     ),
     (
         "FindAccountById",
-        q.FindAccountByIdQuery(account_id=UNKNOWN),
+        q.FindAccountByIdRequest(account_id=UNKNOWN),
         Status.NOT_FOUND,
         "Incorrect account ID provided!",
     ),
     (
         "FindAccountById",
-        q.FindAccountByIdQuery(account_id=UNKNOWN, min_version=0),
+        q.FindAccountByIdRequest(account_id=UNKNOWN, min_version=0),
         Status.INVALID_ARGUMENT,
         "min_version",
     ),
     (
         "FindAccountsByHolder",
-        q.FindAccountsByHolderQuery(holder=""),
+        q.FindAccountsByHolderRequest(holder=""),
         Status.INVALID_ARGUMENT,
         "holder",
     ),
     (
         "FindAccountsByHolder",
-        q.FindAccountsByHolderQuery(holder="x" * 201),
+        q.FindAccountsByHolderRequest(holder="x" * 201),
         Status.INVALID_ARGUMENT,
         "holder",
     ),
     *(
         (
             "FindAccountsByHolder",
-            q.FindAccountsByHolderQuery(holder=holder),
+            q.FindAccountsByHolderRequest(holder=holder),
             Status.INVALID_ARGUMENT,
             words,
         )
@@ -169,7 +169,7 @@ QUERY_CASES: list[tuple[str, Any, grpc.StatusCode, str]] = [
     ),
     (
         "FindAccountsWithBalance",
-        q.FindAccountsWithBalanceQuery(balance_cents=5),
+        q.FindAccountsWithBalanceRequest(balance_cents=5),
         Status.INVALID_ARGUMENT,
         "equality_type",
     ),
@@ -195,13 +195,13 @@ def test_bad_query_is_refused_clearly(
 
 
 def test_find_all_with_negative_page_size_is_refused(system: System) -> None:
-    stream = system.queries.FindAllAccounts(q.FindAllAccountsQuery(page_size=-1), timeout=TIMEOUT)
+    stream = system.queries.FindAllAccounts(q.FindAllAccountsRequest(page_size=-1), timeout=TIMEOUT)
     expect_status(lambda: list(stream), Status.INVALID_ARGUMENT, "page_size")
 
 
 @pytest.mark.parametrize(
     ("rpc", "message"),
-    [("DepositFunds", c.DepositFundsCommand), ("WithdrawFunds", c.WithdrawFundsCommand)],
+    [("DepositFunds", c.DepositFundsRequest), ("WithdrawFunds", c.WithdrawFundsRequest)],
 )
 @pytest.mark.parametrize("amount", [0, -1, -(2**63)])
 def test_non_positive_amounts_are_refused(
@@ -214,11 +214,11 @@ def test_non_positive_amounts_are_refused(
 
 def test_deposit_that_would_overflow_int64_is_refused(system: System) -> None:
     account_id = open_account(system.commands, cents=INT64_MAX).account_id
-    request = c.DepositFundsCommand(account_id=account_id, amount_cents=1)
+    request = c.DepositFundsRequest(account_id=account_id, amount_cents=1)
     expect_status(
         _call(system.commands, "DepositFunds", request), Status.INVALID_ARGUMENT, "amount_cents"
     )
-    check = c.DepositFundsCommand(account_id=account_id, amount_cents=1, expected_version=1)
+    check = c.DepositFundsRequest(account_id=account_id, amount_cents=1, expected_version=1)
     expect_status(
         _call(system.commands, "DepositFunds", check), Status.INVALID_ARGUMENT, "overflow"
     )
@@ -227,10 +227,10 @@ def test_deposit_that_would_overflow_int64_is_refused(system: System) -> None:
 def test_rejected_commands_store_nothing(system: System) -> None:
     account_id = open_account(system.commands, cents=10).account_id
     for request in (
-        c.WithdrawFundsCommand(account_id=account_id, amount_cents=11),
-        c.WithdrawFundsCommand(account_id=account_id, amount_cents=-1),
+        c.WithdrawFundsRequest(account_id=account_id, amount_cents=11),
+        c.WithdrawFundsRequest(account_id=account_id, amount_cents=-1),
     ):
         with pytest.raises(grpc.RpcError):
             system.commands.WithdrawFunds(request, timeout=TIMEOUT)
-    deposit = c.DepositFundsCommand(account_id=account_id, amount_cents=1, expected_version=1)
+    deposit = c.DepositFundsRequest(account_id=account_id, amount_cents=1, expected_version=1)
     assert system.commands.DepositFunds(deposit, timeout=TIMEOUT).version == 2

@@ -32,7 +32,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 
 def test_a_request_beyond_the_receive_limit_is_refused(limited: System) -> None:
-    request = c.OpenAccountCommand(holder="x" * 70_000, account_type=SAVINGS)
+    request = c.OpenAccountRequest(holder="x" * 70_000, account_type=SAVINGS)
     with pytest.raises(grpc.RpcError) as raised:
         limited.commands.OpenAccount(request, timeout=10)
     assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
@@ -40,7 +40,7 @@ def test_a_request_beyond_the_receive_limit_is_refused(limited: System) -> None:
 
 def test_a_min_version_wait_is_capped_whatever_the_deadline(limited: System) -> None:
     account_id = open_account(limited.commands).account_id
-    query = q.FindAccountByIdQuery(account_id=account_id, min_version=99)
+    query = q.FindAccountByIdRequest(account_id=account_id, min_version=99)
     started = time.monotonic()
     with pytest.raises(grpc.RpcError) as raised:
         limited.queries.FindAccountById(query, timeout=3600)
@@ -51,7 +51,7 @@ def test_a_min_version_wait_is_capped_whatever_the_deadline(limited: System) -> 
 
 def test_calls_beyond_the_concurrency_cap_are_refused(limited: System) -> None:
     waits = [
-        q.FindAccountByIdQuery(account_id=str(uuid.uuid4()), min_version=1)
+        q.FindAccountByIdRequest(account_id=str(uuid.uuid4()), min_version=1)
         for _ in range(MAX_CALLS * 3)
     ]
     barrier = threading.Barrier(len(waits))

@@ -38,15 +38,15 @@ def _send(system: System, account_id: str, action: str, amount: int) -> Status:
     try:
         if action == "deposit":
             system.commands.DepositFunds(
-                c.DepositFundsCommand(account_id=account_id, amount_cents=amount), timeout=TIMEOUT
+                c.DepositFundsRequest(account_id=account_id, amount_cents=amount), timeout=TIMEOUT
             )
         elif action == "withdraw":
             system.commands.WithdrawFunds(
-                c.WithdrawFundsCommand(account_id=account_id, amount_cents=amount), timeout=TIMEOUT
+                c.WithdrawFundsRequest(account_id=account_id, amount_cents=amount), timeout=TIMEOUT
             )
         else:
             system.commands.CloseAccount(
-                c.CloseAccountCommand(account_id=account_id), timeout=TIMEOUT
+                c.CloseAccountRequest(account_id=account_id), timeout=TIMEOUT
             )
     except grpc.RpcError as error:
         return error.code()
@@ -81,10 +81,10 @@ def test_any_account_id_gets_a_clear_answer_and_changes_nothing(system: System, 
         expected = Status.INVALID_ARGUMENT
     for call in (
         lambda: system.commands.DepositFunds(
-            c.DepositFundsCommand(account_id=raw, amount_cents=1), timeout=TIMEOUT
+            c.DepositFundsRequest(account_id=raw, amount_cents=1), timeout=TIMEOUT
         ),
         lambda: system.queries.FindAccountById(
-            q.FindAccountByIdQuery(account_id=raw), timeout=TIMEOUT
+            q.FindAccountByIdRequest(account_id=raw), timeout=TIMEOUT
         ),
     ):
         try:
@@ -97,7 +97,7 @@ def test_any_account_id_gets_a_clear_answer_and_changes_nothing(system: System, 
 @EXAMPLES
 @given(holder=holders)
 def test_any_holder_is_stored_in_nfc_or_refused_by_name(system: System, holder: str) -> None:
-    request = c.OpenAccountCommand(
+    request = c.OpenAccountRequest(
         holder=holder, account_type=SAVINGS, request_id=str(uuid.uuid4())
     )
     expected = holder_refusal(holder)
@@ -111,21 +111,21 @@ def test_any_holder_is_stored_in_nfc_or_refused_by_name(system: System, holder: 
     assert expected is None, expected
     assert read(system.queries, opened.account_id, 1).holder == unicodedata.normalize("NFC", holder)
     found = system.queries.FindAccountsByHolder(
-        q.FindAccountsByHolderQuery(holder=holder), timeout=TIMEOUT
+        q.FindAccountsByHolderRequest(holder=holder), timeout=TIMEOUT
     )
     assert opened.account_id in [a.account_id for a in found.accounts]
 
 
 def test_an_oversized_message_is_refused_and_stores_nothing(system: System) -> None:
     holder = "x" * (5 * 1024 * 1024)
-    request = c.OpenAccountCommand(holder=holder, account_type=SAVINGS, request_id="oversized")
+    request = c.OpenAccountRequest(holder=holder, account_type=SAVINGS, request_id="oversized")
     try:
         system.commands.OpenAccount(request, timeout=TIMEOUT)
         raise AssertionError("accepted a 5 MiB message")
     except grpc.RpcError as error:
         assert error.code() == Status.RESOURCE_EXHAUSTED
     found = system.queries.FindAccountsByHolder(
-        q.FindAccountsByHolderQuery(holder="x" * 200), timeout=TIMEOUT
+        q.FindAccountsByHolderRequest(holder="x" * 200), timeout=TIMEOUT
     )
     assert found.accounts == []
 
@@ -135,6 +135,6 @@ def test_sql_metacharacters_in_every_text_field_are_just_text(system: System) ->
     account_id = open_account(system.commands, nasty, 5).account_id
     assert read(system.queries, account_id, 1).holder == nasty
     found = system.queries.FindAccountsByHolder(
-        q.FindAccountsByHolderQuery(holder=nasty), timeout=TIMEOUT
+        q.FindAccountsByHolderRequest(holder=nasty), timeout=TIMEOUT
     )
     assert [a.account_id for a in found.accounts] == [account_id]

@@ -50,8 +50,8 @@ def test_grpcurl_lists_every_service(system: System, grpcurl: Path) -> None:
     [
         (COMMANDS, "// The write side: every command becomes an event in the event store."),
         (f"{COMMANDS}.DepositFunds", "rpc DepositFunds ( .techbank.account.v1.DepositFunds"),
-        ("techbank.account.v1.DepositFundsCommand", "optional int64 expected_version = 3;"),
-        ("techbank.account.v1.DepositFundsCommand", "// Greater than zero."),
+        ("techbank.account.v1.DepositFundsRequest", "optional int64 expected_version = 3;"),
+        ("techbank.account.v1.DepositFundsRequest", "// Greater than zero."),
     ],
 )
 def test_grpcurl_describes_services_methods_and_messages_with_their_comments(

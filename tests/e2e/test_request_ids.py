@@ -39,7 +39,7 @@ def two_servers(system: System) -> Iterator[list[Stub]]:
         second.kill()
 
 
-def answer_of(call: Callable[[], commands_pb2.CommandResult]) -> Answer:
+def answer_of(call: Callable[[], Any]) -> Answer:
     try:
         result = call()
     except grpc.RpcError as error:
@@ -60,14 +60,14 @@ def at_once(calls: list[Callable[[], Answer]]) -> list[Answer]:
 
 
 def deposit(stub: Stub, account_id: str, cents: int, request_id: str) -> Callable[[], Answer]:
-    request = commands_pb2.DepositFundsCommand(
+    request = commands_pb2.DepositFundsRequest(
         account_id=account_id, amount_cents=cents, request_id=request_id
     )
     return lambda: answer_of(lambda: stub.DepositFunds(request, timeout=TIMEOUT))
 
 
 def withdraw(stub: Stub, account_id: str, cents: int, request_id: str) -> Callable[[], Answer]:
-    request = commands_pb2.WithdrawFundsCommand(
+    request = commands_pb2.WithdrawFundsRequest(
         account_id=account_id, amount_cents=cents, request_id=request_id
     )
     return lambda: answer_of(lambda: stub.WithdrawFunds(request, timeout=TIMEOUT))
@@ -77,8 +77,8 @@ def settled(system: System, account_id: str) -> Any:
     """The account as the read model has it once it has caught up with the event store."""
     checked = system.run_tool("projector.check", "--settle-seconds", "20")
     assert checked.returncode == 0, checked.stdout[-2000:]
-    query = queries_pb2.FindAccountByIdQuery(account_id=account_id)
-    return system.queries.FindAccountById(query, timeout=TIMEOUT)
+    query = queries_pb2.FindAccountByIdRequest(account_id=account_id)
+    return system.queries.FindAccountById(query, timeout=TIMEOUT).account
 
 
 def test_one_request_sent_to_two_servers_at_once_takes_effect_once(

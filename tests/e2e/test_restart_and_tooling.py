@@ -12,15 +12,15 @@ from tests.support.system import System
 def test_restart_keeps_every_account_and_its_history(system: System) -> None:
     account_id = open_account(system.commands, "Restart Me", 500).account_id
     system.commands.WithdrawFunds(
-        commands_pb2.WithdrawFundsCommand(account_id=account_id, amount_cents=200), timeout=TIMEOUT
+        commands_pb2.WithdrawFundsRequest(account_id=account_id, amount_cents=200), timeout=TIMEOUT
     )
     before = read(system.queries, account_id, 2)
-    all_before = list(system.queries.FindAllAccounts(queries_pb2.FindAllAccountsQuery()))
+    all_before = list(system.queries.FindAllAccounts(queries_pb2.FindAllAccountsRequest()))
     system.restart()
     assert read(system.queries, account_id, 2) == before
-    all_after = list(system.queries.FindAllAccounts(queries_pb2.FindAllAccountsQuery()))
+    all_after = list(system.queries.FindAllAccounts(queries_pb2.FindAllAccountsRequest()))
     assert all_after == all_before
-    deposit = commands_pb2.DepositFundsCommand(account_id=account_id, amount_cents=1)
+    deposit = commands_pb2.DepositFundsRequest(account_id=account_id, amount_cents=1)
     assert system.commands.DepositFunds(deposit, timeout=TIMEOUT).version == 3
     assert read(system.queries, account_id, 3).balance_cents == 301
 

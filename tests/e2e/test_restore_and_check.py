@@ -18,7 +18,7 @@ def read_db_url(system: System) -> str:
 
 
 def all_accounts(system: System) -> list[account_pb2.Account]:
-    pages = system.queries.FindAllAccounts(queries_pb2.FindAllAccountsQuery(), timeout=TIMEOUT)
+    pages = system.queries.FindAllAccounts(queries_pb2.FindAllAccountsRequest(), timeout=TIMEOUT)
     return sorted((a for page in pages for a in page.accounts), key=lambda a: a.account_id)
 
 
@@ -41,7 +41,7 @@ async def corrupt(url: str, victim: str, tampered: str) -> None:
 
 def test_restore_reproduces_the_read_database_exactly(system: System) -> None:
     ids = [open_account(system.commands, f"Restore {i}", 100 * i).account_id for i in range(4)]
-    deposit = commands_pb2.DepositFundsCommand(account_id=ids[1], amount_cents=7)
+    deposit = commands_pb2.DepositFundsRequest(account_id=ids[1], amount_cents=7)
     version = system.commands.DepositFunds(deposit, timeout=TIMEOUT).version
     read(system.queries, ids[1], version)
     for account_id in ids:
@@ -68,7 +68,7 @@ def test_restore_is_correct_while_commands_keep_arriving(system: System) -> None
     def keep_depositing() -> None:
         while not stop.is_set():
             for account_id in ids:
-                request = commands_pb2.DepositFundsCommand(account_id=account_id, amount_cents=1)
+                request = commands_pb2.DepositFundsRequest(account_id=account_id, amount_cents=1)
                 last_versions[account_id] = system.commands.DepositFunds(
                     request, timeout=TIMEOUT
                 ).version

@@ -131,16 +131,16 @@ def quota_system(tmp_path_factory: pytest.TempPathFactory, creds: Path) -> Itera
 
 def lifecycle(commands: Any, queries: Any) -> None:
     opened = commands.OpenAccount(
-        c.OpenAccountCommand(holder="Grace Hopper", account_type=SAVINGS), timeout=TIMEOUT
+        c.OpenAccountRequest(holder="Grace Hopper", account_type=SAVINGS), timeout=TIMEOUT
     )
     account_id = opened.account_id
-    commands.DepositFunds(c.DepositFundsCommand(account_id=account_id, amount_cents=500))
-    commands.WithdrawFunds(c.WithdrawFundsCommand(account_id=account_id, amount_cents=200))
+    commands.DepositFunds(c.DepositFundsRequest(account_id=account_id, amount_cents=500))
+    commands.WithdrawFunds(c.WithdrawFundsRequest(account_id=account_id, amount_cents=200))
     assert read(queries, account_id, 3).balance_cents == 300
-    commands.WithdrawFunds(c.WithdrawFundsCommand(account_id=account_id, amount_cents=300))
-    closed = commands.CloseAccount(c.CloseAccountCommand(account_id=account_id))
+    commands.WithdrawFunds(c.WithdrawFundsRequest(account_id=account_id, amount_cents=300))
+    closed = commands.CloseAccount(c.CloseAccountRequest(account_id=account_id))
     assert read(queries, account_id, closed.version).status == ACCOUNT_STATUS_CLOSED
-    pages = list(queries.FindAllAccounts(q.FindAllAccountsQuery(), timeout=TIMEOUT))
+    pages = list(queries.FindAllAccounts(q.FindAllAccountsRequest(), timeout=TIMEOUT))
     assert account_id in {a.account_id for page in pages for a in page.accounts}
 
 
@@ -154,19 +154,19 @@ def test_the_lifecycle_with_a_bearer_token(token_system: System) -> None:
 
 def test_a_certificate_without_the_scope_is_denied(mtls_system: System, creds: Path) -> None:
     opened = mtls_system.commands.OpenAccount(
-        c.OpenAccountCommand(holder="Ada", account_type=SAVINGS), timeout=TIMEOUT
+        c.OpenAccountRequest(holder="Ada", account_type=SAVINGS), timeout=TIMEOUT
     )
     auditor = Client(mtls_system, certificate(creds, "auditor"))
     stranger = Client(mtls_system, certificate(creds, "stranger"))
     try:
         assert read(auditor.queries, opened.account_id, 1).holder == "Ada"
-        deposit = c.DepositFundsCommand(account_id=opened.account_id, amount_cents=1)
+        deposit = c.DepositFundsRequest(account_id=opened.account_id, amount_cents=1)
         expect_status(
             lambda: auditor.commands.DepositFunds(deposit, timeout=TIMEOUT),
             Status.PERMISSION_DENIED,
             "permission denied",
         )
-        query = q.FindAccountByIdQuery(account_id=opened.account_id)
+        query = q.FindAccountByIdRequest(account_id=opened.account_id)
         expect_status(
             lambda: stranger.queries.FindAccountById(query, timeout=TIMEOUT),
             Status.PERMISSION_DENIED,
@@ -182,7 +182,7 @@ def test_no_client_certificate_no_connection(mtls_system: System, creds: Path) -
     try:
         with pytest.raises(grpc.RpcError) as raised:
             anonymous.queries.FindAccountById(
-                q.FindAccountByIdQuery(account_id=str(uuid.uuid4())), timeout=TIMEOUT
+                q.FindAccountByIdRequest(account_id=str(uuid.uuid4())), timeout=TIMEOUT
             )
         assert raised.value.code() == Status.UNAVAILABLE
     finally:
@@ -204,7 +204,7 @@ def test_calls_without_a_valid_token_are_unauthenticated(
 ) -> None:
     make_all(tmp_path)
     plain = Client(token_system, certificate(creds, None))
-    query = q.FindAccountByIdQuery(account_id=str(uuid.uuid4()))
+    query = q.FindAccountByIdRequest(account_id=str(uuid.uuid4()))
     try:
         expect_status(
             lambda: plain.queries.FindAccountById(query, timeout=TIMEOUT),
@@ -225,7 +225,7 @@ def test_calls_without_a_valid_token_are_unauthenticated(
 def test_a_read_only_token_cannot_command(token_system: System, creds: Path) -> None:
     reader = Client(token_system, with_token(creds, token(creds, "report", "accounts:read")))
     try:
-        request = c.OpenAccountCommand(holder="Ada", account_type=SAVINGS)
+        request = c.OpenAccountRequest(holder="Ada", account_type=SAVINGS)
         expect_status(
             lambda: reader.commands.OpenAccount(request, timeout=TIMEOUT),
             Status.PERMISSION_DENIED,
@@ -241,7 +241,7 @@ def test_request_ids_belong_to_their_client(token_system: System, creds: Path) -
     request_id = str(uuid.uuid4())
 
     def open_as(client: Client, holder: str) -> str:
-        command = c.OpenAccountCommand(holder=holder, account_type=SAVINGS, request_id=request_id)
+        command = c.OpenAccountRequest(holder=holder, account_type=SAVINGS, request_id=request_id)
         return str(client.commands.OpenAccount(command, timeout=TIMEOUT).account_id)
 
     try:
@@ -314,7 +314,7 @@ def test_one_client_holding_its_waits_does_not_hold_anyone_elses(
 ) -> None:
     alice = Client(quota_system, with_token(creds, token(creds, "alice", READ_WRITE)))
     bob = Client(quota_system, with_token(creds, token(creds, "bob", READ_WRITE)))
-    never = q.FindAccountByIdQuery(account_id=str(uuid.uuid4()), min_version=1)
+    never = q.FindAccountByIdRequest(account_id=str(uuid.uuid4()), min_version=1)
     calls = [alice.queries.FindAccountById.future(never, timeout=60) for _ in range(3)]
     try:
         refused = first_done(calls)  # whichever of the three came last to the server
@@ -322,10 +322,10 @@ def test_one_client_holding_its_waits_does_not_hold_anyone_elses(
         assert refusal_from(refused).reason == "CLIENT_QUOTA_EXCEEDED"
         assert f"(at most {WAITS_PER_CLIENT})" in refused.details()
         opened = bob.commands.OpenAccount(
-            c.OpenAccountCommand(holder="Bob", account_type=SAVINGS), timeout=TIMEOUT
+            c.OpenAccountRequest(holder="Bob", account_type=SAVINGS), timeout=TIMEOUT
         )
         assert read(bob.queries, opened.account_id, 1).holder == "Bob"
-        later = q.FindAccountByIdQuery(account_id=opened.account_id, min_version=2)
+        later = q.FindAccountByIdRequest(account_id=opened.account_id, min_version=2)
         expect_status(
             lambda: bob.queries.FindAccountById(later, timeout=1),
             Status.DEADLINE_EXCEEDED,

@@ -19,7 +19,7 @@ def test_cancelled_streams_leave_no_error_in_the_server_log(system: System) -> N
     logged_before = len(log.read_bytes())
     for _ in range(CANCELLED_STREAMS):
         stream = system.queries.FindAllAccounts(
-            queries_pb2.FindAllAccountsQuery(page_size=1), timeout=TIMEOUT
+            queries_pb2.FindAllAccountsRequest(page_size=1), timeout=TIMEOUT
         )
         next(stream)
         stream.cancel()

@@ -20,7 +20,7 @@ TIMEOUT = 30.0
 
 
 def deposit(system: System, account_id: str, cents: int = 1, stub: Any = None) -> int:
-    request = commands_pb2.DepositFundsCommand(account_id=account_id, amount_cents=cents)
+    request = commands_pb2.DepositFundsRequest(account_id=account_id, amount_cents=cents)
     return int((stub or system.commands).DepositFunds(request, timeout=TIMEOUT).version)
 
 

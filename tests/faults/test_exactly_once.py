@@ -75,7 +75,7 @@ def _withdraw_concurrently(
     stubs: list[commands_pb2_grpc.AccountCommandServiceStub], account_id: str, attempts: int
 ) -> Counter[str]:
     start = threading.Barrier(50)
-    request = commands_pb2.WithdrawFundsCommand(account_id=account_id, amount_cents=1)
+    request = commands_pb2.WithdrawFundsRequest(account_id=account_id, amount_cents=1)
 
     def withdraw(i: int) -> str:
         if i < 50:

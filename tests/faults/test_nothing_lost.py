@@ -45,7 +45,7 @@ def test_an_event_appended_by_a_server_killed_before_publishing_still_arrives(
     try:
         with grpc.insecure_channel(address) as channel:
             stub = commands_pb2_grpc.AccountCommandServiceStub(channel)
-            request = commands_pb2.DepositFundsCommand(account_id=account_id, amount_cents=42)
+            request = commands_pb2.DepositFundsRequest(account_id=account_id, amount_cents=42)
             try:
                 stub.DepositFunds(request, timeout=TIMEOUT)
                 raise AssertionError("the fault hook should have killed the server")

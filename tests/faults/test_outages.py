@@ -29,7 +29,7 @@ def _timed_status(call: object) -> tuple[grpc.StatusCode | None, float]:
 
 def test_event_store_outage_answers_unavailable_then_resumes(real_system: System) -> None:
     account_id = open_account(real_system.commands, cents=10).account_id
-    request = commands_pb2.DepositFundsCommand(account_id=account_id, amount_cents=5)
+    request = commands_pb2.DepositFundsRequest(account_id=account_id, amount_cents=5)
     with server_down("mongo"):
         code, seconds = _timed_status(
             lambda: real_system.commands.DepositFunds(request, timeout=30)
@@ -43,7 +43,7 @@ def test_event_store_outage_answers_unavailable_then_resumes(real_system: System
 def test_a_failure_behind_the_mongodb_server_answers_unavailable(real_system: System) -> None:
     """FerretDB up, its PostgreSQL down: the server answers errors, not a lost connection."""
     account_id = open_account(real_system.commands, cents=10).account_id
-    request = commands_pb2.DepositFundsCommand(account_id=account_id, amount_cents=5)
+    request = commands_pb2.DepositFundsRequest(account_id=account_id, amount_cents=5)
     with mongo_backend_down():
         code, seconds = _timed_status(
             lambda: real_system.commands.DepositFunds(request, timeout=30)
@@ -58,7 +58,7 @@ def test_read_database_outage_answers_unavailable_and_the_projector_catches_up(
 ) -> None:
     account_id = open_account(real_system.commands, cents=0).account_id
     read(real_system.queries, account_id, 1)
-    query = queries_pb2.FindAccountByIdQuery(account_id=account_id)
+    query = queries_pb2.FindAccountByIdRequest(account_id=account_id)
     with server_down("mysql"):
         code, seconds = _timed_status(
             lambda: real_system.queries.FindAccountById(query, timeout=30)
@@ -73,14 +73,14 @@ def test_read_database_outage_answers_unavailable_and_the_projector_catches_up(
 def test_sigterm_lets_an_in_flight_call_finish(real_system: System) -> None:
     account_id = open_account(real_system.commands, cents=0).account_id
     waiting = real_system.queries.FindAccountById.future(
-        queries_pb2.FindAccountByIdQuery(account_id=account_id, min_version=2), timeout=30
+        queries_pb2.FindAccountByIdRequest(account_id=account_id, min_version=2), timeout=30
     )
     time.sleep(0.5)  # the call is in flight, waiting for version 2
     query_server = real_system.process("query_server")
     assert query_server.process is not None
     query_server.process.terminate()
     deposit(real_system, account_id, 3)
-    assert waiting.result().balance_cents == 3
+    assert waiting.result().account.balance_cents == 3
     assert query_server.process.wait(15) == 0
     query_server.start()
 

@@ -5,7 +5,6 @@ separators refused by code point; not blank; at most 200 code points after NFC."
 import asyncio
 import unicodedata
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -15,6 +14,7 @@ from command_server.domain import account as domain
 from command_server.domain.account import BankAccount
 from command_server.domain.events import AccountOpened, AccountType
 from core.errors import InvalidInput
+from core.paging import Page
 from core.requests import fingerprint
 from projector import schema
 from query_server.queries import FindAccountsByHolder
@@ -62,15 +62,15 @@ def open_holder(holder: str) -> str:
 
 
 def command_holder(holder: str) -> str:
-    request = commands_pb2.OpenAccountCommand(
+    request = commands_pb2.OpenAccountRequest(
         holder=holder, account_type=account_pb2.ACCOUNT_TYPE_SAVINGS
     )
     return translation.open_account(request).holder
 
 
-async def query_holder(holder: str) -> list[Any]:
-    found: list[Any] = await dispatcher_over(FakeReader()).send(FindAccountsByHolder(holder))
-    return found
+async def query_holder(holder: str) -> list[bytes]:
+    found: Page = await dispatcher_over(FakeReader()).send(FindAccountsByHolder(holder))
+    return found.items
 
 
 @pytest.mark.parametrize(("char", "category"), REFUSED)
@@ -130,7 +130,7 @@ def test_both_forms_build_the_same_command_so_one_request_id_fits_both() -> None
     assert command_holder(DECOMPOSED) == COMPOSED
     composed, decomposed = (
         translation.open_account(
-            commands_pb2.OpenAccountCommand(holder=h, account_type=SAVINGS, request_id="r")
+            commands_pb2.OpenAccountRequest(holder=h, account_type=SAVINGS, request_id="r")
         )
         for h in (COMPOSED, DECOMPOSED)
     )
@@ -141,7 +141,7 @@ def test_both_forms_build_the_same_command_so_one_request_id_fits_both() -> None
 async def test_a_search_with_the_decomposed_form_finds_the_composed_holder() -> None:
     zoe = row(ids(1)[0], holder=COMPOSED)
     found = await dispatcher_over(FakeReader(zoe)).send(FindAccountsByHolder(DECOMPOSED))
-    assert found == [stored(zoe)]
+    assert found == Page([stored(zoe).wire], "")
 
 
 @pytest.mark.parametrize("check", [open_holder, command_holder])

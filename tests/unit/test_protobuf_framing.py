@@ -1,12 +1,19 @@
-"""Framed accounts concatenate into the very bytes protobuf gives for the whole list."""
+"""Framed accounts concatenate into the very bytes protobuf gives for the whole answer."""
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.protobuf_framing import element, item_of
+from core.paging import Page
+from query_server import wire
 from techbank.account.v1 import account_pb2, queries_pb2
 
-ACCOUNTS = queries_pb2.AccountPage.DESCRIPTOR.fields_by_name["accounts"]
+ACCOUNTS = queries_pb2.FindAllAccountsResponse.DESCRIPTOR.fields_by_name["accounts"]
+PAGED = (
+    queries_pb2.FindAllAccountsResponse,
+    queries_pb2.FindAccountsByHolderResponse,
+    queries_pb2.FindAccountsWithBalanceResponse,
+)
 accounts = st.builds(
     account_pb2.Account,
     account_id=st.text(max_size=40),
@@ -16,10 +23,29 @@ accounts = st.builds(
 )
 
 
+def framed(item: account_pb2.Account) -> bytes:
+    return element(ACCOUNTS, item.SerializeToString(deterministic=True))
+
+
 @given(st.lists(accounts, max_size=20))
-def test_concatenated_elements_are_the_serialized_list(items: list[account_pb2.Account]) -> None:
-    framed = [element(ACCOUNTS, a.SerializeToString(deterministic=True)) for a in items]
-    page = queries_pb2.AccountPage(accounts=items)
-    assert b"".join(framed) == page.SerializeToString(deterministic=True)
-    assert queries_pb2.AccountList.FromString(b"".join(framed)).accounts == items
-    assert [account_pb2.Account.FromString(item_of(f)) for f in framed] == items
+def test_concatenated_elements_are_the_serialized_page(items: list[account_pb2.Account]) -> None:
+    page = queries_pb2.FindAllAccountsResponse(accounts=items)
+    assert b"".join(map(framed, items)) == page.SerializeToString(deterministic=True)
+    assert [account_pb2.Account.FromString(item_of(framed(a))) for a in items] == items
+
+
+@given(st.lists(accounts, max_size=5), st.text(max_size=300))
+def test_every_paged_answer_reads_the_accounts_and_token(
+    items: list[account_pb2.Account], token: str
+) -> None:
+    answer = wire.page(Page(list(map(framed, items)), token))
+    for paged in PAGED:
+        parsed = paged.FromString(answer)
+        assert (list(parsed.accounts), parsed.next_page_token) == (items, token)
+
+
+@given(accounts)
+def test_a_framed_account_is_a_find_account_by_id_response(item: account_pb2.Account) -> None:
+    answer = queries_pb2.FindAccountByIdResponse.FromString(wire.account(framed(item)))
+    assert answer.account == item
+    assert wire.account_of(framed(item)) == item

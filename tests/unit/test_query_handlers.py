@@ -10,15 +10,11 @@ import pytest
 
 from core.dispatcher import Dispatcher
 from core.errors import DeadlineExceeded, InvalidInput, NotFound, Unavailable
+from core.paging import DEFAULT_PAGE_SIZE, INVALID_PAGE_TOKEN, MAX_PAGE_SIZE, Page
 from projector.translation import wire_of
 from query_server import wire
-from query_server.account_reader import AccountReader, Page, StoredAccount
-from query_server.handlers import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    UNKNOWN_ACCOUNT,
-    register_handlers,
-)
+from query_server.account_reader import AccountReader, BalancePosition, StoredAccount
+from query_server.handlers import UNKNOWN_ACCOUNT, register_handlers
 from query_server.queries import (
     Comparison,
     FindAccountById,
@@ -26,7 +22,6 @@ from query_server.queries import (
     FindAccountsWithBalance,
     FindAllAccounts,
 )
-from techbank.account.v1 import account_pb2
 
 ACCOUNT_ID = "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"
 Row = dict[str, Any]
@@ -85,27 +80,43 @@ class FakeReader(AccountReader):
         if self.failure:
             raise self.failure
 
-    async def find_by_holder(self, holder: str) -> list[StoredAccount]:
-        return [stored(r) for r in self._ordered() if r["holder"] == holder]
+    async def find_by_holder(
+        self, holder: str, after_account_id: str | None, limit: int
+    ) -> list[bytes]:
+        found = [r for r in self.rows.values() if r["holder"] == holder]
+        return self._page(found, by_id, (after_account_id,) if after_account_id else None, limit)
 
     async def find_with_balance(
-        self, comparison: Comparison, balance_cents: int
-    ) -> list[StoredAccount]:
+        self,
+        comparison: Comparison,
+        balance_cents: int,
+        after: BalancePosition | None,
+        limit: int,
+    ) -> list[bytes]:
         if comparison is Comparison.GREATER_THAN:
             found = [r for r in self.rows.values() if r["balance_cents"] > balance_cents]
         else:
             found = [r for r in self.rows.values() if r["balance_cents"] < balance_cents]
-        found.sort(key=lambda r: (r["balance_cents"], r["account_id"]))
-        return [stored(r) for r in found]
+        return self._page(found, by_balance, after, limit)
 
-    async def page_after(self, after_account_id: str | None, limit: int) -> Page:
+    async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         self.page_limits.append(limit)
-        start = after_account_id or ""
-        found = [r for r in self._ordered() if r["account_id"] > start][:limit]
-        return Page([stored(r).wire for r in found], found[-1]["account_id"] if found else None)
+        after = (after_account_id,) if after_account_id else None
+        return self._page(list(self.rows.values()), by_id, after, limit)
 
-    def _ordered(self) -> list[Row]:
-        return sorted(self.rows.values(), key=lambda r: r["account_id"])
+    def _page(
+        self, found: list[Row], key: Callable[[Row], tuple[Any, ...]], after: Any, limit: int
+    ) -> list[bytes]:
+        ordered = sorted(found, key=key)
+        return [stored(r).wire for r in ordered if after is None or key(r) > after][:limit]
+
+
+def by_id(values: Row) -> tuple[str]:
+    return (values["account_id"],)
+
+
+def by_balance(values: Row) -> tuple[int, str]:
+    return (values["balance_cents"], values["account_id"])
 
 
 def dispatcher_over(reader: AccountReader) -> Dispatcher[Any]:
@@ -118,13 +129,20 @@ def ids(count: int) -> list[str]:
     return [f"00000000-0000-4000-8000-{n:012d}" for n in range(count)]
 
 
-async def all_pages(dispatcher: Dispatcher[Any], page_size: int) -> list[list[str]]:
+async def all_pages(
+    dispatcher: Dispatcher[Any], page_size: int, page_token: str = ""
+) -> list[list[str]]:
     """The account ids of each page streamed."""
-    pages: AsyncIterator[list[bytes]] = await dispatcher.send(FindAllAccounts(page_size))
-    return [
-        [account_pb2.Account.FromString(wire.account(w)).account_id for w in page]
-        async for page in pages
-    ]
+    return [ids_of(page) for page in await streamed(dispatcher, page_size, page_token)]
+
+
+async def streamed(dispatcher: Dispatcher[Any], page_size: int, page_token: str = "") -> list[Page]:
+    pages: AsyncIterator[Page] = await dispatcher.send(FindAllAccounts(page_size, page_token))
+    return [page async for page in pages]
+
+
+def ids_of(page: Page) -> list[str]:
+    return [wire.account_of(framed).account_id for framed in page.items]
 
 
 async def test_find_by_id_returns_the_stored_account() -> None:
@@ -220,18 +238,27 @@ async def test_a_read_model_failure_reaches_every_waiting_caller() -> None:
 async def test_all_accounts_come_in_pages_of_the_requested_size() -> None:
     reader = FakeReader(*(row(account_id) for account_id in ids(7)))
     pages = await all_pages(dispatcher_over(reader), page_size=3)
-    assert pages == [
-        ids(7)[0:3],
-        ids(7)[3:6],
-        ids(7)[6:],
-    ]
+    assert pages == [ids(7)[0:3], ids(7)[3:6], ids(7)[6:]]
 
 
-async def test_an_exactly_full_last_page_ends_with_one_empty_read_and_no_empty_page() -> None:
+async def test_every_page_but_the_last_says_where_the_next_starts() -> None:
+    pages = await streamed(dispatcher_over(FakeReader(*map(row, ids(7)))), page_size=3)
+    assert [bool(page.next_page_token) for page in pages] == [True, True, False]
+
+
+async def test_an_exactly_full_last_page_ends_the_stream_without_another_read() -> None:
     reader = FakeReader(*(row(account_id) for account_id in ids(4)))
-    pages = await all_pages(dispatcher_over(reader), page_size=2)
-    assert [len(page) for page in pages] == [2, 2]
-    assert len(reader.page_limits) == 3
+    pages = await streamed(dispatcher_over(reader), page_size=2)
+    assert [len(page.items) for page in pages] == [2, 2]
+    assert pages[-1].next_page_token == ""
+    assert reader.page_limits == [3, 3]  # a page and one more, to tell whether one follows
+
+
+async def test_a_broken_stream_resumes_after_the_last_page_delivered() -> None:
+    queries = dispatcher_over(FakeReader(*map(row, ids(7))))
+    first = (await streamed(queries, page_size=3))[0]
+    rest = await all_pages(queries, page_size=2, page_token=first.next_page_token)
+    assert rest == [ids(7)[3:5], ids(7)[5:7]]
 
 
 async def test_no_accounts_means_no_pages() -> None:
@@ -247,20 +274,47 @@ async def test_page_size_zero_means_default_and_large_ones_are_capped(
 ) -> None:
     reader = FakeReader(row())
     await all_pages(dispatcher_over(reader), page_size=requested)
-    assert set(reader.page_limits) == {used}
+    assert set(reader.page_limits) == {used + 1}
 
 
-async def test_negative_page_size_is_invalid_before_any_read() -> None:
+async def test_bad_page_size_and_token_are_both_reported_before_any_read() -> None:
     reader = FakeReader(row())
-    with pytest.raises(InvalidInput, match="page_size"):
-        await dispatcher_over(reader).send(FindAllAccounts(-1))
+    with pytest.raises(InvalidInput) as refused:
+        await dispatcher_over(reader).send(FindAllAccounts(-1, "not a token"))
+    assert [v.field for v in refused.value.violations] == ["page_size", "page_token"]
     assert reader.page_limits == []
+
+
+async def test_a_token_of_another_query_is_refused() -> None:
+    queries = dispatcher_over(FakeReader(*(row(i) for i in ids(3))))
+    page: Page = await queries.send(FindAccountsByHolder("Ada Lovelace", page_size=1))
+    with pytest.raises(InvalidInput) as refused:
+        await queries.send(FindAllAccounts(1, page.next_page_token))
+    assert refused.value.reason == INVALID_PAGE_TOKEN
 
 
 async def test_accounts_by_holder_match_exactly() -> None:
     ada, other = row(ids(1)[0]), row(ids(2)[1], holder="ada lovelace")
     queries = dispatcher_over(FakeReader(ada, other))
-    assert await queries.send(FindAccountsByHolder("Ada Lovelace")) == [stored(ada)]
+    assert await queries.send(FindAccountsByHolder("Ada Lovelace")) == Page([stored(ada).wire], "")
+
+
+async def test_a_holders_accounts_come_a_page_at_a_time() -> None:
+    queries = dispatcher_over(FakeReader(*map(row, ids(5)), row(ids(6)[5], holder="Bob")))
+    first: Page = await queries.send(FindAccountsByHolder("Ada Lovelace", page_size=3))
+    second: Page = await queries.send(
+        FindAccountsByHolder("Ada Lovelace", page_size=3, page_token=first.next_page_token)
+    )
+    assert (ids_of(first), ids_of(second)) == (ids(5)[:3], ids(5)[3:])
+    assert second.next_page_token == ""
+
+
+async def test_a_holder_page_token_asked_with_another_holder_is_refused() -> None:
+    queries = dispatcher_over(FakeReader(*map(row, ids(2))))
+    first: Page = await queries.send(FindAccountsByHolder("Ada Lovelace", page_size=1))
+    with pytest.raises(InvalidInput) as refused:
+        await queries.send(FindAccountsByHolder("Bob", page_token=first.next_page_token))
+    assert refused.value.reason == INVALID_PAGE_TOKEN
 
 
 @pytest.mark.parametrize("holder", ["", "   ", "\t\n", "x" * 201])
@@ -270,7 +324,8 @@ async def test_empty_blank_or_too_long_holder_is_invalid(holder: str) -> None:
 
 
 async def test_holder_of_exactly_the_maximum_length_is_accepted() -> None:
-    assert await dispatcher_over(FakeReader()).send(FindAccountsByHolder("x" * 200)) == []
+    found = await dispatcher_over(FakeReader()).send(FindAccountsByHolder("x" * 200))
+    assert found == Page([], "")
 
 
 async def test_accounts_with_balance_compare_strictly() -> None:
@@ -278,7 +333,31 @@ async def test_accounts_with_balance_compare_strictly() -> None:
     queries = dispatcher_over(FakeReader(high, low, mid))
     above = await queries.send(FindAccountsWithBalance(Comparison.GREATER_THAN, 100))
     below = await queries.send(FindAccountsWithBalance(Comparison.LESS_THAN, 300))
-    assert (above, below) == ([stored(mid), stored(high)], [stored(low), stored(mid)])
+    assert above == Page([stored(mid).wire, stored(high).wire], "")
+    assert below == Page([stored(low).wire, stored(mid).wire], "")
+
+
+async def test_balance_pages_continue_within_a_run_of_equal_balances() -> None:
+    balances = (300, 200, 200, 200, 100)
+    accounts = [row(i, balance_cents=c) for i, c in zip(ids(5), balances, strict=True)]
+    queries = dispatcher_over(FakeReader(*accounts))
+    pages: list[list[str]] = []
+    token = ""
+    while not pages or token:
+        query = FindAccountsWithBalance(Comparison.GREATER_THAN, 0, page_size=2, page_token=token)
+        page: Page = await queries.send(query)
+        pages.append(ids_of(page))
+        token = page.next_page_token
+    assert pages == [[ids(5)[4], ids(5)[1]], [ids(5)[2], ids(5)[3]], [ids(5)[0]]]
+
+
+async def test_a_balance_page_token_asked_with_another_amount_is_refused() -> None:
+    queries = dispatcher_over(FakeReader(*map(row, ids(2))))
+    first: Page = await queries.send(FindAccountsWithBalance(Comparison.GREATER_THAN, 0, 1))
+    again = FindAccountsWithBalance(Comparison.GREATER_THAN, 1, 1, first.next_page_token)
+    with pytest.raises(InvalidInput) as refused:
+        await queries.send(again)
+    assert refused.value.reason == INVALID_PAGE_TOKEN
 
 
 async def test_balance_query_without_a_comparison_is_invalid() -> None:

@@ -18,7 +18,7 @@ else:
 DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
-class OpenAccountCommand(_message.Message):
+class OpenAccountRequest(_message.Message):
     """Open an account."""
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -49,10 +49,10 @@ class OpenAccountCommand(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___OpenAccountCommand: _TypeAlias = OpenAccountCommand  # noqa: Y015
+Global___OpenAccountRequest: _TypeAlias = OpenAccountRequest  # noqa: Y015
 
 @_typing.final
-class DepositFundsCommand(_message.Message):
+class DepositFundsRequest(_message.Message):
     """Deposit money into an account."""
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -85,10 +85,10 @@ class DepositFundsCommand(_message.Message):
     _WhichOneofArgType__expected_version: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType__expected_version) -> _WhichOneofReturnType__expected_version | None: ...
 
-Global___DepositFundsCommand: _TypeAlias = DepositFundsCommand  # noqa: Y015
+Global___DepositFundsRequest: _TypeAlias = DepositFundsRequest  # noqa: Y015
 
 @_typing.final
-class WithdrawFundsCommand(_message.Message):
+class WithdrawFundsRequest(_message.Message):
     """Withdraw money from an account."""
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -121,10 +121,10 @@ class WithdrawFundsCommand(_message.Message):
     _WhichOneofArgType__expected_version: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType__expected_version) -> _WhichOneofReturnType__expected_version | None: ...
 
-Global___WithdrawFundsCommand: _TypeAlias = WithdrawFundsCommand  # noqa: Y015
+Global___WithdrawFundsRequest: _TypeAlias = WithdrawFundsRequest  # noqa: Y015
 
 @_typing.final
-class CloseAccountCommand(_message.Message):
+class CloseAccountRequest(_message.Message):
     """Close an account."""
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -153,20 +153,20 @@ class CloseAccountCommand(_message.Message):
     _WhichOneofArgType__expected_version: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType__expected_version) -> _WhichOneofReturnType__expected_version | None: ...
 
-Global___CloseAccountCommand: _TypeAlias = CloseAccountCommand  # noqa: Y015
+Global___CloseAccountRequest: _TypeAlias = CloseAccountRequest  # noqa: Y015
 
 @_typing.final
-class CommandResult(_message.Message):
-    """What a command did: the account it changed and that account's new version."""
+class OpenAccountResponse(_message.Message):
+    """What OpenAccount did: the new account and its version (1)."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
-    """The account the command applied to (for OpenAccount, the new account's id)."""
+    """The new account's id, a UUID chosen by the server (a repeat of the request answers the same id)."""
     version: _builtins.int
-    """The account's version after the command: pass it as min_version to read your own write."""
+    """1: pass it as min_version to FindAccountById to read your own write."""
     def __init__(
         self,
         *,
@@ -179,4 +179,82 @@ class CommandResult(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___CommandResult: _TypeAlias = CommandResult  # noqa: Y015
+Global___OpenAccountResponse: _TypeAlias = OpenAccountResponse  # noqa: Y015
+
+@_typing.final
+class DepositFundsResponse(_message.Message):
+    """What DepositFunds did."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    """The account the money went into."""
+    version: _builtins.int
+    """The account's version after the deposit: pass it as min_version to read your own write."""
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DepositFundsResponse: _TypeAlias = DepositFundsResponse  # noqa: Y015
+
+@_typing.final
+class WithdrawFundsResponse(_message.Message):
+    """What WithdrawFunds did."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    """The account the money came from."""
+    version: _builtins.int
+    """The account's version after the withdrawal: pass it as min_version to read your own write."""
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WithdrawFundsResponse: _TypeAlias = WithdrawFundsResponse  # noqa: Y015
+
+@_typing.final
+class CloseAccountResponse(_message.Message):
+    """What CloseAccount did."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    """The account closed."""
+    version: _builtins.int
+    """The account's version after closing: pass it as min_version to read your own write."""
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CloseAccountResponse: _TypeAlias = CloseAccountResponse  # noqa: Y015

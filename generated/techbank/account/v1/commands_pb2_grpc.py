@@ -37,23 +37,23 @@ class AccountCommandServiceStub:
         """
         self.OpenAccount = channel.unary_unary(
                 '/techbank.account.v1.AccountCommandService/OpenAccount',
-                request_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.OpenAccountCommand.SerializeToString,
-                response_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.FromString,
+                request_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.OpenAccountRequest.SerializeToString,
+                response_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.OpenAccountResponse.FromString,
                 _registered_method=True)
         self.DepositFunds = channel.unary_unary(
                 '/techbank.account.v1.AccountCommandService/DepositFunds',
-                request_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.DepositFundsCommand.SerializeToString,
-                response_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.FromString,
+                request_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.DepositFundsRequest.SerializeToString,
+                response_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.DepositFundsResponse.FromString,
                 _registered_method=True)
         self.WithdrawFunds = channel.unary_unary(
                 '/techbank.account.v1.AccountCommandService/WithdrawFunds',
-                request_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.WithdrawFundsCommand.SerializeToString,
-                response_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.FromString,
+                request_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.WithdrawFundsRequest.SerializeToString,
+                response_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.WithdrawFundsResponse.FromString,
                 _registered_method=True)
         self.CloseAccount = channel.unary_unary(
                 '/techbank.account.v1.AccountCommandService/CloseAccount',
-                request_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.CloseAccountCommand.SerializeToString,
-                response_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.FromString,
+                request_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.CloseAccountRequest.SerializeToString,
+                response_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.CloseAccountResponse.FromString,
                 _registered_method=True)
 
 
@@ -94,23 +94,23 @@ def add_AccountCommandServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'OpenAccount': grpc.unary_unary_rpc_method_handler(
                     servicer.OpenAccount,
-                    request_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.OpenAccountCommand.FromString,
-                    response_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.SerializeToString,
+                    request_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.OpenAccountRequest.FromString,
+                    response_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.OpenAccountResponse.SerializeToString,
             ),
             'DepositFunds': grpc.unary_unary_rpc_method_handler(
                     servicer.DepositFunds,
-                    request_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.DepositFundsCommand.FromString,
-                    response_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.SerializeToString,
+                    request_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.DepositFundsRequest.FromString,
+                    response_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.DepositFundsResponse.SerializeToString,
             ),
             'WithdrawFunds': grpc.unary_unary_rpc_method_handler(
                     servicer.WithdrawFunds,
-                    request_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.WithdrawFundsCommand.FromString,
-                    response_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.SerializeToString,
+                    request_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.WithdrawFundsRequest.FromString,
+                    response_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.WithdrawFundsResponse.SerializeToString,
             ),
             'CloseAccount': grpc.unary_unary_rpc_method_handler(
                     servicer.CloseAccount,
-                    request_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.CloseAccountCommand.FromString,
-                    response_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.SerializeToString,
+                    request_deserializer=techbank_dot_account_dot_v1_dot_commands__pb2.CloseAccountRequest.FromString,
+                    response_serializer=techbank_dot_account_dot_v1_dot_commands__pb2.CloseAccountResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -139,8 +139,8 @@ class AccountCommandService:
             request,
             target,
             '/techbank.account.v1.AccountCommandService/OpenAccount',
-            techbank_dot_account_dot_v1_dot_commands__pb2.OpenAccountCommand.SerializeToString,
-            techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.FromString,
+            techbank_dot_account_dot_v1_dot_commands__pb2.OpenAccountRequest.SerializeToString,
+            techbank_dot_account_dot_v1_dot_commands__pb2.OpenAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -166,8 +166,8 @@ class AccountCommandService:
             request,
             target,
             '/techbank.account.v1.AccountCommandService/DepositFunds',
-            techbank_dot_account_dot_v1_dot_commands__pb2.DepositFundsCommand.SerializeToString,
-            techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.FromString,
+            techbank_dot_account_dot_v1_dot_commands__pb2.DepositFundsRequest.SerializeToString,
+            techbank_dot_account_dot_v1_dot_commands__pb2.DepositFundsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -193,8 +193,8 @@ class AccountCommandService:
             request,
             target,
             '/techbank.account.v1.AccountCommandService/WithdrawFunds',
-            techbank_dot_account_dot_v1_dot_commands__pb2.WithdrawFundsCommand.SerializeToString,
-            techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.FromString,
+            techbank_dot_account_dot_v1_dot_commands__pb2.WithdrawFundsRequest.SerializeToString,
+            techbank_dot_account_dot_v1_dot_commands__pb2.WithdrawFundsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -220,8 +220,8 @@ class AccountCommandService:
             request,
             target,
             '/techbank.account.v1.AccountCommandService/CloseAccount',
-            techbank_dot_account_dot_v1_dot_commands__pb2.CloseAccountCommand.SerializeToString,
-            techbank_dot_account_dot_v1_dot_commands__pb2.CommandResult.FromString,
+            techbank_dot_account_dot_v1_dot_commands__pb2.CloseAccountRequest.SerializeToString,
+            techbank_dot_account_dot_v1_dot_commands__pb2.CloseAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,

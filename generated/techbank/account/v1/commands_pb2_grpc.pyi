@@ -33,13 +33,13 @@ class AccountCommandServiceStub:
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> AccountCommandServiceAsyncStub: ...
-    OpenAccount: _grpc.UnaryUnaryMultiCallable[_commands_pb2.OpenAccountCommand, _commands_pb2.CommandResult]
+    OpenAccount: _grpc.UnaryUnaryMultiCallable[_commands_pb2.OpenAccountRequest, _commands_pb2.OpenAccountResponse]
     """Opens an account with an optional opening balance; answers its id and version 1."""
-    DepositFunds: _grpc.UnaryUnaryMultiCallable[_commands_pb2.DepositFundsCommand, _commands_pb2.CommandResult]
+    DepositFunds: _grpc.UnaryUnaryMultiCallable[_commands_pb2.DepositFundsRequest, _commands_pb2.DepositFundsResponse]
     """Adds money to an open account."""
-    WithdrawFunds: _grpc.UnaryUnaryMultiCallable[_commands_pb2.WithdrawFundsCommand, _commands_pb2.CommandResult]
+    WithdrawFunds: _grpc.UnaryUnaryMultiCallable[_commands_pb2.WithdrawFundsRequest, _commands_pb2.WithdrawFundsResponse]
     """Takes money from an open account, never more than its balance."""
-    CloseAccount: _grpc.UnaryUnaryMultiCallable[_commands_pb2.CloseAccountCommand, _commands_pb2.CommandResult]
+    CloseAccount: _grpc.UnaryUnaryMultiCallable[_commands_pb2.CloseAccountRequest, _commands_pb2.CloseAccountResponse]
     """Closes an open account for good."""
 
 @_typing.type_check_only
@@ -47,13 +47,13 @@ class AccountCommandServiceAsyncStub(AccountCommandServiceStub):
     """The write side: every command becomes an event in the event store."""
 
     def __init__(self, channel: _aio.Channel) -> None: ...
-    OpenAccount: _aio.UnaryUnaryMultiCallable[_commands_pb2.OpenAccountCommand, _commands_pb2.CommandResult]  # type: ignore[assignment]
+    OpenAccount: _aio.UnaryUnaryMultiCallable[_commands_pb2.OpenAccountRequest, _commands_pb2.OpenAccountResponse]  # type: ignore[assignment]
     """Opens an account with an optional opening balance; answers its id and version 1."""
-    DepositFunds: _aio.UnaryUnaryMultiCallable[_commands_pb2.DepositFundsCommand, _commands_pb2.CommandResult]  # type: ignore[assignment]
+    DepositFunds: _aio.UnaryUnaryMultiCallable[_commands_pb2.DepositFundsRequest, _commands_pb2.DepositFundsResponse]  # type: ignore[assignment]
     """Adds money to an open account."""
-    WithdrawFunds: _aio.UnaryUnaryMultiCallable[_commands_pb2.WithdrawFundsCommand, _commands_pb2.CommandResult]  # type: ignore[assignment]
+    WithdrawFunds: _aio.UnaryUnaryMultiCallable[_commands_pb2.WithdrawFundsRequest, _commands_pb2.WithdrawFundsResponse]  # type: ignore[assignment]
     """Takes money from an open account, never more than its balance."""
-    CloseAccount: _aio.UnaryUnaryMultiCallable[_commands_pb2.CloseAccountCommand, _commands_pb2.CommandResult]  # type: ignore[assignment]
+    CloseAccount: _aio.UnaryUnaryMultiCallable[_commands_pb2.CloseAccountRequest, _commands_pb2.CloseAccountResponse]  # type: ignore[assignment]
     """Closes an open account for good."""
 
 class AccountCommandServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -62,33 +62,33 @@ class AccountCommandServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
     def OpenAccount(
         self,
-        request: _commands_pb2.OpenAccountCommand,
+        request: _commands_pb2.OpenAccountRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]:
+    ) -> _typing.Union[_commands_pb2.OpenAccountResponse, _abc.Awaitable[_commands_pb2.OpenAccountResponse]]:
         """Opens an account with an optional opening balance; answers its id and version 1."""
 
     @_abc_1.abstractmethod
     def DepositFunds(
         self,
-        request: _commands_pb2.DepositFundsCommand,
+        request: _commands_pb2.DepositFundsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]:
+    ) -> _typing.Union[_commands_pb2.DepositFundsResponse, _abc.Awaitable[_commands_pb2.DepositFundsResponse]]:
         """Adds money to an open account."""
 
     @_abc_1.abstractmethod
     def WithdrawFunds(
         self,
-        request: _commands_pb2.WithdrawFundsCommand,
+        request: _commands_pb2.WithdrawFundsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]:
+    ) -> _typing.Union[_commands_pb2.WithdrawFundsResponse, _abc.Awaitable[_commands_pb2.WithdrawFundsResponse]]:
         """Takes money from an open account, never more than its balance."""
 
     @_abc_1.abstractmethod
     def CloseAccount(
         self,
-        request: _commands_pb2.CloseAccountCommand,
+        request: _commands_pb2.CloseAccountRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_commands_pb2.CommandResult, _abc.Awaitable[_commands_pb2.CommandResult]]:
+    ) -> _typing.Union[_commands_pb2.CloseAccountResponse, _abc.Awaitable[_commands_pb2.CloseAccountResponse]]:
         """Closes an open account for good."""
 
 def add_AccountCommandServiceServicer_to_server(servicer: AccountCommandServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

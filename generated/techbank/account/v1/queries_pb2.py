@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from techbank.account.v1 import account_pb2 as techbank_dot_account_dot_v1_dot_account__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!techbank/account/v1/queries.proto\x12\x13techbank.account.v1\x1a!techbank/account/v1/account.proto\")\n\x14\x46indAllAccountsQuery\x12\x11\n\tpage_size\x18\x01 \x01(\x05\"=\n\x0b\x41\x63\x63ountPage\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account\"T\n\x14\x46indAccountByIdQuery\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x18\n\x0bmin_version\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x0e\n\x0c_min_version\"+\n\x19\x46indAccountsByHolderQuery\x12\x0e\n\x06holder\x18\x01 \x01(\t\"o\n\x1c\x46indAccountsWithBalanceQuery\x12\x38\n\requality_type\x18\x01 \x01(\x0e\x32!.techbank.account.v1.EqualityType\x12\x15\n\rbalance_cents\x18\x02 \x01(\x03\"=\n\x0b\x41\x63\x63ountList\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account*j\n\x0c\x45qualityType\x12\x1d\n\x19\x45QUALITY_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45QUALITY_TYPE_GREATER_THAN\x10\x01\x12\x1b\n\x17\x45QUALITY_TYPE_LESS_THAN\x10\x02\x32\xad\x03\n\x13\x41\x63\x63ountQueryService\x12`\n\x0f\x46indAllAccounts\x12).techbank.account.v1.FindAllAccountsQuery\x1a .techbank.account.v1.AccountPage0\x01\x12Z\n\x0f\x46indAccountById\x12).techbank.account.v1.FindAccountByIdQuery\x1a\x1c.techbank.account.v1.Account\x12h\n\x14\x46indAccountsByHolder\x12..techbank.account.v1.FindAccountsByHolderQuery\x1a .techbank.account.v1.AccountList\x12n\n\x17\x46indAccountsWithBalance\x12\x31.techbank.account.v1.FindAccountsWithBalanceQuery\x1a .techbank.account.v1.AccountListB\x81\x01\n\x16io.techbank.account.v1B\x0cQueriesProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!techbank/account/v1/queries.proto\x12\x13techbank.account.v1\x1a!techbank/account/v1/account.proto\"?\n\x16\x46indAllAccountsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"b\n\x17\x46indAllAccountsResponse\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"V\n\x16\x46indAccountByIdRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x18\n\x0bmin_version\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x0e\n\x0c_min_version\"H\n\x17\x46indAccountByIdResponse\x12-\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1c.techbank.account.v1.Account\"T\n\x1b\x46indAccountsByHolderRequest\x12\x0e\n\x06holder\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"g\n\x1c\x46indAccountsByHolderResponse\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x98\x01\n\x1e\x46indAccountsWithBalanceRequest\x12\x38\n\requality_type\x18\x01 \x01(\x0e\x32!.techbank.account.v1.EqualityType\x12\x15\n\rbalance_cents\x18\x02 \x01(\x03\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"j\n\x1f\x46indAccountsWithBalanceResponse\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*j\n\x0c\x45qualityType\x12\x1d\n\x19\x45QUALITY_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45QUALITY_TYPE_GREATER_THAN\x10\x01\x12\x1b\n\x17\x45QUALITY_TYPE_LESS_THAN\x10\x02\x32\xf7\x03\n\x13\x41\x63\x63ountQueryService\x12n\n\x0f\x46indAllAccounts\x12+.techbank.account.v1.FindAllAccountsRequest\x1a,.techbank.account.v1.FindAllAccountsResponse0\x01\x12l\n\x0f\x46indAccountById\x12+.techbank.account.v1.FindAccountByIdRequest\x1a,.techbank.account.v1.FindAccountByIdResponse\x12{\n\x14\x46indAccountsByHolder\x12\x30.techbank.account.v1.FindAccountsByHolderRequest\x1a\x31.techbank.account.v1.FindAccountsByHolderResponse\x12\x84\x01\n\x17\x46indAccountsWithBalance\x12\x33.techbank.account.v1.FindAccountsWithBalanceRequest\x1a\x34.techbank.account.v1.FindAccountsWithBalanceResponseB\x81\x01\n\x16io.techbank.account.v1B\x0cQueriesProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,20 +33,24 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'techbank.account.v1.queries
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\026io.techbank.account.v1B\014QueriesProtoP\001ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\252\002\023Techbank.Account.V1'
-  _globals['_EQUALITYTYPE']._serialized_start=506
-  _globals['_EQUALITYTYPE']._serialized_end=612
-  _globals['_FINDALLACCOUNTSQUERY']._serialized_start=93
-  _globals['_FINDALLACCOUNTSQUERY']._serialized_end=134
-  _globals['_ACCOUNTPAGE']._serialized_start=136
-  _globals['_ACCOUNTPAGE']._serialized_end=197
-  _globals['_FINDACCOUNTBYIDQUERY']._serialized_start=199
-  _globals['_FINDACCOUNTBYIDQUERY']._serialized_end=283
-  _globals['_FINDACCOUNTSBYHOLDERQUERY']._serialized_start=285
-  _globals['_FINDACCOUNTSBYHOLDERQUERY']._serialized_end=328
-  _globals['_FINDACCOUNTSWITHBALANCEQUERY']._serialized_start=330
-  _globals['_FINDACCOUNTSWITHBALANCEQUERY']._serialized_end=441
-  _globals['_ACCOUNTLIST']._serialized_start=443
-  _globals['_ACCOUNTLIST']._serialized_end=504
-  _globals['_ACCOUNTQUERYSERVICE']._serialized_start=615
-  _globals['_ACCOUNTQUERYSERVICE']._serialized_end=1044
+  _globals['_EQUALITYTYPE']._serialized_start=874
+  _globals['_EQUALITYTYPE']._serialized_end=980
+  _globals['_FINDALLACCOUNTSREQUEST']._serialized_start=93
+  _globals['_FINDALLACCOUNTSREQUEST']._serialized_end=156
+  _globals['_FINDALLACCOUNTSRESPONSE']._serialized_start=158
+  _globals['_FINDALLACCOUNTSRESPONSE']._serialized_end=256
+  _globals['_FINDACCOUNTBYIDREQUEST']._serialized_start=258
+  _globals['_FINDACCOUNTBYIDREQUEST']._serialized_end=344
+  _globals['_FINDACCOUNTBYIDRESPONSE']._serialized_start=346
+  _globals['_FINDACCOUNTBYIDRESPONSE']._serialized_end=418
+  _globals['_FINDACCOUNTSBYHOLDERREQUEST']._serialized_start=420
+  _globals['_FINDACCOUNTSBYHOLDERREQUEST']._serialized_end=504
+  _globals['_FINDACCOUNTSBYHOLDERRESPONSE']._serialized_start=506
+  _globals['_FINDACCOUNTSBYHOLDERRESPONSE']._serialized_end=609
+  _globals['_FINDACCOUNTSWITHBALANCEREQUEST']._serialized_start=612
+  _globals['_FINDACCOUNTSWITHBALANCEREQUEST']._serialized_end=764
+  _globals['_FINDACCOUNTSWITHBALANCERESPONSE']._serialized_start=766
+  _globals['_FINDACCOUNTSWITHBALANCERESPONSE']._serialized_end=872
+  _globals['_ACCOUNTQUERYSERVICE']._serialized_start=983
+  _globals['_ACCOUNTQUERYSERVICE']._serialized_end=1486
 # @@protoc_insertion_point(module_scope)

@@ -45,34 +45,43 @@ EQUALITY_TYPE_LESS_THAN: EqualityType.ValueType  # 2
 Global___EqualityType: _TypeAlias = EqualityType  # noqa: Y015
 
 @_typing.final
-class FindAllAccountsQuery(_message.Message):
+class FindAllAccountsRequest(_message.Message):
     """Stream every account."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
-    """0 means the default (100); values above 1000 are capped at 1000."""
+    """Accounts per message: 0 means the default (100); values above 1000 are read as 1000."""
+    page_token: _builtins.str
+    """Empty to start from the first account; else a next_page_token of an earlier stream,
+    to go on after the account it was given with.
+    """
     def __init__(
         self,
         *,
         page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___FindAllAccountsQuery: _TypeAlias = FindAllAccountsQuery  # noqa: Y015
+Global___FindAllAccountsRequest: _TypeAlias = FindAllAccountsRequest  # noqa: Y015
 
 @_typing.final
-class AccountPage(_message.Message):
+class FindAllAccountsResponse(_message.Message):
     """One page of FindAllAccounts, in account-id order."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Pass it as page_token to resume after this message; empty on the last message."""
     @_builtins.property
     def accounts(self) -> _containers.RepeatedCompositeFieldContainer[_account_pb2.Account]:
         """At most page_size accounts."""
@@ -81,17 +90,18 @@ class AccountPage(_message.Message):
         self,
         *,
         accounts: _abc.Iterable[_account_pb2.Account] | None = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accounts", b"accounts"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accounts", b"accounts", "next_page_token", b"next_page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___AccountPage: _TypeAlias = AccountPage  # noqa: Y015
+Global___FindAllAccountsResponse: _TypeAlias = FindAllAccountsResponse  # noqa: Y015
 
 @_typing.final
-class FindAccountByIdQuery(_message.Message):
+class FindAccountByIdRequest(_message.Message):
     """Find one account."""
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -118,76 +128,154 @@ class FindAccountByIdQuery(_message.Message):
     _WhichOneofArgType__min_version: _TypeAlias = _typing.Literal["_min_version", b"_min_version"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType__min_version) -> _WhichOneofReturnType__min_version | None: ...
 
-Global___FindAccountByIdQuery: _TypeAlias = FindAccountByIdQuery  # noqa: Y015
+Global___FindAccountByIdRequest: _TypeAlias = FindAccountByIdRequest  # noqa: Y015
 
 @_typing.final
-class FindAccountsByHolderQuery(_message.Message):
+class FindAccountByIdResponse(_message.Message):
+    """The account found."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def account(self) -> _account_pb2.Account:
+        """The account, as the read model has it."""
+
+    def __init__(
+        self,
+        *,
+        account: _account_pb2.Account | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["account", b"account"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account", b"account"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FindAccountByIdResponse: _TypeAlias = FindAccountByIdResponse  # noqa: Y015
+
+@_typing.final
+class FindAccountsByHolderRequest(_message.Message):
     """Find the accounts of one holder."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     HOLDER_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     holder: _builtins.str
     """Compared exactly, after Unicode NFC."""
+    page_size: _builtins.int
+    """Accounts per page: 0 means the default (100); values above 1000 are read as 1000."""
+    page_token: _builtins.str
+    """Empty for the first page; else the next_page_token of the page before, asked with
+    the same holder (another holder is refused with INVALID_PAGE_TOKEN).
+    """
     def __init__(
         self,
         *,
         holder: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["holder", b"holder"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["holder", b"holder", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___FindAccountsByHolderQuery: _TypeAlias = FindAccountsByHolderQuery  # noqa: Y015
+Global___FindAccountsByHolderRequest: _TypeAlias = FindAccountsByHolderRequest  # noqa: Y015
 
 @_typing.final
-class FindAccountsWithBalanceQuery(_message.Message):
+class FindAccountsByHolderResponse(_message.Message):
+    """One page of the holder's accounts, in account-id order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Pass it as page_token for the next page; empty on the last page."""
+    @_builtins.property
+    def accounts(self) -> _containers.RepeatedCompositeFieldContainer[_account_pb2.Account]:
+        """At most page_size accounts."""
+
+    def __init__(
+        self,
+        *,
+        accounts: _abc.Iterable[_account_pb2.Account] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accounts", b"accounts", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FindAccountsByHolderResponse: _TypeAlias = FindAccountsByHolderResponse  # noqa: Y015
+
+@_typing.final
+class FindAccountsWithBalanceRequest(_message.Message):
     """Find the accounts above or below a balance."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     EQUALITY_TYPE_FIELD_NUMBER: _builtins.int
     BALANCE_CENTS_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     equality_type: Global___EqualityType.ValueType
     """Greater or less than."""
     balance_cents: _builtins.int
     """The amount compared with, in cents."""
+    page_size: _builtins.int
+    """Accounts per page: 0 means the default (100); values above 1000 are read as 1000."""
+    page_token: _builtins.str
+    """Empty for the first page; else the next_page_token of the page before, asked with
+    the same equality_type and balance_cents (others are refused with INVALID_PAGE_TOKEN).
+    """
     def __init__(
         self,
         *,
         equality_type: Global___EqualityType.ValueType = ...,
         balance_cents: _builtins.int = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["balance_cents", b"balance_cents", "equality_type", b"equality_type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["balance_cents", b"balance_cents", "equality_type", b"equality_type", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___FindAccountsWithBalanceQuery: _TypeAlias = FindAccountsWithBalanceQuery  # noqa: Y015
+Global___FindAccountsWithBalanceRequest: _TypeAlias = FindAccountsWithBalanceRequest  # noqa: Y015
 
 @_typing.final
-class AccountList(_message.Message):
-    """The accounts a search found, in account-id order."""
+class FindAccountsWithBalanceResponse(_message.Message):
+    """One page of the accounts found, by balance then account id. An account whose balance
+    changes between two pages may be missed by the later one or shown by both.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Pass it as page_token for the next page; empty on the last page."""
     @_builtins.property
     def accounts(self) -> _containers.RepeatedCompositeFieldContainer[_account_pb2.Account]:
-        """Every match."""
+        """At most page_size accounts."""
 
     def __init__(
         self,
         *,
         accounts: _abc.Iterable[_account_pb2.Account] | None = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accounts", b"accounts"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accounts", b"accounts", "next_page_token", b"next_page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___AccountList: _TypeAlias = AccountList  # noqa: Y015
+Global___FindAccountsWithBalanceResponse: _TypeAlias = FindAccountsWithBalanceResponse  # noqa: Y015

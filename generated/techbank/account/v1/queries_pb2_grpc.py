@@ -3,7 +3,6 @@
 import grpc
 import warnings
 
-from techbank.account.v1 import account_pb2 as techbank_dot_account_dot_v1_dot_account__pb2
 from techbank.account.v1 import queries_pb2 as techbank_dot_account_dot_v1_dot_queries__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -28,6 +27,11 @@ if _version_not_supported:
 
 class AccountQueryServiceStub:
     """The read side: answers from the read database, which the projector keeps up to date.
+
+    Every answer that can hold many accounts is paged (Google AIP-158): at most page_size
+    accounts per message (default 100, at most 1000), so that a message stays under 1 MiB
+    even with 200-character holders, well within a client's default 4 MiB limit.
+    next_page_token resumes after the last account of a message; it is empty after the last.
     """
 
     def __init__(self, channel):
@@ -38,32 +42,38 @@ class AccountQueryServiceStub:
         """
         self.FindAllAccounts = channel.unary_stream(
                 '/techbank.account.v1.AccountQueryService/FindAllAccounts',
-                request_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAllAccountsQuery.SerializeToString,
-                response_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.AccountPage.FromString,
+                request_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAllAccountsRequest.SerializeToString,
+                response_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAllAccountsResponse.FromString,
                 _registered_method=True)
         self.FindAccountById = channel.unary_unary(
                 '/techbank.account.v1.AccountQueryService/FindAccountById',
-                request_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountByIdQuery.SerializeToString,
-                response_deserializer=techbank_dot_account_dot_v1_dot_account__pb2.Account.FromString,
+                request_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountByIdRequest.SerializeToString,
+                response_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountByIdResponse.FromString,
                 _registered_method=True)
         self.FindAccountsByHolder = channel.unary_unary(
                 '/techbank.account.v1.AccountQueryService/FindAccountsByHolder',
-                request_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsByHolderQuery.SerializeToString,
-                response_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.AccountList.FromString,
+                request_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsByHolderRequest.SerializeToString,
+                response_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsByHolderResponse.FromString,
                 _registered_method=True)
         self.FindAccountsWithBalance = channel.unary_unary(
                 '/techbank.account.v1.AccountQueryService/FindAccountsWithBalance',
-                request_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceQuery.SerializeToString,
-                response_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.AccountList.FromString,
+                request_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceRequest.SerializeToString,
+                response_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceResponse.FromString,
                 _registered_method=True)
 
 
 class AccountQueryServiceServicer:
     """The read side: answers from the read database, which the projector keeps up to date.
+
+    Every answer that can hold many accounts is paged (Google AIP-158): at most page_size
+    accounts per message (default 100, at most 1000), so that a message stays under 1 MiB
+    even with 200-character holders, well within a client's default 4 MiB limit.
+    next_page_token resumes after the last account of a message; it is empty after the last.
     """
 
     def FindAllAccounts(self, request, context):
-        """Streams every account, a page of at most page_size accounts per message.
+        """Streams every account in account-id order, one page per message. A broken stream is
+        resumed by calling again with the next_page_token of the last message received.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -77,14 +87,14 @@ class AccountQueryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def FindAccountsByHolder(self, request, context):
-        """Every account whose holder is exactly this name (after Unicode NFC).
+        """One page of the accounts whose holder is exactly this name (after Unicode NFC).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def FindAccountsWithBalance(self, request, context):
-        """Every account whose balance is greater or less than an amount.
+        """One page of the accounts whose balance is greater or less than an amount.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -95,23 +105,23 @@ def add_AccountQueryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'FindAllAccounts': grpc.unary_stream_rpc_method_handler(
                     servicer.FindAllAccounts,
-                    request_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAllAccountsQuery.FromString,
-                    response_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.AccountPage.SerializeToString,
+                    request_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAllAccountsRequest.FromString,
+                    response_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAllAccountsResponse.SerializeToString,
             ),
             'FindAccountById': grpc.unary_unary_rpc_method_handler(
                     servicer.FindAccountById,
-                    request_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountByIdQuery.FromString,
-                    response_serializer=techbank_dot_account_dot_v1_dot_account__pb2.Account.SerializeToString,
+                    request_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountByIdRequest.FromString,
+                    response_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountByIdResponse.SerializeToString,
             ),
             'FindAccountsByHolder': grpc.unary_unary_rpc_method_handler(
                     servicer.FindAccountsByHolder,
-                    request_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsByHolderQuery.FromString,
-                    response_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.AccountList.SerializeToString,
+                    request_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsByHolderRequest.FromString,
+                    response_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsByHolderResponse.SerializeToString,
             ),
             'FindAccountsWithBalance': grpc.unary_unary_rpc_method_handler(
                     servicer.FindAccountsWithBalance,
-                    request_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceQuery.FromString,
-                    response_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.AccountList.SerializeToString,
+                    request_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceRequest.FromString,
+                    response_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -123,6 +133,11 @@ def add_AccountQueryServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class AccountQueryService:
     """The read side: answers from the read database, which the projector keeps up to date.
+
+    Every answer that can hold many accounts is paged (Google AIP-158): at most page_size
+    accounts per message (default 100, at most 1000), so that a message stays under 1 MiB
+    even with 200-character holders, well within a client's default 4 MiB limit.
+    next_page_token resumes after the last account of a message; it is empty after the last.
     """
 
     @staticmethod
@@ -140,8 +155,8 @@ class AccountQueryService:
             request,
             target,
             '/techbank.account.v1.AccountQueryService/FindAllAccounts',
-            techbank_dot_account_dot_v1_dot_queries__pb2.FindAllAccountsQuery.SerializeToString,
-            techbank_dot_account_dot_v1_dot_queries__pb2.AccountPage.FromString,
+            techbank_dot_account_dot_v1_dot_queries__pb2.FindAllAccountsRequest.SerializeToString,
+            techbank_dot_account_dot_v1_dot_queries__pb2.FindAllAccountsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -167,8 +182,8 @@ class AccountQueryService:
             request,
             target,
             '/techbank.account.v1.AccountQueryService/FindAccountById',
-            techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountByIdQuery.SerializeToString,
-            techbank_dot_account_dot_v1_dot_account__pb2.Account.FromString,
+            techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountByIdRequest.SerializeToString,
+            techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountByIdResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -194,8 +209,8 @@ class AccountQueryService:
             request,
             target,
             '/techbank.account.v1.AccountQueryService/FindAccountsByHolder',
-            techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsByHolderQuery.SerializeToString,
-            techbank_dot_account_dot_v1_dot_queries__pb2.AccountList.FromString,
+            techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsByHolderRequest.SerializeToString,
+            techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsByHolderResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -221,8 +236,8 @@ class AccountQueryService:
             request,
             target,
             '/techbank.account.v1.AccountQueryService/FindAccountsWithBalance',
-            techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceQuery.SerializeToString,
-            techbank_dot_account_dot_v1_dot_queries__pb2.AccountList.FromString,
+            techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceRequest.SerializeToString,
+            techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,7 +5,6 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
-from techbank.account.v1 import account_pb2 as _account_pb2
 from techbank.account.v1 import queries_pb2 as _queries_pb2
 import abc as _abc_1
 import grpc as _grpc
@@ -28,68 +27,92 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class AccountQueryServiceStub:
-    """The read side: answers from the read database, which the projector keeps up to date."""
+    """The read side: answers from the read database, which the projector keeps up to date.
+
+    Every answer that can hold many accounts is paged (Google AIP-158): at most page_size
+    accounts per message (default 100, at most 1000), so that a message stays under 1 MiB
+    even with 200-character holders, well within a client's default 4 MiB limit.
+    next_page_token resumes after the last account of a message; it is empty after the last.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> AccountQueryServiceAsyncStub: ...
-    FindAllAccounts: _grpc.UnaryStreamMultiCallable[_queries_pb2.FindAllAccountsQuery, _queries_pb2.AccountPage]
-    """Streams every account, a page of at most page_size accounts per message."""
-    FindAccountById: _grpc.UnaryUnaryMultiCallable[_queries_pb2.FindAccountByIdQuery, _account_pb2.Account]
+    FindAllAccounts: _grpc.UnaryStreamMultiCallable[_queries_pb2.FindAllAccountsRequest, _queries_pb2.FindAllAccountsResponse]
+    """Streams every account in account-id order, one page per message. A broken stream is
+    resumed by calling again with the next_page_token of the last message received.
+    """
+    FindAccountById: _grpc.UnaryUnaryMultiCallable[_queries_pb2.FindAccountByIdRequest, _queries_pb2.FindAccountByIdResponse]
     """One account by its id; with min_version, once the read model has reached it."""
-    FindAccountsByHolder: _grpc.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsByHolderQuery, _queries_pb2.AccountList]
-    """Every account whose holder is exactly this name (after Unicode NFC)."""
-    FindAccountsWithBalance: _grpc.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsWithBalanceQuery, _queries_pb2.AccountList]
-    """Every account whose balance is greater or less than an amount."""
+    FindAccountsByHolder: _grpc.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsByHolderRequest, _queries_pb2.FindAccountsByHolderResponse]
+    """One page of the accounts whose holder is exactly this name (after Unicode NFC)."""
+    FindAccountsWithBalance: _grpc.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsWithBalanceRequest, _queries_pb2.FindAccountsWithBalanceResponse]
+    """One page of the accounts whose balance is greater or less than an amount."""
 
 @_typing.type_check_only
 class AccountQueryServiceAsyncStub(AccountQueryServiceStub):
-    """The read side: answers from the read database, which the projector keeps up to date."""
+    """The read side: answers from the read database, which the projector keeps up to date.
+
+    Every answer that can hold many accounts is paged (Google AIP-158): at most page_size
+    accounts per message (default 100, at most 1000), so that a message stays under 1 MiB
+    even with 200-character holders, well within a client's default 4 MiB limit.
+    next_page_token resumes after the last account of a message; it is empty after the last.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
-    FindAllAccounts: _aio.UnaryStreamMultiCallable[_queries_pb2.FindAllAccountsQuery, _queries_pb2.AccountPage]  # type: ignore[assignment]
-    """Streams every account, a page of at most page_size accounts per message."""
-    FindAccountById: _aio.UnaryUnaryMultiCallable[_queries_pb2.FindAccountByIdQuery, _account_pb2.Account]  # type: ignore[assignment]
+    FindAllAccounts: _aio.UnaryStreamMultiCallable[_queries_pb2.FindAllAccountsRequest, _queries_pb2.FindAllAccountsResponse]  # type: ignore[assignment]
+    """Streams every account in account-id order, one page per message. A broken stream is
+    resumed by calling again with the next_page_token of the last message received.
+    """
+    FindAccountById: _aio.UnaryUnaryMultiCallable[_queries_pb2.FindAccountByIdRequest, _queries_pb2.FindAccountByIdResponse]  # type: ignore[assignment]
     """One account by its id; with min_version, once the read model has reached it."""
-    FindAccountsByHolder: _aio.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsByHolderQuery, _queries_pb2.AccountList]  # type: ignore[assignment]
-    """Every account whose holder is exactly this name (after Unicode NFC)."""
-    FindAccountsWithBalance: _aio.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsWithBalanceQuery, _queries_pb2.AccountList]  # type: ignore[assignment]
-    """Every account whose balance is greater or less than an amount."""
+    FindAccountsByHolder: _aio.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsByHolderRequest, _queries_pb2.FindAccountsByHolderResponse]  # type: ignore[assignment]
+    """One page of the accounts whose holder is exactly this name (after Unicode NFC)."""
+    FindAccountsWithBalance: _aio.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsWithBalanceRequest, _queries_pb2.FindAccountsWithBalanceResponse]  # type: ignore[assignment]
+    """One page of the accounts whose balance is greater or less than an amount."""
 
 class AccountQueryServiceServicer(metaclass=_abc_1.ABCMeta):
-    """The read side: answers from the read database, which the projector keeps up to date."""
+    """The read side: answers from the read database, which the projector keeps up to date.
+
+    Every answer that can hold many accounts is paged (Google AIP-158): at most page_size
+    accounts per message (default 100, at most 1000), so that a message stays under 1 MiB
+    even with 200-character holders, well within a client's default 4 MiB limit.
+    next_page_token resumes after the last account of a message; it is empty after the last.
+    """
 
     @_abc_1.abstractmethod
     def FindAllAccounts(
         self,
-        request: _queries_pb2.FindAllAccountsQuery,
+        request: _queries_pb2.FindAllAccountsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_abc.Iterator[_queries_pb2.AccountPage], _abc.AsyncIterator[_queries_pb2.AccountPage]]:
-        """Streams every account, a page of at most page_size accounts per message."""
+    ) -> _typing.Union[_abc.Iterator[_queries_pb2.FindAllAccountsResponse], _abc.AsyncIterator[_queries_pb2.FindAllAccountsResponse]]:
+        """Streams every account in account-id order, one page per message. A broken stream is
+        resumed by calling again with the next_page_token of the last message received.
+        """
 
     @_abc_1.abstractmethod
     def FindAccountById(
         self,
-        request: _queries_pb2.FindAccountByIdQuery,
+        request: _queries_pb2.FindAccountByIdRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_account_pb2.Account, _abc.Awaitable[_account_pb2.Account]]:
+    ) -> _typing.Union[_queries_pb2.FindAccountByIdResponse, _abc.Awaitable[_queries_pb2.FindAccountByIdResponse]]:
         """One account by its id; with min_version, once the read model has reached it."""
 
     @_abc_1.abstractmethod
     def FindAccountsByHolder(
         self,
-        request: _queries_pb2.FindAccountsByHolderQuery,
+        request: _queries_pb2.FindAccountsByHolderRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_queries_pb2.AccountList, _abc.Awaitable[_queries_pb2.AccountList]]:
-        """Every account whose holder is exactly this name (after Unicode NFC)."""
+    ) -> _typing.Union[_queries_pb2.FindAccountsByHolderResponse, _abc.Awaitable[_queries_pb2.FindAccountsByHolderResponse]]:
+        """One page of the accounts whose holder is exactly this name (after Unicode NFC)."""
 
     @_abc_1.abstractmethod
     def FindAccountsWithBalance(
         self,
-        request: _queries_pb2.FindAccountsWithBalanceQuery,
+        request: _queries_pb2.FindAccountsWithBalanceRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_queries_pb2.AccountList, _abc.Awaitable[_queries_pb2.AccountList]]:
-        """Every account whose balance is greater or less than an amount."""
+    ) -> _typing.Union[_queries_pb2.FindAccountsWithBalanceResponse, _abc.Awaitable[_queries_pb2.FindAccountsWithBalanceResponse]]:
+        """One page of the accounts whose balance is greater or less than an amount."""
 
 def add_AccountQueryServiceServicer_to_server(servicer: AccountQueryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

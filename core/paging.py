@@ -1,0 +1,87 @@
+"""Paged answers (Google AIP-158): page sizes, and page tokens bound to their query.
+
+A page token says where the next page starts: the sort key of the last item of the
+page before. It is opaque to clients (base64url of a small JSON list) but not secret:
+a client that forged one could only ask for a page it may read anyway. It carries a
+fingerprint of the query that gave it, so that a token passed with other filters is
+refused rather than silently answering a mixture of two queries.
+"""
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import NamedTuple
+
+from core.errors import InvalidInput
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+MAX_TOKEN_LENGTH = 1024
+INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"  # its reason (ErrorInfo.reason)
+
+Position = tuple[str | int, ...]  # the sort key of the last item delivered
+
+
+class Page(NamedTuple):
+    """Some of a query's items, and the token for the ones after them ("" after the last)."""
+
+    items: list[bytes]
+    next_page_token: str
+
+
+def page_size_of(requested: int) -> int:
+    """The page size to use: the default for 0, at most MAX_PAGE_SIZE (AIP-158 coerces)."""
+    if requested < 0:
+        raise InvalidInput(f"page_size must not be negative, got {requested}", field="page_size")
+    if requested == 0:
+        return DEFAULT_PAGE_SIZE
+    return min(requested, MAX_PAGE_SIZE)
+
+
+class PageTokens:
+    """Tokens of one query: `query` names it with every filter that shapes its answer;
+    `shape` gives the type of each part of its positions (its sort key)."""
+
+    def __init__(self, query: str, shape: tuple[type[str] | type[int], ...]) -> None:
+        self._fingerprint = hashlib.sha256(query.encode()).hexdigest()[:16]
+        self._shape = shape
+
+    def token_after(self, position: Position) -> str:
+        """The token for the page after the item at `position`."""
+        data = json.dumps([self._fingerprint, *position], separators=(",", ":"))
+        return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+
+    def position_of(self, token: str) -> Position | None:
+        """Where a page starts: None for "" (the first page), else the position the token
+        was made after. INVALID_ARGUMENT (INVALID_PAGE_TOKEN) for any other string, or a
+        token another query gave."""
+        if not token:
+            return None
+        decoded = _decoded(token)
+        if not decoded or decoded[0] != self._fingerprint:
+            raise _invalid("page_token was given for another query (other filters)")
+        position = tuple(decoded[1:])
+        fits = len(position) == len(self._shape) and all(
+            type(part) is expected for part, expected in zip(position, self._shape, strict=True)
+        )
+        if not fits:
+            raise _invalid("page_token is not one this server gave")
+        return position
+
+
+def _decoded(token: str) -> list[str | int] | None:
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise _invalid(f"page_token is longer than {MAX_TOKEN_LENGTH} characters")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        decoded = json.loads(raw)
+    except (binascii.Error, ValueError):
+        raise _invalid("page_token is not one this server gave") from None
+    if not isinstance(decoded, list):
+        raise _invalid("page_token is not one this server gave")
+    return decoded
+
+
+def _invalid(message: str) -> InvalidInput:
+    return InvalidInput(message, field="page_token", reason=INVALID_PAGE_TOKEN)
