@@ -42,8 +42,11 @@ gen: venv
 check-gen: venv
 	scripts/check_gen.sh $(PY)
 
+# buf breaking: protos/ against the last commit's, so a change that would break code
+# generated from the committed contract fails here before it is committed.
 lint: venv check-gen $(TOOLS)/buf-$(BUF_VERSION)
 	$(TOOLS)/node_modules/.bin/buf lint
+	$(TOOLS)/node_modules/.bin/buf breaking --against '.git#ref=HEAD'
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy core adapters command_server query_server projector tests bench devtools
