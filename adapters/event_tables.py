@@ -5,7 +5,6 @@ concurrency check. `requests` holds each request's outcome under its key, the pr
 key that keeps a request decided once.
 """
 
-import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,7 @@ import sqlalchemy as sa
 
 from adapters.sql_types import UtcDateTime
 from adapters.store_layout import EarlierStoreLayout
-from core.events import StoredEvent
+from core.events import STORED_FIELDS, StoredEvent
 from core.requests import MAX_KEY_LENGTH, Outcome, Refusal, Request
 
 metadata = sa.MetaData()
@@ -84,7 +83,7 @@ def outcome_of(row: Any) -> Outcome:
 
 
 def event_row(event: StoredEvent) -> dict[str, object]:
-    return {**dataclasses.asdict(event), "published": False}
+    return {**{name: getattr(event, name) for name in STORED_FIELDS}, "published": False}
 
 
 def event_of(row: Any) -> StoredEvent:

@@ -8,8 +8,12 @@ Like the generated `add_..._to_server`, with two differences:
 - a method may answer with a message or with the bytes of one already serialized,
   which a read model that keeps its answers serialized hands over without building a
   message at all.
+
+Every call is measured (adapters.metrics) and traced (adapters.tracing) here, once.
 """
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -20,6 +24,8 @@ from google.protobuf.message import DecodeError, Message
 
 from adapters import grpc_errors
 from adapters.grpc_limits import StreamGate
+from adapters.metrics import RPC_SECONDS, RPCS
+from adapters.tracing import rpc_span
 
 Context = grpc.aio.ServicerContext[Any, Any]
 Unary = Callable[[Any, Context], Awaitable[Any]]
@@ -48,18 +54,35 @@ def _handler(
     if method.server_streaming:
         written = streams.limited(_decoding_stream(behaviour, decode))
         return grpc.unary_stream_rpc_method_handler(
-            _answering_for(domain, written), response_serializer=serialized
+            _answering_for(domain, method, written), response_serializer=serialized
         )
     return grpc.unary_unary_rpc_method_handler(
-        _answering_for(domain, _decoding_unary(behaviour, decode)),
+        _answering_for(domain, method, _decoding_unary(behaviour, decode)),
         response_serializer=serialized,
     )
 
 
-def _answering_for(domain: str, handler: Unary) -> Unary:
+def _answering_for(domain: str, method: MethodDescriptor, handler: Unary) -> Unary:
+    """`handler`, answering errors for `domain`, measured and traced as `method`."""
+    name = f"{method.containing_service.full_name}/{method.name}"
+    seconds = RPC_SECONDS.labels(name)
+
     async def call(request: Any, context: Context) -> Any:
-        with grpc_errors.answering_for(domain):
-            return await handler(request, context)
+        started, code = time.perf_counter(), grpc.StatusCode.OK
+        with rpc_span(name, context.invocation_metadata()) as span:
+            try:
+                with grpc_errors.answering_for(domain):
+                    return await handler(request, context)
+            except grpc.aio.AbortError:
+                code = context.code() or grpc.StatusCode.UNKNOWN
+                raise
+            except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            finally:
+                span.set_attribute("rpc.grpc.status_code", code.value[0])
+                RPCS.labels(name, code.name).inc()
+                seconds.observe(time.perf_counter() - started)
 
     return call
 

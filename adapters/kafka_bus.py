@@ -78,7 +78,10 @@ class KafkaEventBus(EventBus):
                     self._where.topic,
                     value=self._encode(event),
                     key=event.aggregate_id.encode(),
-                    headers=[("event_type", event.event_type.encode())],
+                    headers=[
+                        ("event_type", event.event_type.encode()),
+                        *((key, value.encode()) for key, value in event.headers),
+                    ],
                 )
                 for event in events
             ]

@@ -9,12 +9,14 @@ the new owner starts from the offsets in the database.
 """
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
+from adapters.metrics import CONSUMER_LAG
 from core.events import StoredEvent
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class KafkaBatchConsumer:
     def __init__(self, bootstrap_servers: str, topic: str, group_id: str, decode: Decode) -> None:
         self._topic = topic
         self._decode = decode
+        self._next_offsets: dict[TopicPartition, int] = {}
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,
@@ -88,6 +91,17 @@ class KafkaBatchConsumer:
             next_offset = records[-1].offset + 1
             await store_batch(self._decoded(records), {partition.partition: next_offset})
             await self._commit_for_monitoring(partition, next_offset)
+            self._next_offsets[partition] = next_offset
+        self._report_lag()
+
+    def _report_lag(self) -> None:
+        """Each partition's lag as of the last fetch: the records readable (committed,
+        as this consumer reads) past the next one to store."""
+        for partition in self._consumer.assignment():
+            end = self._consumer.last_stable_offset(partition)
+            next_offset = self._next_offsets.get(partition)
+            if end is not None and next_offset is not None:
+                CONSUMER_LAG.labels(str(partition.partition)).set(max(end - next_offset, 0))
 
     async def _commit_for_monitoring(self, partition: TopicPartition, next_offset: int) -> None:
         try:
@@ -99,9 +113,16 @@ class KafkaBatchConsumer:
         events = []
         for record in records:
             try:
-                events.append(self._decode(record.value))  # type: ignore[attr-defined]
+                events.append(with_headers(self._decode(record.value), record.headers))  # type: ignore[attr-defined]
             except ValueError:
                 # A record that is not an event is skipped, not retried forever; a real event
                 # lost this way is read back from the event store at the next event's gap.
                 log.exception("skipping undecodable record at offset %s", record.offset)  # type: ignore[attr-defined]
         return events
+
+
+def with_headers(event: StoredEvent, headers: Sequence[tuple[str, bytes]]) -> StoredEvent:
+    """The event with the headers it travelled with, but its type (already in the event)."""
+    carried = tuple((key, value.decode(errors="replace")) for key, value in headers)
+    carried = tuple(header for header in carried if header[0] != "event_type")
+    return dataclasses.replace(event, headers=carried) if carried else event

@@ -14,7 +14,6 @@ several inserts, so a process killed in between leaves the first ones stored. Th
 bank never appends more than one event per request.
 """
 
-import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from adapters.redaction import redacted
 from adapters.store_layout import EarlierStoreLayout
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, check_contiguous
-from core.events import StoredEvent
+from core.events import STORED_FIELDS, StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 
 Document = dict[str, Any]
@@ -43,7 +42,7 @@ OUTBOX, PENDING = "outbox", "pending"
 # The unique index the earlier layout (one event per document, _id = event id) created.
 EARLIER_LAYOUT_INDEX = "aggregate_version_unique"
 # Fields stored under their own names; payload is Binary.
-STORED_FIELDS = [f.name for f in dataclasses.fields(StoredEvent) if f.name != "payload"]
+DOCUMENT_FIELDS = [name for name in STORED_FIELDS if name != "payload"]
 
 
 class MongoEventStore(EventStore):
@@ -239,7 +238,7 @@ def _is_duplicate_key(exc: Exception) -> bool:
 def to_document(event: StoredEvent) -> Document:
     position = f"{event.aggregate_id}#{event.version}"
     return {
-        **dataclasses.asdict(event),
+        **{name: getattr(event, name) for name in STORED_FIELDS},
         "_id": position,
         "request": f"e:{position}",
         "payload": Binary(event.payload),
@@ -248,5 +247,5 @@ def to_document(event: StoredEvent) -> Document:
 
 
 def _from_document(doc: Document) -> StoredEvent:
-    fields = {name: doc[name] for name in STORED_FIELDS if name in doc}
+    fields = {name: doc[name] for name in DOCUMENT_FIELDS if name in doc}
     return StoredEvent(**fields, payload=bytes(doc["payload"]))

@@ -3,10 +3,13 @@
 The defaults are the embedded default: SQLite files under ./data and an in-process bus.
 """
 
-import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from adapters import logs
+from adapters.metrics import serve_metrics
+from adapters.tracing import configure_tracing
 
 
 def _data_dir() -> str:
@@ -61,11 +64,27 @@ class Settings:
         default_factory=lambda: int(env_value("TECHBANK_MAX_WAITS_PER_CLIENT", "128"))
     )
     log_level: str = field(default_factory=lambda: env_value("TECHBANK_LOG_LEVEL", "INFO"))
+    # text, or json: one object per line with the request id and trace id.
+    log_format: str = field(default_factory=lambda: env_value("TECHBANK_LOG_FORMAT", "text"))
+    # Where each process serves Prometheus metrics (host:port); empty: nowhere.
+    command_metrics_address: str = field(
+        default_factory=lambda: env_value("TECHBANK_COMMAND_METRICS_ADDRESS", "")
+    )
+    query_metrics_address: str = field(
+        default_factory=lambda: env_value("TECHBANK_QUERY_METRICS_ADDRESS", "")
+    )
+    projector_metrics_address: str = field(
+        default_factory=lambda: env_value("TECHBANK_PROJECTOR_METRICS_ADDRESS", "")
+    )
 
 
 def configure_logging(settings: Settings) -> None:
     """One log format for every process, so their logs read alike side by side."""
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure_logging(settings.log_level, settings.log_format)
+
+
+def configure_telemetry(settings: Settings, service: str, metrics_address: str) -> None:
+    """Logs, traces and metrics of the process named `service`, as `settings` say."""
+    configure_logging(settings)
+    configure_tracing(service)
+    serve_metrics(metrics_address)

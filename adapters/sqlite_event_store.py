@@ -15,7 +15,6 @@ The tables are those of adapters.event_tables, so either SQL adapter can open th
 """
 
 import asyncio
-import dataclasses
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -40,14 +39,13 @@ from adapters.sqlite_writes import (
 )
 from core.errors import Unavailable
 from core.event_store import EventStore, check_contiguous
-from core.events import StoredEvent
+from core.events import STORED_FIELDS, StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request
 
 UNAVAILABLE = "the event store is unavailable"
 DEFAULT_BUSY_SECONDS = 5.0
 MAX_GROUP = 512
 # In StoredEvent's own field order, so that a row builds one by position.
-STORED_FIELDS = [field.name for field in dataclasses.fields(StoredEvent)]
 SELECT_EVENTS = f"SELECT {', '.join(STORED_FIELDS)} FROM events"
 OCCURRED_AT = STORED_FIELDS.index("occurred_at")
 LOAD = f"{SELECT_EVENTS} WHERE aggregate_id = ? AND version > ? ORDER BY version"

@@ -6,7 +6,8 @@ from importlib.resources import files
 from adapters.grpc_auth import every_method
 from adapters.grpc_server import serve
 from adapters.grpc_services import add_service
-from adapters.settings import Settings, configure_logging
+from adapters.metrics import observe_outbox
+from adapters.settings import Settings, configure_telemetry
 from command_server.bootstrap import build_command_side
 from techbank.account.v1 import commands_pb2
 
@@ -20,8 +21,9 @@ DESCRIPTOR_SET = files("techbank") / "descriptors.binpb"
 
 async def main() -> None:
     settings = Settings()
-    configure_logging(settings)
+    configure_telemetry(settings, "techbank-command-server", settings.command_metrics_address)
     side = await build_command_side(settings)
+    observe_outbox(side.outbox)
     try:
         await serve(
             settings.command_address,

@@ -10,6 +10,7 @@ from adapters.factories import open_event_bus, open_event_store
 from adapters.inprocess_bus import InProcessEventBus
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings
+from adapters.tracing import current_headers
 from command_server.domain.account import BankAccount
 from command_server.event_codec import ProtobufEventCodec
 from command_server.faults import fault_after_append
@@ -51,7 +52,7 @@ class CommandSide:
 async def build_command_side(settings: Settings) -> CommandSide:
     store = await open_event_store(settings.event_store_url)
     bus = await open_event_bus(settings.event_bus_url, ENVELOPES.encode)
-    outbox = Outbox(store, bus)
+    outbox = Outbox(store, bus, headers_of=current_headers)  # the command's trace
     servicer = AccountCommandServicer(command_dispatcher(store, outbox))
     side = CommandSide(store, bus, outbox, servicer)
     if isinstance(bus, InProcessEventBus):

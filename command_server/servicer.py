@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from adapters import logs
 from adapters.grpc_auth import current_caller
 from adapters.grpc_edge import rpc_method
 from command_server import translation
@@ -67,10 +68,13 @@ class AccountCommandServicer(commands_pb2_grpc.AccountCommandServiceServicer):
 
         Each RPC has a response message of its own; all four hold the account and its version.
         """
+        logged_as = logs.request_id.set(request.request_id)
         try:
             command = command_of(request, current_caller().name)
             outcome = await self._dispatcher.send(command)
         except DomainError as error:
             error.metadata = translation.subject_of(request) | error.metadata
             raise
+        finally:
+            logs.request_id.reset(logged_as)
         return response_type(account_id=outcome.account_id, version=outcome.version)

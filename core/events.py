@@ -1,6 +1,6 @@
 """Events as the domain raises them and as the event store keeps them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 
@@ -14,7 +14,9 @@ class StoredEvent:
     """One event of one aggregate, serialized, with the metadata the store and bus need.
 
     `version` is the event's position in its aggregate's stream, starting at 1;
-    `request_id` is the id of the client request that caused it.
+    `request_id` is the id of the client request that caused it. `headers` travel with
+    the event on the bus and are not stored (a trace context, for one): two events that
+    differ only by them are the same event.
     """
 
     event_id: str
@@ -26,3 +28,8 @@ class StoredEvent:
     request_id: str
     payload: bytes
     schema_version: int = 1
+    headers: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+
+# What an event store keeps of an event: every field but the transport headers.
+STORED_FIELDS = tuple(f.name for f in fields(StoredEvent) if f.name != "headers")

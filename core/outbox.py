@@ -6,12 +6,16 @@ are safe. A background task publishes them in order and marks them published. Wh
 it could not publish, and what a process killed before publishing left behind, the
 sweep finds in the store and publishes again. The bus may therefore see an event
 twice; consumers skip what they have already applied.
+
+`headers_of`, when given, is asked at `enqueue` for headers to send with the events (the
+caller's trace context, say); the sweep, running later and elsewhere, sends none.
 """
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from core.event_bus import EventBus
@@ -22,6 +26,15 @@ log = logging.getLogger(__name__)
 
 MAX_QUEUED = 10_000
 BATCH = 500
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclasses.dataclass
+class OutboxCounts:
+    """What the outbox has done since it started, for metrics."""
+
+    swept: int = 0  # events the sweep found unpublished and published
+    failed_publishes: int = 0  # publishes that failed (their events are swept later)
 
 
 class Outbox:
@@ -32,9 +45,12 @@ class Outbox:
         *,
         sweep_every: float = 1.0,
         sweep_grace: timedelta = timedelta(seconds=3),
+        headers_of: Callable[[], Headers] | None = None,
     ) -> None:
         self._store = store
         self._bus = bus
+        self._headers_of = headers_of
+        self.counts = OutboxCounts()
         self._sweep_every = sweep_every
         self._sweep_grace = sweep_grace
         self._queue: asyncio.Queue[StoredEvent] = asyncio.Queue(MAX_QUEUED)
@@ -42,11 +58,18 @@ class Outbox:
 
     def enqueue(self, events: Sequence[StoredEvent]) -> None:
         """Queue stored events for publication; a full queue leaves them to the sweep."""
+        headers = self._headers_of() if self._headers_of else ()
+        if headers:
+            events = [dataclasses.replace(event, headers=headers) for event in events]
         for event in events:
             try:
                 self._queue.put_nowait(event)
             except asyncio.QueueFull:
                 return
+
+    def queued(self) -> int:
+        """How many events wait in the queue now."""
+        return self._queue.qsize()
 
     async def start(self) -> None:
         """Publish what earlier processes left unpublished, then keep publishing."""
@@ -66,6 +89,7 @@ class Outbox:
         while events := await self._store.unpublished(older_than, BATCH):
             await self._publish(events)
             swept += len(events)
+            self.counts.swept += len(events)
         if swept:
             log.info("outbox sweep published %d events left unpublished", swept)
         return swept
@@ -91,6 +115,7 @@ class Outbox:
             try:
                 await self._publish(batch)
             except Exception:
+                self.counts.failed_publishes += 1
                 log.warning(
                     "could not publish %d events; the sweep will retry", len(batch), exc_info=True
                 )

@@ -17,7 +17,7 @@ from adapters.kafka_bus import ensure_topic
 from adapters.kafka_consumer import KafkaBatchConsumer
 from adapters.kafka_topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
-from adapters.settings import Settings, configure_logging
+from adapters.settings import Settings, configure_telemetry
 from adapters.signals import run_until_stopped
 from projector.batch_writer import batch_writer
 from projector.bootstrap import build_projection
@@ -76,7 +76,7 @@ async def _consume(settings: Settings, stop: asyncio.Event) -> None:
 
 if __name__ == "__main__":
     settings = Settings()
-    configure_logging(settings)
+    configure_telemetry(settings, "techbank-projector", settings.projector_metrics_address)
     if settings.event_bus_url == "inprocess://":
         sys.exit("on the in-process bus the projector runs inside the command server")
     asyncio.run(main(settings))

@@ -8,7 +8,10 @@ batch, with the position it was read up to, is one transaction.
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, datetime
 
+from adapters.metrics import PROJECTED, PROJECTOR_LAG_SECONDS
+from adapters.tracing import batch_span
 from core.events import StoredEvent
 from projector.read_model import Position, ReadModel
 
@@ -26,7 +29,16 @@ class AccountProjection:
         self._load_events = load_events
 
     async def handle(self, events: Sequence[StoredEvent], position: Position | None = None) -> None:
-        """Apply a batch of events, and record `position`, in one transaction."""
+        """Apply a batch of events, and record `position`, in one transaction; traced as
+        part of the commands' traces (adapters.tracing) and measured."""
+        with batch_span("project events", events):
+            await self._apply(events, position)
+        if events:
+            PROJECTED.inc(len(events))
+            newest = max(event.occurred_at for event in events)
+            PROJECTOR_LAG_SECONDS.set((datetime.now(UTC) - newest).total_seconds())
+
+    async def _apply(self, events: Sequence[StoredEvent], position: Position | None) -> None:
         pending = by_account(events)
         for _ in range(MAX_ROUNDS):
             gaps = await self._read_model.apply(pending, position)

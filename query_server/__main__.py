@@ -5,7 +5,7 @@ from importlib.resources import files
 
 from adapters.grpc_auth import every_method
 from adapters.grpc_server import serve
-from adapters.settings import Settings, configure_logging
+from adapters.settings import Settings, configure_telemetry
 from query_server.bootstrap import SERVICE, SERVICE_NAME, bootstrap
 
 READ_SCOPE = "accounts:read"
@@ -16,7 +16,7 @@ DESCRIPTOR_SET = files("techbank") / "descriptors.binpb"
 
 async def main() -> None:
     settings = Settings()
-    configure_logging(settings)
+    configure_telemetry(settings, "techbank-query-server", settings.query_metrics_address)
     service = await bootstrap(settings)
     try:
         await serve(

@@ -5,6 +5,8 @@ set -euo pipefail
 python=$1
 cd "$(dirname "$0")/.."
 export TECHBANK_DATA_DIR=${TECHBANK_DATA_DIR:-data}
+export TECHBANK_COMMAND_METRICS_ADDRESS=${TECHBANK_COMMAND_METRICS_ADDRESS-127.0.0.1:9464}
+export TECHBANK_QUERY_METRICS_ADDRESS=${TECHBANK_QUERY_METRICS_ADDRESS-127.0.0.1:9465}
 
 pids=()
 stop() {
@@ -19,5 +21,7 @@ trap stop INT TERM EXIT
 echo "techbank: command server on ${TECHBANK_COMMAND_ADDRESS:-127.0.0.1:50051}," \
   "query server on ${TECHBANK_QUERY_ADDRESS:-127.0.0.1:50052}, data in $TECHBANK_DATA_DIR/" \
   "(Ctrl-C stops both)"
+echo "techbank: metrics on http://$TECHBANK_COMMAND_METRICS_ADDRESS/metrics and" \
+  "http://$TECHBANK_QUERY_METRICS_ADDRESS/metrics"
 # Whichever stops first (a crash, or a signal) stops the other too.
 wait -n "${pids[@]}"

@@ -12,6 +12,10 @@ mkdir -p "$run_dir"
 export TECHBANK_EVENT_STORE_URL=${TECHBANK_EVENT_STORE_URL:-mongodb://127.0.0.1:${TECHBANK_MONGO_PORT:-27017}/techbank}
 export TECHBANK_EVENT_BUS_URL=${TECHBANK_EVENT_BUS_URL:-kafka://127.0.0.1:${TECHBANK_KAFKA_PORT:-9092}/techbank.account.events}
 services=(projector command_server query_server)
+# Prometheus metrics of each process (empty: none), on loopback unless told otherwise.
+export TECHBANK_COMMAND_METRICS_ADDRESS=${TECHBANK_COMMAND_METRICS_ADDRESS-127.0.0.1:9464}
+export TECHBANK_QUERY_METRICS_ADDRESS=${TECHBANK_QUERY_METRICS_ADDRESS-127.0.0.1:9465}
+export TECHBANK_PROJECTOR_METRICS_ADDRESS=${TECHBANK_PROJECTOR_METRICS_ADDRESS-127.0.0.1:9466}
 
 # The read database: unless TECHBANK_READ_DB_URL (or _FILE) names one, the `techbank`
 # database of infra's MariaDB, with a user per role (devtools/read_db_users.py) whose URLs
@@ -84,7 +88,12 @@ case "${1:-}" in
     for service in "${services[@]}"; do start "$2" "$service"; done
     wait_ready "$2"
     echo "[services] up: command server ${TECHBANK_COMMAND_ADDRESS:-127.0.0.1:50051}," \
-      "query server ${TECHBANK_QUERY_ADDRESS:-127.0.0.1:50052}; logs in $run_dir" ;;
+      "query server ${TECHBANK_QUERY_ADDRESS:-127.0.0.1:50052}; logs in $run_dir"
+    echo "[services] metrics: http://$TECHBANK_COMMAND_METRICS_ADDRESS/metrics (command server)," \
+      "http://$TECHBANK_QUERY_METRICS_ADDRESS/metrics (query server)," \
+      "http://$TECHBANK_PROJECTOR_METRICS_ADDRESS/metrics (projector)"
+    echo "[services] traces: set OTEL_EXPORTER_OTLP_ENDPOINT (OTLP/gRPC) or" \
+      "OTEL_TRACES_EXPORTER=console before make up; TECHBANK_LOG_FORMAT=json for JSON logs" ;;
   down)
     for service in query_server command_server projector; do stop "$service"; done
     echo "[services] down" ;;

@@ -17,7 +17,7 @@ import pytest
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc, queries_pb2
 from tests.e2e.helpers import TIMEOUT, open_account, read
 from tests.support.processes import ServerProcess, free_port
-from tests.support.system import System
+from tests.support.system import System, env_beside
 
 Status = grpc.StatusCode
 Stub = commands_pb2_grpc.AccountCommandServiceStub
@@ -30,7 +30,7 @@ def two_servers(system: System) -> Iterator[list[Stub]]:
     address = f"127.0.0.1:{free_port()}"
     log = system.process("command_server").log_path.with_name(f"second-{uuid.uuid4().hex}.log")
     second = ServerProcess(
-        "command_server", {**system.env, "TECHBANK_COMMAND_ADDRESS": address}, log, address
+        "command_server", env_beside(system.env, TECHBANK_COMMAND_ADDRESS=address), log, address
     ).start()
     try:
         with grpc.insecure_channel(address) as channel:

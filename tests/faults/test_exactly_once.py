@@ -11,7 +11,7 @@ from techbank.account.v1 import commands_pb2, commands_pb2_grpc
 from tests.e2e.helpers import open_account, read
 from tests.faults.helpers import TIMEOUT, check, deposit_many, wait_for_log
 from tests.support.processes import ServerProcess, free_port
-from tests.support.system import System
+from tests.support.system import System, env_beside
 
 KILLS = 5
 ASSIGNED = "assigned partitions"
@@ -55,7 +55,7 @@ def test_two_command_servers_never_overdraw_nor_lose_a_withdrawal(real_system: S
     address = f"127.0.0.1:{free_port()}"
     second = ServerProcess(
         "command_server",
-        {**real_system.env, "TECHBANK_COMMAND_ADDRESS": address},
+        env_beside(real_system.env, TECHBANK_COMMAND_ADDRESS=address),
         real_system.process("command_server").log_path.with_name("second.log"),
         address,
     ).start()

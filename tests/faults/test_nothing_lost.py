@@ -9,7 +9,7 @@ from tests.e2e.helpers import open_account, read
 from tests.faults.helpers import TIMEOUT, check, deposit, deposit_many
 from tests.support.processes import ServerProcess, free_port
 from tests.support.servers import server_down
-from tests.support.system import System
+from tests.support.system import System, env_beside
 
 SETTLE_SECONDS = 90
 
@@ -34,11 +34,11 @@ def test_an_event_appended_by_a_server_killed_before_publishing_still_arrives(
     address = f"127.0.0.1:{free_port()}"
     doomed = ServerProcess(
         "command_server",
-        {
-            **real_system.env,
-            "TECHBANK_COMMAND_ADDRESS": address,
-            "TECHBANK_FAULT_KILL_AFTER_APPEND": "1",
-        },
+        env_beside(
+            real_system.env,
+            TECHBANK_COMMAND_ADDRESS=address,
+            TECHBANK_FAULT_KILL_AFTER_APPEND="1",
+        ),
         real_system.process("command_server").log_path.with_name("doomed.log"),
         address,
     ).start()

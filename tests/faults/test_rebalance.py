@@ -8,7 +8,7 @@ from projector.faults import SLOW_BATCH
 from tests.e2e.helpers import open_account
 from tests.faults.helpers import check, deposit, wait_for_log
 from tests.support.processes import ServerProcess
-from tests.support.system import running_system
+from tests.support.system import env_beside, running_system
 
 ASSIGNED = "assigned partitions"
 
@@ -28,7 +28,9 @@ def test_a_projector_joining_mid_batch_stops_no_projector(tmp_path: Path) -> Non
 
         depositor = threading.Thread(target=keep_depositing)
         depositor.start()
-        second = ServerProcess("projector", system.env, tmp_path / "second-projector.log")
+        second = ServerProcess(
+            "projector", env_beside(system.env), tmp_path / "second-projector.log"
+        )
         try:
             second.start()
             wait_for_log(second, ASSIGNED)  # the group rebalanced while batches were in flight

@@ -76,6 +76,9 @@ def stack_env(
         "TECHBANK_DATA_DIR": str(data_dir),
         "TECHBANK_COMMAND_ADDRESS": f"127.0.0.1:{free_port()}",
         "TECHBANK_QUERY_ADDRESS": f"127.0.0.1:{free_port()}",
+        "TECHBANK_COMMAND_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",
+        "TECHBANK_QUERY_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",
+        "TECHBANK_PROJECTOR_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",
     }
     if stack == "real":
         topic = scratch.enter_context(scratch_kafka_topic(prefix))
@@ -90,6 +93,13 @@ def stack_env(
             "TECHBANK_PROJECTOR_GROUP": topic,
         }
     return env
+
+
+def env_beside(env: dict[str, str], **changes: str) -> dict[str, str]:
+    """`env` for one more process beside a system's, with `changes`: its metrics on a
+    port of its own, as two processes cannot serve one."""
+    fresh = {name: f"127.0.0.1:{free_port()}" for name in env if name.endswith("_METRICS_ADDRESS")}
+    return {**env, **fresh, **changes}
 
 
 def stack_processes(stack: str, env: dict[str, str], logs: Path) -> list[ServerProcess]:

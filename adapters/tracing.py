@@ -1,0 +1,111 @@
+"""OpenTelemetry traces: a span per RPC, carried with each event to the projector.
+
+Every process sets up the SDK with the standard OTEL_* variables: spans are made and
+their ids logged, but nothing is exported unless asked, with OTEL_TRACES_EXPORTER
+(`otlp`, over gRPC to OTEL_EXPORTER_OTLP_ENDPOINT; `console`, to the log) or with
+OTEL_EXPORTER_OTLP_ENDPOINT alone. OTEL_SDK_DISABLED=true makes no spans at all.
+
+An event carries the trace of the command that caused it as W3C trace context
+(`traceparent`) in its transport headers: Kafka record headers, or the in-process
+bus's objects. The projector's span for a batch continues the trace of a lone event,
+and links to each event's trace otherwise (a batch mixes many commands). Events that
+the outbox's sweep publishes after a restart carry no trace: the context lived only in
+the process that took the command.
+"""
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+)
+
+from core.events import StoredEvent
+
+Headers = tuple[tuple[str, str], ...]
+TRACE_KEYS = frozenset({"traceparent", "tracestate"})
+tracer = trace.get_tracer("techbank")
+
+
+def configure_tracing(service: str) -> None:
+    """Install the process's tracer provider, exporting where the environment says."""
+    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return
+    name = os.environ.get("OTEL_SERVICE_NAME") or service
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
+    exporter = _exporter(os.environ.get("OTEL_TRACES_EXPORTER", "").lower())
+    if isinstance(exporter, ConsoleSpanExporter):
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+    elif exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+
+
+def _exporter(chosen: str) -> SpanExporter | None:
+    if chosen == "console":
+        return ConsoleSpanExporter()
+    if chosen == "otlp" or (not chosen and os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")):
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # noqa: PLC0415
+            OTLPSpanExporter,  # loaded only when asked for: it pulls in much
+        )
+
+        return OTLPSpanExporter()
+    return None
+
+
+@contextmanager
+def rpc_span(method: str, metadata: Any) -> Iterator[trace.Span]:
+    """A server span for one call, continuing the caller's trace when its metadata
+    carries one (a `traceparent` set by an instrumented client)."""
+    carrier = {key: value for key, value in metadata or () if key in TRACE_KEYS}
+    parent = propagate.extract(carrier) if carrier else None
+    with tracer.start_as_current_span(method, context=parent, kind=trace.SpanKind.SERVER) as span:
+        yield span
+
+
+def current_headers() -> Headers:
+    """The current span's context as transport headers; none outside a span."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return tuple(carrier.items())
+
+
+def context_of(headers: Headers | Sequence[tuple[str, bytes]]) -> trace.SpanContext | None:
+    """The span context transport headers carry, if any (Kafka's values are bytes)."""
+    carrier: Mapping[str, str] = {
+        key: value.decode(errors="replace") if isinstance(value, bytes) else value
+        for key, value in headers
+    }
+    span = trace.get_current_span(propagate.extract(carrier))
+    context = span.get_span_context()
+    return context if context.is_valid else None
+
+
+@contextmanager
+def batch_span(name: str, events: Sequence[StoredEvent]) -> Iterator[trace.Span]:
+    """A consumer span for a batch of events: the child of their trace when they all
+    carry the same one, linked to each of theirs otherwise."""
+    carried = (context_of(event.headers) for event in events)
+    contexts = list({(c.trace_id, c.span_id): c for c in carried if c is not None}.values())
+    parent = None
+    if len(contexts) == 1:
+        parent = trace.set_span_in_context(trace.NonRecordingSpan(contexts[0]))
+    links = [trace.Link(context) for context in contexts] if len(contexts) > 1 else []
+    kind = trace.SpanKind.CONSUMER
+    with tracer.start_as_current_span(name, context=parent, links=links, kind=kind) as span:
+        span.set_attribute("messaging.batch.message_count", len(events))
+        yield span
+
+
+def trace_id_of_current_span() -> str:
+    """The current trace's id in hex, as tools show it; "" outside a span."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else ""
