@@ -1,6 +1,8 @@
 """One place that turns a database URL into a configured SQLAlchemy async engine."""
 
 import os
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import event
@@ -9,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # An execution option: transactions of an engine that carries it are writers.
 _WRITER = "techbank_writer"
+WAL_ATTEMPTS = 100
+WAL_PAUSE_SECONDS = 0.05
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -49,8 +53,29 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # query server read while the projector writes.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
+    try:
+        _use_wal(cursor)
+    finally:
+        cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL, which stays set in the file: the first connection does it,
+    the others find it done. Switching needs the file to itself and SQLite's busy wait
+    does not apply, so a connection opened while another process holds the file (they
+    start together) looks again shortly."""
+    for _ in range(WAL_ATTEMPTS):
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0] == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            time.sleep(WAL_PAUSE_SECONDS)
+    cursor.execute("PRAGMA journal_mode=WAL")  # a last try, whose error is the caller's
 
 
 def _begin_sqlite(conn: Connection) -> None:

@@ -6,18 +6,31 @@ byte for byte on MySQL (utf8mb4_bin) so a lookup matches the holder exactly.
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql_engine import writer
 from adapters.sql_errors import is_denied
 from adapters.sql_types import UtcDateTime
 
 log = logging.getLogger(__name__)
 MAX_HOLDER_LENGTH = 200
 SCHEMA_POLL_SECONDS = 0.5
+CREATE_ATTEMPTS = 5
+# What MySQL and MariaDB answer a CREATE, or a look at a table, while another process
+# is creating (or, finding an older layout, dropping) the tables at that moment.
+CREATE_RACE_SIGNS = (
+    "already exists",
+    "concurrent DDL",
+    "Table definition has changed",
+    "doesn't exist",
+)
+T = TypeVar("T")
 
 metadata = sa.MetaData()
 
@@ -74,8 +87,7 @@ async def create_schema(engine: AsyncEngine) -> None:
 
 async def _denied_creating(engine: AsyncEngine) -> exc.DBAPIError | None:
     try:
-        async with engine.begin() as conn:
-            await conn.run_sync(_create)
+        await _run_creating(engine, _create)
     except exc.DBAPIError as error:
         if is_denied(error):
             return error
@@ -87,8 +99,24 @@ async def prepare_read_model(engine: AsyncEngine) -> bool:
     """Create the read model's tables, first dropping those of an earlier layout (they
     hold nothing the event store cannot give again). True when the read model holds no
     account yet: the caller fills it from the event store."""
-    async with engine.begin() as conn:
-        return bool(await conn.run_sync(prepare_tables))
+    return bool(await _run_creating(engine, prepare_tables))
+
+
+async def _run_creating(engine: AsyncEngine, create: Callable[[sa.Connection], T]) -> T:
+    """Run `create` in a transaction; the processes of a system start together. On SQLite
+    the transaction holds the write lock from its start (the others wait for it); MySQL
+    commits each CREATE on its own, so `create` runs again when another process created
+    a table between its look and its CREATE."""
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            async with writer(engine).begin() as conn:
+                return await conn.run_sync(create)
+        except exc.DBAPIError as error:
+            racing = any(sign in str(error.orig) for sign in CREATE_RACE_SIGNS)
+            if not racing or attempt == CREATE_ATTEMPTS - 1:
+                raise
+            log.info("another process created the read model's tables meanwhile; looking again")
+    raise AssertionError("unreachable")
 
 
 def prepare_tables(conn: sa.Connection) -> bool:

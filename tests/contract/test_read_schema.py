@@ -1,0 +1,54 @@
+"""The read model's tables are created by whichever process comes first: the processes
+of a system start together, and two may look, find no table, and both create it. On
+SQLite the look and the CREATE share one write-locked transaction; MySQL commits each
+CREATE alone, and a loser looks again."""
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from adapters.sql_engine import create_engine
+from projector import schema
+from tests.support.stack import mysql_url, scratch_mysql_database
+
+ROUNDS = 10
+
+
+async def race(url: str) -> None:
+    engines = [create_engine(url) for _ in range(3)]
+    try:
+        await asyncio.gather(
+            schema.create_schema(engines[0]),
+            schema.prepare_read_model(engines[1]),
+            schema.create_schema(engines[2]),
+        )
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_processes_creating_the_tables_at_once_on_sqlite_all_succeed(tmp_path: Path) -> None:
+    for n in range(ROUNDS):
+        await race(f"sqlite+aiosqlite:///{tmp_path}/read-{n}.db")
+
+
+@pytest.fixture
+def mysql_database() -> Iterator[str]:
+    with scratch_mysql_database("schema") as name:
+        yield name
+
+
+async def test_processes_creating_the_tables_at_once_on_mysql_all_succeed(
+    mysql_database: str,
+) -> None:
+    url = mysql_url(mysql_database)
+    for _ in range(ROUNDS):
+        await race(url)
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            for table in reversed(schema.metadata.sorted_tables):
+                await conn.execute(sa.text(f"DROP TABLE {table.name}"))
+        await engine.dispose()
