@@ -8,9 +8,15 @@ PROTO_FILES := $(shell find protos -name '*.proto')
 # Third-party tools the tests run, built from the Go module proxy into .tools/bin.
 GRPCURL_VERSION := v1.9.3
 BUF_VERSION := 1.75.0
+# protoc plugins for clients/go/gen (protoc-gen-go's version is the client's protobuf runtime).
+PROTOC_GEN_GO_VERSION := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 TOOLS := .tools
+GO_PLUGINS := $(TOOLS)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION) \
+  $(TOOLS)/protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION)
+GO_CLIENT_SOURCES := $(shell find clients/go -name '*.go') clients/go/go.mod clients/go/go.sum
 
-.PHONY: help venv gen check-gen lint test servers tools up down run bench certs clean
+.PHONY: help venv gen gen-go check-gen lint test servers tools up down run bench certs clean
 
 help:
 	@echo "make run    start the system on the embedded default (command :50051, query :50052)"
@@ -18,10 +24,11 @@ help:
 	@echo "make up     start Kafka, FerretDB, MariaDB and the three services (real stack)"
 	@echo "make down   stop them"
 	@echo "make lint   ruff, mypy, and buf on the protos"
-	@echo "make gen    regenerate generated/ from protos/"
+	@echo "make gen    regenerate generated/ (Python) and clients/go/gen (Go) from protos/"
 	@echo "make bench  measure command and query throughput"
 	@echo "make certs  development TLS certificates and a token key, in ./credentials"
-	@echo "make tools  grpcurl $(GRPCURL_VERSION) in $(TOOLS)/bin (the tests call it)"
+	@echo "make tools  grpcurl $(GRPCURL_VERSION) and the Go example client in $(TOOLS)/bin, the Node"
+	@echo "            example's node_modules in clients/node (the tests call them)"
 
 venv: $(VENV)/.installed
 
@@ -35,11 +42,15 @@ $(VENV)/.installed: requirements.lock
 	  > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/techbank.pth"
 	touch $@
 
-gen: venv
+gen: venv gen-go
 	scripts/gen.sh $(PY) generated
 
-# Fails when generated/ differs from what protos/ produce now.
-check-gen: venv
+# The Go client's code (committed, like generated/), by the pinned protoc plugins.
+gen-go: venv $(GO_PLUGINS)
+	scripts/gen_go.sh $(PY) clients/go
+
+# Fails when generated/ or clients/go/gen differs from what protos/ produce now.
+check-gen: venv $(GO_PLUGINS)
 	scripts/check_gen.sh $(PY)
 
 # buf breaking: protos/ against the last commit's, so a change that would break code
@@ -55,11 +66,29 @@ lint: venv check-gen $(TOOLS)/buf-$(BUF_VERSION)
 servers:
 	infra/stack.sh up
 
-tools: $(TOOLS)/grpcurl-$(GRPCURL_VERSION)
+tools: $(TOOLS)/grpcurl-$(GRPCURL_VERSION) clients/node/node_modules/.installed \
+  $(TOOLS)/bin/techbank-example
 
 $(TOOLS)/grpcurl-$(GRPCURL_VERSION):
 	GOBIN=$(CURDIR)/$(TOOLS)/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 	touch $@
+
+$(TOOLS)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION):
+	GOBIN=$(CURDIR)/$(TOOLS)/bin go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	touch $@
+
+$(TOOLS)/protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION):
+	GOBIN=$(CURDIR)/$(TOOLS)/bin go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	touch $@
+
+# The example clients the tests run (tests/e2e/test_other_languages.py): Node's packages
+# exactly as the lock file has them, and the Go program, rebuilt when its sources change.
+clients/node/node_modules/.installed: clients/node/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix clients/node
+	touch $@
+
+$(TOOLS)/bin/techbank-example: $(GO_CLIENT_SOURCES)
+	cd clients/go && go build -o $(CURDIR)/$@ ./cmd/techbank-example
 
 # buf, the protos' linter, from the npm registry.
 $(TOOLS)/buf-$(BUF_VERSION):
