@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 import grpc
+from google.rpc import error_details_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from adapters.grpc_auth import Authenticator, AuthInterceptor
@@ -72,6 +73,8 @@ async def serve(
         descriptors = Descriptors()
         descriptors.add_set(descriptor_set)
         descriptors.add_from_pool(health_name)
+        # The error details every refusal carries, so that tools decode them too.
+        descriptors.add_from_pool(error_details_pb2.ErrorInfo.DESCRIPTOR.full_name)
         add_reflection(server, descriptors, [*service_names, health_name])
     _bind(server, address, credentials)
     await server.start()

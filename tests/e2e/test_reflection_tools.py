@@ -68,6 +68,22 @@ def test_grpcurl_calls_by_reflection(system: System, grpcurl: Path) -> None:
     assert answer["version"] == "1" and len(answer["accountId"]) == 36
 
 
+def test_grpcurl_decodes_the_error_details_by_reflection(system: System, grpcurl: Path) -> None:
+    request = json.dumps({"account_id": "x", "amount_cents": 0})
+    address = system.env["TECHBANK_COMMAND_ADDRESS"]
+    refused = subprocess.run(
+        [str(grpcurl), "-plaintext", "-d", request, address, f"{COMMANDS}/DepositFunds"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert '"reason": "INVALID_ARGUMENT"' in refused.stderr, refused.stderr
+    assert '"field": "amount_cents"' in refused.stderr, refused.stderr
+    assert "not recognized" not in refused.stderr
+
+
 @pytest.mark.parametrize("version", ["v1", "v1alpha"])
 def test_both_reflection_versions_answer(system: System, version: str) -> None:
     method = f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo"
