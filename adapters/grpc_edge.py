@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import grpc
 
 from adapters import grpc_errors
+from adapters.metrics import STORE_ERRORS
 from core.deadline import request_deadline
 from core.errors import (
     ConcurrencyError,
@@ -50,6 +51,8 @@ def status_of(error: DomainError) -> grpc.StatusCode:
 
 
 async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: Exception) -> None:
+    if isinstance(error, Unavailable):
+        STORE_ERRORS.labels("rpc").inc()
     if isinstance(error, DomainError):
         violations = error.violations if isinstance(error, InvalidInput) else ()
         await grpc_errors.abort(

@@ -29,8 +29,8 @@ RPC_SECONDS = Histogram(
 )
 STORE_ERRORS = Counter(
     "techbank_store_errors",
-    "Failures to reach a store or the bus, by what failed",
-    ["operation"],
+    "Stores or bus found unreachable: by a call (answered UNAVAILABLE) or by the projector",
+    ["where"],
 )
 PROJECTED = Counter("techbank_projector_events", "Events applied to the read model")
 PROJECTOR_LAG_SECONDS = Gauge(

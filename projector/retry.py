@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from adapters.metrics import STORE_ERRORS
 from adapters.sql_errors import is_unavailable
 from core.errors import Unavailable
 
@@ -49,6 +50,8 @@ async def retry_transient(
             tries += 1
             if not is_transient(exc) or (attempts is not None and tries >= attempts):
                 raise
+            if not isinstance(exc, IntegrityError):  # a lost race, not an outage
+                STORE_ERRORS.labels("projector").inc()
             pause = min(random.uniform(0.01, 0.05) * 2**tries, MAX_PAUSE_SECONDS)
             log.warning("transaction failed (%s); retry %d in %.2f s", _reason(exc), tries, pause)
             if await _stopped_within(stop, pause):

@@ -1,5 +1,6 @@
 """Small helpers for talking to the running servers in end-to-end tests."""
 
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from prometheus_client.parser import text_string_to_metric_families
 
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
 
@@ -16,6 +18,7 @@ SAVINGS = account_pb2.ACCOUNT_TYPE_SAVINGS
 CURRENT = account_pb2.ACCOUNT_TYPE_CURRENT
 TIMEOUT = 10.0
 AccountTypeValue: TypeAlias = account_pb2.AccountType.ValueType
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]  # by name and labels
 
 
 def open_account(
@@ -75,3 +78,18 @@ def refusal_from(error: Any) -> Refusal:
         dict(info.metadata),
         [violation.field for violation in bad.field_violations],
     )
+
+
+def scrape(address: str) -> Samples:
+    """The metrics a process serves on `address` now."""
+    with urllib.request.urlopen(f"http://{address}/metrics", timeout=TIMEOUT) as answer:
+        text = answer.read().decode()
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)

@@ -4,7 +4,6 @@ one trace from the RPC through the event on the bus into the projector, JSON log
 import json
 import re
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,30 +11,14 @@ from typing import Any
 
 import grpc
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from techbank.account.v1 import commands_pb2 as c
 from tests.e2e.conftest import STACKS
-from tests.e2e.helpers import TIMEOUT, open_account, read
+from tests.e2e.helpers import TIMEOUT, open_account, read, scrape, value
 from tests.support.system import System, running_system
 
 COMMANDS = "techbank.account.v1.AccountCommandService"
 QUERIES = "techbank.account.v1.AccountQueryService"
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def scrape(address: str) -> Samples:
-    with urllib.request.urlopen(f"http://{address}/metrics", timeout=TIMEOUT) as answer:
-        text = answer.read().decode()
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
 
 
 def test_every_process_serves_its_metrics(system: System) -> None:
@@ -97,25 +80,25 @@ def test_one_trace_runs_from_the_rpc_through_the_bus_into_the_projector(traced: 
     traced.commands.DepositFunds(deposit, metadata=parent, timeout=TIMEOUT)
     read(traced.queries, account_id, 2)
     projector = "command_server" if traced.name == "embedded" else "projector"
-    rpc = span_named(
-        traced.process("command_server").log_path, f"{COMMANDS}/DepositFunds", trace_id
+    rpc = wait_for_span(traced.process("command_server").log_path, f"{COMMANDS}/DepositFunds")
+    assert (rpc["context"]["trace_id"], rpc["kind"]) == (f"0x{trace_id}", "SpanKind.SERVER")
+    projected = wait_for_span(
+        traced.process(projector).log_path, "project events", rpc["context"]["span_id"]
     )
-    projected = span_named(traced.process(projector).log_path, "project events", trace_id)
-    assert rpc["kind"] == "SpanKind.SERVER"
     assert projected["kind"] == "SpanKind.CONSUMER"
-    assert projected["parent_id"] == rpc["context"]["span_id"]
 
 
-def span_named(log: Path, name: str, trace_id: str, wait_seconds: float = 10.0) -> dict[str, Any]:
-    """The span `name` of trace `trace_id` that the console exporter wrote to `log`."""
-    deadline = time.monotonic() + wait_seconds
+def wait_for_span(log: Path, name: str, after: str = "", seconds: float = 10.0) -> dict[str, Any]:
+    """The span `name` that the console exporter wrote to `log`; with `after` (a span id),
+    the one whose parent it is or which links to it (a batch of several commands' events)."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for span in spans_in(log.read_text(errors="replace")):
-            context = span.get("context", {})
-            if span.get("name") == name and context.get("trace_id") == f"0x{trace_id}":
+            linked = {link["context"]["span_id"] for link in span.get("links", [])}
+            if span.get("name") == name and (not after or after in {span["parent_id"], *linked}):
                 return span
         time.sleep(0.2)
-    raise AssertionError(f"no span {name!r} of trace {trace_id} in {log}")
+    raise AssertionError(f"no span {name!r} after {after or 'anything'} in {log}")
 
 
 def spans_in(text: str) -> Iterator[dict[str, Any]]:

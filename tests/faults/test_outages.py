@@ -6,7 +6,7 @@ import time
 import grpc
 
 from techbank.account.v1 import commands_pb2, queries_pb2
-from tests.e2e.helpers import open_account, read
+from tests.e2e.helpers import open_account, read, scrape, value
 from tests.faults.helpers import (
     check,
     deposit,
@@ -68,6 +68,11 @@ def test_read_database_outage_answers_unavailable_and_the_projector_catches_up(
         assert deposit(real_system, account_id, 7) == 2  # the write side does not need MySQL
     assert read(real_system.queries, account_id, 2).balance_cents == 7
     assert check(real_system, settle_seconds=30).returncode == 0
+    env = real_system.env
+    queries = scrape(env["TECHBANK_QUERY_METRICS_ADDRESS"])
+    projector = scrape(env["TECHBANK_PROJECTOR_METRICS_ADDRESS"])
+    assert value(queries, "techbank_store_errors_total", where="rpc") >= 1
+    assert value(projector, "techbank_store_errors_total", where="projector") >= 1
 
 
 def test_sigterm_lets_an_in_flight_call_finish(real_system: System) -> None:
