@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.factories import open_event_store
@@ -19,6 +20,8 @@ from projector.fold import fold
 from projector.read_model import ReadModel
 from projector.translation import Row
 
+OnProgress = Callable[[int], None]  # accounts compared so far
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -27,28 +30,37 @@ class Difference:
     actual: Row | None
 
 
-async def differences(read_model: ReadModel, store: EventStore) -> list[Difference]:
-    """Every account whose read-model row is not the fold of its stored events."""
+async def differences(
+    read_model: ReadModel, store: EventStore, on_progress: OnProgress | None = None
+) -> list[Difference]:
+    """Every account whose read-model row is not the fold of its stored events;
+    `on_progress` is told how many accounts were compared after each one."""
     rows = {row["account_id"]: row async for row in read_model.rows()}
     found = []
+    compared = 0
     async for account_id in store.aggregate_ids():
         expected = fold(await store.load(account_id))
         actual = rows.pop(account_id, None)
         if expected != actual:
             found.append(Difference(account_id, expected, actual))
+        compared += 1
+        if on_progress is not None:
+            on_progress(compared)
     found.extend(Difference(account_id, None, row) for account_id, row in rows.items())
     return found
 
 
-async def check(settings: Settings, settle_seconds: float) -> list[Difference]:
+async def check(
+    settings: Settings, settle_seconds: float, on_progress: OnProgress | None = None
+) -> list[Difference]:
     store = await open_event_store(settings.event_store_url)
     read_model, _ = await open_read_model(settings.read_db_url, prepare=False)
     deadline = time.monotonic() + settle_seconds
     try:
-        found = await differences(read_model, store)
+        found = await differences(read_model, store, on_progress)
         while found and time.monotonic() < deadline:
             await asyncio.sleep(0.5)
-            found = await differences(read_model, store)
+            found = await differences(read_model, store, on_progress)
         return found
     finally:
         await read_model.close()

@@ -12,7 +12,7 @@ duplicates the events it then receives up to that version.
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from adapters.factories import open_event_store
 from adapters.settings import Settings, configure_logging
@@ -25,6 +25,7 @@ from projector.translation import Row
 log = logging.getLogger("projector.restore")
 PROGRESS_EVERY_SECONDS = 2.0
 CHUNK = 500
+OnProgress = Callable[[int, int], None]  # accounts and events restored so far
 
 
 async def restore_accounts(read_model: ReadModel, store: EventStore, account_ids: list[str]) -> int:
@@ -45,9 +46,12 @@ async def restore_accounts(read_model: ReadModel, store: EventStore, account_ids
     return folded
 
 
-async def restore(read_model: ReadModel, store: EventStore) -> tuple[int, int]:
-    """Rebuild every account the store knows and drop rows it does not; return the counts."""
-    progress = _Progress()
+async def restore(
+    read_model: ReadModel, store: EventStore, on_progress: OnProgress | None = None
+) -> tuple[int, int]:
+    """Rebuild every account the store knows and drop rows it does not; return the counts.
+    `on_progress` is told the counts so far after each chunk (the `techbank` command's bar)."""
+    progress = _Progress(on_progress)
     chunk: list[str] = []
     restored: set[str] = set()
     async for account_id in store.aggregate_ids():
@@ -72,7 +76,8 @@ async def restore(read_model: ReadModel, store: EventStore) -> tuple[int, int]:
 
 
 class _Progress:
-    def __init__(self) -> None:
+    def __init__(self, on_progress: OnProgress | None = None) -> None:
+        self.on_progress = on_progress
         self.accounts = self.events = 0
         self.started = self._reported = time.monotonic()
 
@@ -87,6 +92,8 @@ class _Progress:
     def add(self, accounts: int, events: int) -> None:
         self.accounts += accounts
         self.events += events
+        if self.on_progress is not None:
+            self.on_progress(self.accounts, self.events)
         if time.monotonic() - self._reported >= PROGRESS_EVERY_SECONDS:
             self._reported = time.monotonic()
             log.info(

@@ -1,0 +1,28 @@
+"""A typed async client of Techbank's gRPC API, and the `techbank` command (cli.py)."""
+
+from techbank_client.client import DEFAULT_COMMAND_ADDRESS, DEFAULT_QUERY_ADDRESS, TechbankClient
+from techbank_client.errors import FieldViolation, TechbankError
+from techbank_client.models import (
+    Account,
+    AccountStatus,
+    AccountType,
+    CommandResult,
+    Comparison,
+)
+from techbank_client.retry import RetryPolicy
+from techbank_client.security import Security
+
+__all__ = [
+    "DEFAULT_COMMAND_ADDRESS",
+    "DEFAULT_QUERY_ADDRESS",
+    "Account",
+    "AccountStatus",
+    "AccountType",
+    "CommandResult",
+    "Comparison",
+    "FieldViolation",
+    "RetryPolicy",
+    "Security",
+    "TechbankClient",
+    "TechbankError",
+]

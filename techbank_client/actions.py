@@ -1,0 +1,117 @@
+"""What each `techbank` subcommand does, given its parsed arguments and an Output."""
+
+import argparse
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from techbank_client.client import TechbankClient
+from techbank_client.models import AccountType, Comparison
+from techbank_client.output import Output, money
+from techbank_client.security import Security
+
+AccountAction = Callable[[TechbankClient, argparse.Namespace, Output], Awaitable[None]]
+Action = Callable[[argparse.Namespace, Output], Coroutine[Any, Any, int]]
+
+
+class SetupError(Exception):
+    """The options cannot work (a file that cannot be read, a token without TLS)."""
+
+
+def security_of(args: argparse.Namespace) -> Security:
+    try:
+        token = args.token
+        if args.token_file:
+            with open(args.token_file, encoding="utf-8") as file:
+                token = file.read().strip()
+        return Security.from_files(
+            tls=args.tls,
+            ca_file=args.ca_file,
+            cert_file=args.cert_file,
+            key_file=args.key_file,
+            token=token or None,
+        )
+    except (OSError, ValueError) as error:
+        raise SetupError(str(error)) from None
+
+
+def with_client(action: AccountAction) -> Action:
+    """`action` given a client connected as the global options say."""
+
+    async def run(args: argparse.Namespace, output: Output) -> int:
+        security = security_of(args)
+        async with TechbankClient(
+            args.command_address, args.query_address, security=security, deadline=args.deadline
+        ) as bank:
+            await action(bank, args, output)
+        return 0
+
+    return run
+
+
+async def open_account(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
+    result = await bank.open_account(
+        args.holder, AccountType(args.type), args.opening_cents, request_id=args.request_id
+    )
+    out.done(result, "opened account")
+
+
+async def deposit(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
+    result = await bank.deposit(
+        args.account_id,
+        args.cents,
+        expected_version=args.expected_version,
+        request_id=args.request_id,
+    )
+    out.done(result, f"deposited {money(args.cents)} into")
+
+
+async def withdraw(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
+    result = await bank.withdraw(
+        args.account_id,
+        args.cents,
+        expected_version=args.expected_version,
+        request_id=args.request_id,
+    )
+    out.done(result, f"withdrew {money(args.cents)} from")
+
+
+async def close_account(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
+    result = await bank.close_account(
+        args.account_id, expected_version=args.expected_version, request_id=args.request_id
+    )
+    out.done(result, "closed account")
+
+
+async def get_account(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
+    out.account(await bank.get_account(args.account_id, min_version=args.min_version))
+
+
+async def list_accounts(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
+    await out.accounts(bank.all_accounts(page_size=args.page_size))
+
+
+async def find_accounts(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
+    if args.holder is not None:
+        await out.accounts(bank.find_by_holder(args.holder, page_size=args.page_size))
+    elif args.above is not None:
+        found = bank.find_with_balance(
+            Comparison.GREATER_THAN, args.above, page_size=args.page_size
+        )
+        await out.accounts(found)
+    else:
+        found = bank.find_with_balance(Comparison.LESS_THAN, args.below, page_size=args.page_size)
+        await out.accounts(found)
+
+
+async def admin_restore(args: argparse.Namespace, out: Output) -> int:
+    from techbank_client.admin import run_restore  # noqa: PLC0415  (see admin_check)
+
+    return await run_restore(args, out)
+
+
+async def admin_check(args: argparse.Namespace, out: Output) -> int:
+    """Imported only when asked for: the admin tools load the stores' drivers, which
+    account commands need not wait for."""
+    from techbank_client.admin import run_check  # noqa: PLC0415
+
+    return await run_check(args, out)

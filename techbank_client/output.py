@@ -1,0 +1,100 @@
+"""What the `techbank` command prints: for people, or with --json one JSON object per
+account or result, a line each. Amounts for people are decimal (12000 cents: 120.00),
+computed on integers; in JSON every int64 (cents, versions) is a JSON number."""
+
+import json
+import sys
+import unicodedata
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any, TextIO
+
+from techbank_client.models import Account, CommandResult
+
+SHOWN_ESCAPED = {"Cc", "Zl", "Zp"}  # controls and line breaks: they could rewrite the terminal
+
+
+def money(cents: int) -> str:
+    """12000 -> "120.00", -5 -> "-0.05": integer arithmetic, never a float."""
+    whole, part = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{whole}.{part:02d}"
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def shown(text: str) -> str:
+    """`text` for a terminal: control and line-break characters as \\u escapes."""
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in SHOWN_ESCAPED else c for c in text
+    )
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    return {
+        "account_id": account.account_id,
+        "holder": account.holder,
+        "account_type": str(account.account_type),
+        "balance_cents": account.balance_cents,
+        "status": str(account.status),
+        "opened_at": timestamp(account.opened_at),
+        "version": account.version,
+    }
+
+
+def account_line(account: Account) -> str:
+    return (
+        f"{account.account_id}  {account.account_type:<7}  {account.status:<6}  "
+        f"{money(account.balance_cents):>14}  v{account.version:<4}  {shown(account.holder)}"
+    )
+
+
+def account_block(account: Account) -> str:
+    fields = {
+        "account": account.account_id,
+        "holder": shown(account.holder),
+        "type": account.account_type,
+        "status": account.status,
+        "balance": money(account.balance_cents),
+        "opened": timestamp(account.opened_at),
+        "version": account.version,
+    }
+    return "\n".join(f"{name:<8}  {value}" for name, value in fields.items())
+
+
+class Output:
+    def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
+        self.as_json = as_json
+        self.stream = stream or sys.stdout
+
+    def json(self, value: dict[str, Any]) -> None:
+        self.line(json.dumps(value, default=str))
+
+    def line(self, text: str) -> None:
+        print(text, file=self.stream)
+
+    def done(self, result: CommandResult, what: str) -> None:
+        """A command's result; `what` says it for people ("deposited 25.00 into")."""
+        if self.as_json:
+            self.json({"account_id": result.account_id, "version": result.version})
+        else:
+            self.line(f"{what} {result.account_id} (version {result.version})")
+
+    def account(self, account: Account) -> None:
+        if self.as_json:
+            self.json(account_json(account))
+        else:
+            self.line(account_block(account))
+
+    async def accounts(self, found: AsyncIterator[Account]) -> None:
+        """Each account as it arrives; for people, then how many."""
+        count = 0
+        async for account in found:
+            count += 1
+            if self.as_json:
+                self.json(account_json(account))
+            else:
+                self.line(account_line(account))
+        if not self.as_json:
+            self.line(f"{count} account{'' if count == 1 else 's'}")

@@ -1,0 +1,124 @@
+"""The `techbank` command line: global options, `accounts ...` and `admin ...`."""
+
+import argparse
+import os
+
+from techbank_client import actions
+from techbank_client.client import DEFAULT_COMMAND_ADDRESS, DEFAULT_QUERY_ADDRESS
+
+DESCRIPTION = "Techbank accounts and operator tools. Amounts are given in cents."
+EPILOG = """exit status: 0 done; 1 `admin check` found differences; 2 bad usage or
+credentials; 10 + the gRPC status code when a call failed (15 NOT_FOUND,
+19 FAILED_PRECONDITION, 24 UNAVAILABLE, ...); 130 interrupted"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="techbank", description=DESCRIPTION, epilog=EPILOG)
+    _connection_options(parser)
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object per line, int64 as JSON numbers"
+    )
+    groups = parser.add_subparsers(required=True, metavar="{accounts,admin}")
+    json_too = argparse.ArgumentParser(add_help=False)  # --json after the subcommand as well
+    json_too.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    _accounts(groups.add_parser("accounts", help="open, move money, close, look up"), json_too)
+    _admin(groups.add_parser("admin", help="restore or check the read database"), json_too)
+    return parser
+
+
+def _connection_options(parser: argparse.ArgumentParser) -> None:
+    env = os.environ.get
+    parser.add_argument(
+        "--command-address",
+        metavar="HOST:PORT",
+        default=env("TECHBANK_COMMAND_ADDRESS", DEFAULT_COMMAND_ADDRESS),
+        help="host:port (default: $TECHBANK_COMMAND_ADDRESS or %(default)s)",
+    )
+    parser.add_argument(
+        "--query-address",
+        metavar="HOST:PORT",
+        default=env("TECHBANK_QUERY_ADDRESS", DEFAULT_QUERY_ADDRESS),
+        help="host:port (default: $TECHBANK_QUERY_ADDRESS or %(default)s)",
+    )
+    parser.add_argument("--tls", action="store_true", help="TLS, verified with system roots")
+    parser.add_argument("--ca-file", metavar="PEM", help="TLS, verified with this CA (PEM)")
+    parser.add_argument(
+        "--cert-file", metavar="PEM", help="client certificate (PEM), for mutual TLS"
+    )
+    parser.add_argument("--key-file", metavar="PEM", help="its private key (PEM)")
+    parser.add_argument(
+        "--token", default=env("TECHBANK_TOKEN"), help="bearer token (default: $TECHBANK_TOKEN)"
+    )
+    parser.add_argument("--token-file", metavar="FILE", help="read the bearer token from this file")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="deadline of each call (default %(default)s)",
+    )
+
+
+def _accounts(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, action: actions.AccountAction, text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text, parents=[json_too])
+        sub.set_defaults(action=actions.with_client(action))
+        return sub
+
+    opening = command("open", actions.open_account, "open an account")
+    opening.add_argument("--holder", required=True)
+    opening.add_argument("--type", required=True, choices=["savings", "current"])
+    opening.add_argument("--opening-cents", type=int, default=0, metavar="CENTS")
+    _request_id(opening)
+    for name, action in (("deposit", actions.deposit), ("withdraw", actions.withdraw)):
+        moving = command(name, action, f"{name} CENTS")
+        moving.add_argument("account_id", metavar="ID")
+        moving.add_argument("cents", metavar="CENTS", type=int)
+        _versioned(moving)
+    closing = command("close", actions.close_account, "close an account for good")
+    closing.add_argument("account_id", metavar="ID")
+    _versioned(closing)
+    getting = command("get", actions.get_account, "one account")
+    getting.add_argument("account_id", metavar="ID")
+    getting.add_argument(
+        "--min-version", type=int, metavar="V", help="wait until the account has it"
+    )
+    listing = command("list", actions.list_accounts, "every account, in id order")
+    listing.add_argument("--page-size", type=int, default=0, metavar="N")
+    finding = command("find", actions.find_accounts, "accounts of a holder, or by balance")
+    criterion = finding.add_mutually_exclusive_group(required=True)
+    criterion.add_argument("--holder")
+    criterion.add_argument("--above", type=int, metavar="CENTS", help="balance greater than")
+    criterion.add_argument("--below", type=int, metavar="CENTS", help="balance less than")
+    finding.add_argument("--page-size", type=int, default=0, metavar="N")
+
+
+def _versioned(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--expected-version",
+        type=int,
+        metavar="V",
+        help="apply only at this version (else ABORTED)",
+    )
+    _request_id(command)
+
+
+def _request_id(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--request-id",
+        metavar="ID",
+        help="the request's id (default: a new uuid4); repeat it to retry",
+    )
+
+
+def _admin(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParser) -> None:
+    tools = parser.add_subparsers(required=True, metavar="COMMAND")
+    text = "rebuild the read database from the event store ($TECHBANK_* settings)"
+    restoring = tools.add_parser("restore", help=text, description=text, parents=[json_too])
+    restoring.set_defaults(action=actions.admin_restore)
+    text = "compare the read database with the event store; exit 1 if they differ"
+    checking = tools.add_parser("check", help=text, description=text, parents=[json_too])
+    checking.add_argument("--settle-seconds", type=float, default=0.0)
+    checking.set_defaults(action=actions.admin_check)

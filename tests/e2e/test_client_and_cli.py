@@ -1,0 +1,176 @@
+"""The Python client (techbank_client) and the `techbank` command against the real
+servers: every command and query, human and JSON output, a refusal's error line, and
+the admin tools with their progress."""
+
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import pytest
+
+from techbank_client import (
+    AccountStatus,
+    AccountType,
+    Comparison,
+    TechbankClient,
+    TechbankError,
+)
+from tests.support.processes import REPO
+from tests.support.system import System
+
+INSUFFICIENT = (
+    "error: FAILED_PRECONDITION INSUFFICIENT_FUNDS: Withdraw declined, insufficient funds!"
+)
+
+
+def client_of(system: System) -> TechbankClient:
+    env = system.env
+    return TechbankClient(env["TECHBANK_COMMAND_ADDRESS"], env["TECHBANK_QUERY_ADDRESS"])
+
+
+def techbank(system: System, *args: str, stderr: Any = subprocess.PIPE) -> "Ran":
+    """`python -m techbank_client.cli ARGS` in the system's environment (its addresses,
+    and for admin its stores)."""
+    ran = subprocess.run(
+        [sys.executable, "-m", "techbank_client.cli", *args],
+        cwd=REPO,
+        env={**os.environ, **system.env},
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return Ran(ran.returncode, ran.stdout, ran.stderr or "")
+
+
+@dataclass(frozen=True)
+class Ran:
+    status: int
+    out: str
+    err: str
+
+    def ok(self) -> "Ran":
+        assert self.status == 0, self.err
+        assert "Traceback" not in self.err
+        return self
+
+    def json(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.ok().out.splitlines()]
+
+
+def holder() -> str:
+    """A holder no other test uses: the system is shared by every e2e test."""
+    return f"Client {uuid.uuid4().hex[:8]}"
+
+
+async def test_the_client_opens_moves_money_closes_and_finds(system: System) -> None:
+    name = holder()
+    async with client_of(system) as bank:
+        opened = await bank.open_account(name, AccountType.SAVINGS, 10_000)
+        other = await bank.open_account(name, AccountType.CURRENT)
+        await bank.deposit(opened.account_id, 2_500)
+        withdrawn = await bank.withdraw(opened.account_id, 500, expected_version=2)
+        account = await bank.get_account(opened.account_id, min_version=withdrawn.version)
+        assert (account.holder, account.balance_cents, account.version) == (name, 12_000, 3)
+        await bank.get_account(other.account_id, min_version=1)
+        theirs = [a.account_id async for a in bank.find_by_holder(name, page_size=1)]
+        assert theirs == sorted([opened.account_id, other.account_id])
+        above = [
+            a.account_id async for a in bank.find_with_balance(Comparison.GREATER_THAN, 11_999)
+        ]
+        assert opened.account_id in above and other.account_id not in above
+        every = [a.account_id async for a in bank.all_accounts(page_size=2)]
+        assert every == sorted(set(every)) and opened.account_id in every
+        closed = await bank.close_account(opened.account_id)
+        account = await bank.get_account(opened.account_id, min_version=closed.version)
+        assert (account.status, closed.version) == (AccountStatus.CLOSED, 4)
+
+
+async def test_the_client_raises_refusals_with_their_reason(system: System) -> None:
+    async with client_of(system) as bank:
+        opened = await bank.open_account(holder(), AccountType.SAVINGS, 100)
+        with pytest.raises(TechbankError) as raised:
+            await bank.withdraw(opened.account_id, 101)
+        assert (raised.value.code, raised.value.reason) == (
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "INSUFFICIENT_FUNDS",
+        )
+        assert raised.value.metadata["accountId"] == opened.account_id
+        with pytest.raises(TechbankError) as raised:
+            await bank.deposit("x", 0)
+        assert [v.field for v in raised.value.field_violations] == ["account_id", "amount_cents"]
+
+
+def test_the_command_line_for_people_and_for_programs(system: System) -> None:
+    name = holder()
+    (opened,) = techbank(
+        system,
+        "--json",
+        "accounts",
+        "open",
+        "--holder",
+        name,
+        "--type",
+        "savings",
+        "--opening-cents",
+        "10000",
+    ).json()
+    account = opened["account_id"]
+    assert opened == {"account_id": account, "version": 1}
+    deposited = techbank(system, "accounts", "deposit", account, "2500").ok().out
+    assert deposited == f"deposited 25.00 into {account} (version 2)\n"
+    withdrawn = techbank(system, "accounts", "withdraw", account, "500", "--expected-version", "2")
+    assert withdrawn.ok().out == f"withdrew 5.00 from {account} (version 3)\n"
+
+    shown = techbank(system, "accounts", "get", account, "--min-version", "3").ok().out
+    assert re.search(r"^balance +120\.00$", shown, re.MULTILINE), shown
+    (read,) = techbank(system, "accounts", "get", account, "--min-version", "3", "--json").json()
+    assert (read["balance_cents"], read["version"], read["status"]) == (12000, 3, "open")
+    assert (read["holder"], read["account_type"]) == (name, "savings")
+
+    found = techbank(system, "accounts", "find", "--holder", name).ok().out.splitlines()
+    assert found[0].startswith(account) and "120.00" in found[0] and found[-1] == "1 account"
+    above = techbank(system, "--json", "accounts", "find", "--above", "11999").json()
+    assert account in [a["account_id"] for a in above]
+    listed = [
+        a["account_id"]
+        for a in techbank(system, "--json", "accounts", "list", "--page-size", "2").json()
+    ]
+    assert account in listed and listed == sorted(set(listed))
+
+    declined = techbank(system, "accounts", "withdraw", account, "999999")
+    assert (declined.status, declined.err, declined.out) == (19, INSUFFICIENT + "\n", "")
+    closed = techbank(system, "accounts", "close", account).ok().out
+    assert closed == f"closed account {account} (version 4)\n"
+    (read,) = techbank(system, "--json", "accounts", "get", account, "--min-version", "4").json()
+    assert read["status"] == "closed"
+
+
+def test_admin_check_and_restore_show_their_progress(system: System) -> None:
+    checked = techbank(system, "admin", "check", "--settle-seconds", "10").ok()
+    assert checked.out.endswith("check: 0 account(s) differ from the event store\n")
+    assert re.search(r"^check: (\d+)/\1 accounts$", checked.err, re.MULTILINE), checked.err
+    (restored,) = techbank(system, "--json", "admin", "restore").json()
+    assert restored["accounts"] > 0 and restored["events"] >= restored["accounts"]
+
+
+def test_admin_check_draws_a_bar_on_a_terminal(system: System) -> None:
+    terminal, attached = pty.openpty()
+    try:
+        checked = techbank(system, "admin", "check", "--settle-seconds", "10", stderr=attached)
+    finally:
+        os.close(attached)
+    try:
+        drawn = os.read(terminal, 65536).decode()
+    finally:
+        os.close(terminal)
+    assert checked.status == 0, drawn
+    assert re.search(r"\rcheck \[#{30}\] 100% (\d+)/\1 accounts", drawn), drawn

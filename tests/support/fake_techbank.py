@@ -1,0 +1,219 @@
+"""A fake Techbank for the client's tests: both services on one in-process grpc.aio
+server, misbehaving as the test plans (failing, stalling, refusing, breaking a stream),
+and recording what each call carried: its request id, deadline, page token, credentials.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from google.rpc import error_details_pb2, status_pb2
+
+from techbank.account.v1 import (
+    account_pb2,
+    commands_pb2,
+    commands_pb2_grpc,
+    queries_pb2,
+    queries_pb2_grpc,
+)
+
+Context = grpc.aio.ServicerContext[Any, Any]
+STALL_SECONDS = 5.0  # longer than any deadline the tests give
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An error with the details the real servers give (README, Errors)."""
+
+    code: grpc.StatusCode
+    reason: str
+    message: str = "refused"
+    metadata: dict[str, str] = field(default_factory=dict)
+    violations: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Stall:
+    """Answer after STALL_SECONDS: the client's deadline passes first."""
+
+
+@dataclass(frozen=True)
+class BreakAfter:
+    """A stream that sends this many pages, then fails with UNAVAILABLE."""
+
+    pages: int
+
+
+Step = grpc.StatusCode | Refusal | Stall | BreakAfter
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    request_id: str
+    time_remaining: float | None
+    page_token: str
+    authorization: str
+
+
+def account(number: int, holder: str = "Ada", balance_cents: int = 0) -> account_pb2.Account:
+    return account_pb2.Account(
+        account_id=f"00000000-0000-4000-8000-{number:012d}",
+        holder=holder,
+        account_type=account_pb2.ACCOUNT_TYPE_SAVINGS,
+        balance_cents=balance_cents,
+        status=account_pb2.ACCOUNT_STATUS_OPEN,
+        opened_at=Timestamp(seconds=1_800_000_000),
+        version=1,
+    )
+
+
+def page_of(
+    accounts: Sequence[account_pb2.Account], size: int, token: str
+) -> tuple[list[account_pb2.Account], str]:
+    """The page at `token` (an index, "" for 0) and the next page's token."""
+    start, end = int(token or 0), int(token or 0) + (size or 100)
+    return list(accounts[start:end]), str(end) if end < len(accounts) else ""
+
+
+async def fail(context: Context, step: Refusal | grpc.StatusCode) -> None:
+    refusal = step if isinstance(step, Refusal) else Refusal(step, step.name, "fake failure")
+    status = status_pb2.Status(code=refusal.code.value[0], message=refusal.message)
+    status.details.add().Pack(
+        error_details_pb2.ErrorInfo(
+            reason=refusal.reason, domain="techbank.account.v1", metadata=refusal.metadata
+        )
+    )
+    if refusal.violations:
+        violations = [
+            error_details_pb2.BadRequest.FieldViolation(field=name, description=text)
+            for name, text in refusal.violations
+        ]
+        status.details.add().Pack(error_details_pb2.BadRequest(field_violations=violations))
+    trailer = (("grpc-status-details-bin", status.SerializeToString()),)
+    await context.abort(refusal.code, refusal.message, trailing_metadata=trailer)
+
+
+class FakeTechbank(
+    commands_pb2_grpc.AccountCommandServiceServicer, queries_pb2_grpc.AccountQueryServiceServicer
+):
+    """Calls take the planned steps in turn (one each); once the plan is done, they answer."""
+
+    def __init__(self, plan: Sequence[Step] = (), accounts: Sequence[account_pb2.Account] = ()):
+        self.plan = list(plan)
+        self.accounts = list(accounts)
+        self.seen: list[Seen] = []
+
+    async def _take_step(
+        self, context: Context, method: str, request_id: str = "", page_token: str = ""
+    ) -> Step | None:
+        """Record the call; carry out a failing or stalling step; return a stream's step."""
+        metadata = dict(context.invocation_metadata() or ())
+        self.seen.append(
+            Seen(
+                method,
+                request_id,
+                context.time_remaining(),
+                page_token,
+                str(metadata.get("authorization", "")),
+            )
+        )
+        step = self.plan.pop(0) if self.plan else None
+        if isinstance(step, Stall):
+            await asyncio.sleep(STALL_SECONDS)
+        elif isinstance(step, Refusal | grpc.StatusCode):
+            await fail(context, step)
+        return step
+
+    async def OpenAccount(
+        self, request: commands_pb2.OpenAccountRequest, context: Context
+    ) -> commands_pb2.OpenAccountResponse:
+        await self._take_step(context, "OpenAccount", request.request_id)
+        return commands_pb2.OpenAccountResponse(account_id=account(1).account_id, version=1)
+
+    async def DepositFunds(
+        self, request: commands_pb2.DepositFundsRequest, context: Context
+    ) -> commands_pb2.DepositFundsResponse:
+        await self._take_step(context, "DepositFunds", request.request_id)
+        return commands_pb2.DepositFundsResponse(account_id=request.account_id, version=2)
+
+    async def WithdrawFunds(
+        self, request: commands_pb2.WithdrawFundsRequest, context: Context
+    ) -> commands_pb2.WithdrawFundsResponse:
+        await self._take_step(context, "WithdrawFunds", request.request_id)
+        return commands_pb2.WithdrawFundsResponse(account_id=request.account_id, version=3)
+
+    async def CloseAccount(
+        self, request: commands_pb2.CloseAccountRequest, context: Context
+    ) -> commands_pb2.CloseAccountResponse:
+        await self._take_step(context, "CloseAccount", request.request_id)
+        return commands_pb2.CloseAccountResponse(account_id=request.account_id, version=4)
+
+    async def FindAccountById(
+        self, request: queries_pb2.FindAccountByIdRequest, context: Context
+    ) -> queries_pb2.FindAccountByIdResponse:
+        await self._take_step(context, "FindAccountById")
+        found = [a for a in self.accounts if a.account_id == request.account_id]
+        if not found:
+            await fail(context, Refusal(grpc.StatusCode.NOT_FOUND, "ACCOUNT_NOT_FOUND"))
+        return queries_pb2.FindAccountByIdResponse(account=found[0])
+
+    async def FindAccountsByHolder(
+        self, request: queries_pb2.FindAccountsByHolderRequest, context: Context
+    ) -> queries_pb2.FindAccountsByHolderResponse:
+        await self._take_step(context, "FindAccountsByHolder", page_token=request.page_token)
+        theirs = [a for a in self.accounts if a.holder == request.holder]
+        accounts, token = page_of(theirs, request.page_size, request.page_token)
+        return queries_pb2.FindAccountsByHolderResponse(accounts=accounts, next_page_token=token)
+
+    async def FindAccountsWithBalance(
+        self, request: queries_pb2.FindAccountsWithBalanceRequest, context: Context
+    ) -> queries_pb2.FindAccountsWithBalanceResponse:
+        await self._take_step(context, "FindAccountsWithBalance", page_token=request.page_token)
+        above = request.equality_type == queries_pb2.EQUALITY_TYPE_GREATER_THAN
+        matching = [
+            a
+            for a in self.accounts
+            if (a.balance_cents > request.balance_cents) == above
+            and a.balance_cents != request.balance_cents
+        ]
+        accounts, token = page_of(matching, request.page_size, request.page_token)
+        return queries_pb2.FindAccountsWithBalanceResponse(accounts=accounts, next_page_token=token)
+
+    async def FindAllAccounts(
+        self, request: queries_pb2.FindAllAccountsRequest, context: Context
+    ) -> AsyncIterator[queries_pb2.FindAllAccountsResponse]:
+        step = await self._take_step(context, "FindAllAccounts", page_token=request.page_token)
+        pages_left = step.pages if isinstance(step, BreakAfter) else None
+        token = request.page_token
+        while True:
+            if pages_left == 0:
+                await fail(context, grpc.StatusCode.UNAVAILABLE)
+            accounts, token = page_of(self.accounts, request.page_size, token)
+            yield queries_pb2.FindAllAccountsResponse(accounts=accounts, next_page_token=token)
+            pages_left = None if pages_left is None else pages_left - 1
+            if not token:
+                return
+
+
+@asynccontextmanager
+async def serving(
+    fake: FakeTechbank, credentials: grpc.ServerCredentials | None = None
+) -> AsyncIterator[str]:
+    """`fake` serving both services on a free loopback port; its address."""
+    server = grpc.aio.server()
+    commands_pb2_grpc.add_AccountCommandServiceServicer_to_server(fake, server)
+    queries_pb2_grpc.add_AccountQueryServiceServicer_to_server(fake, server)
+    if credentials is None:
+        port = server.add_insecure_port("127.0.0.1:0")
+    else:
+        port = server.add_secure_port("127.0.0.1:0", credentials)
+    await server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        await server.stop(None)
