@@ -24,8 +24,9 @@ from projector.schema import create_schema
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,
+    BalanceSql,
     StoredAccount,
-    balance_seek,
+    balance_page,
     chunks,
 )
 from query_server.queries import Comparison
@@ -49,6 +50,7 @@ ABOVE = f"{WIRES} WHERE balance_cents > %s {BY_BALANCE_ORDER}"
 ABOVE_AFTER = f"{WIRES} WHERE {AFTER_BALANCE} {BY_BALANCE_ORDER}"  # see balance_seek
 BELOW = f"{WIRES} WHERE balance_cents < %s {BY_BALANCE_ORDER}"
 BELOW_AFTER = f"{WIRES} WHERE balance_cents < %s AND {AFTER_BALANCE} {BY_BALANCE_ORDER}"
+BALANCE_SQL = BalanceSql(ABOVE, ABOVE_AFTER, BELOW, BELOW_AFTER)
 PING = "SELECT 1 FROM accounts LIMIT 1"
 UNREACHABLE = (mysql_errors.OperationalError, mysql_errors.InterfaceError, OSError, TimeoutError)
 
@@ -103,16 +105,8 @@ class MysqlAccountReader(AccountReader):
         after: BalancePosition | None,
         limit: int,
     ) -> list[bytes]:
-        below = comparison is Comparison.LESS_THAN
-        after = balance_seek(comparison, balance_cents, after)
-        if after is None:
-            return await self._wires(BELOW if below else ABOVE, (balance_cents, limit))
-        balance, account_id = after
-        if below:
-            return await self._wires(
-                BELOW_AFTER, (balance_cents, balance, balance, account_id, limit)
-            )
-        return await self._wires(ABOVE_AFTER, (balance, balance, account_id, limit))
+        page = balance_page(BALANCE_SQL, comparison, balance_cents, after, limit)
+        return await self._wires(*page)
 
     async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         if after_account_id is None:

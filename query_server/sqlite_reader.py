@@ -20,8 +20,10 @@ from projector.schema import create_schema
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,
+    BalanceSql,
+    Parameters,
     StoredAccount,
-    balance_seek,
+    balance_page,
     chunks,
 )
 from query_server.queries import Comparison
@@ -43,9 +45,8 @@ ABOVE = f"{WIRES} WHERE balance_cents > ? {BY_BALANCE_ORDER}"
 ABOVE_AFTER = f"{WIRES} WHERE {AFTER_BALANCE} {BY_BALANCE_ORDER}"  # see balance_seek
 BELOW = f"{WIRES} WHERE balance_cents < ? {BY_BALANCE_ORDER}"
 BELOW_AFTER = f"{WIRES} WHERE balance_cents < ? AND {AFTER_BALANCE} {BY_BALANCE_ORDER}"
+BALANCE_SQL = BalanceSql(ABOVE, ABOVE_AFTER, BELOW, BELOW_AFTER)
 PING = f"{SELECT} LIMIT 1"
-
-Parameters = tuple[str | int, ...]
 
 
 class SqliteAccountReader(AccountReader):
@@ -107,14 +108,7 @@ class SqliteAccountReader(AccountReader):
         after: BalancePosition | None,
         limit: int,
     ) -> list[bytes]:
-        below = comparison is Comparison.LESS_THAN
-        after = balance_seek(comparison, balance_cents, after)
-        if after is None:
-            return self._wires(BELOW if below else ABOVE, (balance_cents, limit))
-        balance, account_id = after
-        if below:
-            return self._wires(BELOW_AFTER, (balance_cents, balance, balance, account_id, limit))
-        return self._wires(ABOVE_AFTER, (balance, balance, account_id, limit))
+        return self._wires(*balance_page(BALANCE_SQL, comparison, balance_cents, after, limit))
 
     async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         if after_account_id is None:
