@@ -66,10 +66,11 @@ def _answering_for(domain: str, method: MethodDescriptor, handler: Unary) -> Una
     """`handler`, answering errors for `domain`, measured and traced as `method`."""
     name = f"{method.containing_service.full_name}/{method.name}"
     seconds = RPC_SECONDS.labels(name)
+    answered = {code: RPCS.labels(name, code.name) for code in grpc.StatusCode}
 
     async def call(request: Any, context: Context) -> Any:
         started, code = time.perf_counter(), grpc.StatusCode.OK
-        with rpc_span(name, context.invocation_metadata()) as span:
+        with rpc_span(name, context) as span:
             try:
                 with grpc_errors.answering_for(domain):
                     return await handler(request, context)
@@ -81,7 +82,7 @@ def _answering_for(domain: str, method: MethodDescriptor, handler: Unary) -> Una
                 raise
             finally:
                 span.set_attribute("rpc.grpc.status_code", code.value[0])
-                RPCS.labels(name, code.name).inc()
+                answered[code].inc()
                 seconds.observe(time.perf_counter() - started)
 
     return call

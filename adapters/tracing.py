@@ -1,9 +1,10 @@
 """OpenTelemetry traces: a span per RPC, carried with each event to the projector.
 
-Every process sets up the SDK with the standard OTEL_* variables: spans are made and
-their ids logged, but nothing is exported unless asked, with OTEL_TRACES_EXPORTER
-(`otlp`, over gRPC to OTEL_EXPORTER_OTLP_ENDPOINT; `console`, to the log) or with
-OTEL_EXPORTER_OTLP_ENDPOINT alone. OTEL_SDK_DISABLED=true makes no spans at all.
+Spans are made when they go somewhere, as the standard OTEL_* variables say:
+OTEL_TRACES_EXPORTER (`otlp`, over gRPC to OTEL_EXPORTER_OTLP_ENDPOINT; `console`, to
+the log), or OTEL_EXPORTER_OTLP_ENDPOINT alone; TECHBANK_TRACING=on makes them for the
+trace ids in the logs only. Otherwise nothing is traced: a span per call cost a fifth
+of FindAccountById's throughput (docs/benchmarks.md). OTEL_SDK_DISABLED=true wins.
 
 An event carries the trace of the command that caused it as W3C trace context
 (`traceparent`) in its transport headers: Kafka record headers, or the in-process
@@ -15,7 +16,7 @@ the process that took the command.
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -33,20 +34,26 @@ from core.events import StoredEvent
 Headers = tuple[tuple[str, str], ...]
 TRACE_KEYS = frozenset({"traceparent", "tracestate"})
 tracer = trace.get_tracer("techbank")
+NO_SPAN = nullcontext(trace.INVALID_SPAN)  # what a call gets when nothing is traced
+_tracing = False  # set by configure_tracing
 
 
 def configure_tracing(service: str) -> None:
     """Install the process's tracer provider, exporting where the environment says."""
+    global _tracing  # noqa: PLW0603 - one switch per process, set once at start
     if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return
+    exporter = _exporter(os.environ.get("OTEL_TRACES_EXPORTER", "").lower())
+    if exporter is None and os.environ.get("TECHBANK_TRACING", "").lower() != "on":
         return
     name = os.environ.get("OTEL_SERVICE_NAME") or service
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
-    exporter = _exporter(os.environ.get("OTEL_TRACES_EXPORTER", "").lower())
     if isinstance(exporter, ConsoleSpanExporter):
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     elif exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
+    _tracing = True
 
 
 def _exporter(chosen: str) -> SpanExporter | None:
@@ -61,10 +68,14 @@ def _exporter(chosen: str) -> SpanExporter | None:
     return None
 
 
+def rpc_span(method: str, context: Any) -> AbstractContextManager[trace.Span]:
+    """A server span for one call (a grpc.aio context), continuing the caller's trace
+    when its metadata carries one (a `traceparent` set by an instrumented client)."""
+    return _rpc_span(method, context.invocation_metadata()) if _tracing else NO_SPAN
+
+
 @contextmanager
-def rpc_span(method: str, metadata: Any) -> Iterator[trace.Span]:
-    """A server span for one call, continuing the caller's trace when its metadata
-    carries one (a `traceparent` set by an instrumented client)."""
+def _rpc_span(method: str, metadata: Any) -> Iterator[trace.Span]:
     carrier = {key: value for key, value in metadata or () if key in TRACE_KEYS}
     parent = propagate.extract(carrier) if carrier else None
     with tracer.start_as_current_span(method, context=parent, kind=trace.SpanKind.SERVER) as span:
@@ -73,6 +84,8 @@ def rpc_span(method: str, metadata: Any) -> Iterator[trace.Span]:
 
 def current_headers() -> Headers:
     """The current span's context as transport headers; none outside a span."""
+    if not _tracing:
+        return ()
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return tuple(carrier.items())
@@ -89,10 +102,14 @@ def context_of(headers: Headers | Sequence[tuple[str, bytes]]) -> trace.SpanCont
     return context if context.is_valid else None
 
 
-@contextmanager
-def batch_span(name: str, events: Sequence[StoredEvent]) -> Iterator[trace.Span]:
+def batch_span(name: str, events: Sequence[StoredEvent]) -> AbstractContextManager[trace.Span]:
     """A consumer span for a batch of events: the child of their trace when they all
     carry the same one, linked to each of theirs otherwise."""
+    return _batch_span(name, events) if _tracing else NO_SPAN
+
+
+@contextmanager
+def _batch_span(name: str, events: Sequence[StoredEvent]) -> Iterator[trace.Span]:
     carried = (context_of(event.headers) for event in events)
     contexts = list({(c.trace_id, c.span_id): c for c in carried if c is not None}.values())
     parent = None

@@ -21,6 +21,9 @@ MAX_TOKEN_LENGTH = 1024
 INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"  # its reason (ErrorInfo.reason)
 
 Position = tuple[str | int, ...]  # the sort key of the last item delivered
+# One encoder and decoder for every token: json.dumps with options builds an encoder per call.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+_decode = json.JSONDecoder().decode
 
 
 class Page(NamedTuple):
@@ -49,7 +52,7 @@ class PageTokens:
 
     def token_after(self, position: Position) -> str:
         """The token for the page after the item at `position`."""
-        data = json.dumps([self._fingerprint, *position], separators=(",", ":"))
+        data = _encode([self._fingerprint, *position])
         return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
 
     def position_of(self, token: str) -> Position | None:
@@ -75,7 +78,7 @@ def _decoded(token: str) -> list[str | int] | None:
         raise _invalid(f"page_token is longer than {MAX_TOKEN_LENGTH} characters")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        decoded = json.loads(raw)
+        decoded = _decode(raw.decode())
     except (binascii.Error, ValueError):
         raise _invalid("page_token is not one this server gave") from None
     if not isinstance(decoded, list):

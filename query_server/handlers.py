@@ -64,12 +64,11 @@ async def find_all_accounts(query: FindAllAccounts, reader: AccountReader) -> Pa
 async def _pages(reader: AccountReader, page_size: int, start: Position | None) -> Pages:
     while True:
         found = await reader.page_after(_account_id(start), page_size + 1)
-        page = page_of(found, page_size, ALL_ACCOUNTS, _by_account_id)
+        page, start = paged(found, page_size, ALL_ACCOUNTS, _by_account_id)
         if page.items:
             yield page
-        if not page.next_page_token:
+        if start is None:
             return
-        start = ALL_ACCOUNTS.position_of(page.next_page_token)
 
 
 async def find_accounts_by_holder(query: FindAccountsByHolder, reader: AccountReader) -> Page:
@@ -108,10 +107,18 @@ def _comparison_of(query: FindAccountsWithBalance) -> Comparison:
 def page_of(found: list[bytes], page_size: int, tokens: PageTokens, key: SortKey) -> Page:
     """The first `page_size` accounts found, with the token after the last of them when
     the reader found more (it is asked for one more than a page)."""
+    return paged(found, page_size, tokens, key)[0]
+
+
+def paged(
+    found: list[bytes], page_size: int, tokens: PageTokens, key: SortKey
+) -> tuple[Page, Position | None]:
+    """page_of, and the position the next page starts after (None after the last)."""
     items = found[:page_size]
     if len(found) <= page_size:
-        return Page(items, "")
-    return Page(items, tokens.token_after(key(wire.account_of(items[-1]))))
+        return Page(items, ""), None
+    position = key(wire.account_of(items[-1]))
+    return Page(items, tokens.token_after(position)), position
 
 
 def _by_account_id(account: account_pb2.Account) -> Position:
