@@ -16,13 +16,14 @@ GO_PLUGINS := $(TOOLS)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION) \
   $(TOOLS)/protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION)
 GO_CLIENT_SOURCES := $(shell find clients/go -name '*.go') clients/go/go.mod clients/go/go.sum
 
-.PHONY: help venv gen gen-go check-gen lint test servers tools up down run bench certs clean
+.PHONY: help venv gen gen-go check-gen lint test unit servers tools up down run bench certs clean
 
 help:
 	@echo "make run    start the system on the embedded default (command :50051, query :50052)"
 	@echo "make test   set up everything, real servers included, and run every test (CI runs this)"
 	@echo "make up     start Kafka, FerretDB, MariaDB and the three services (real stack)"
 	@echo "make down   stop them"
+	@echo "make unit   the fast inner loop: unit and SQLite/in-memory contract tests, no servers"
 	@echo "make lint   ruff, mypy, and buf on the protos"
 	@echo "make gen    regenerate generated/ (Python) and clients/go/gen (Go) from protos/"
 	@echo "make bench  measure command and query throughput"
@@ -97,6 +98,12 @@ $(TOOLS)/buf-$(BUF_VERSION):
 
 test: lint servers tools
 	$(PY) -m pytest -q
+
+# What needs no server, no tool and no other process: seconds, for every edit.
+UNIT_TESTS := tests/unit tests/contract/test_account_reader.py \
+  tests/contract/test_event_store_sqlite.py tests/contract/test_event_store_memory.py
+unit: venv
+	$(PY) -m pytest -q $(UNIT_TESTS)
 
 up: venv servers
 	scripts/services.sh up $(PY)
