@@ -21,7 +21,7 @@ from adapters.sql_types import UtcDateTime
 log = logging.getLogger(__name__)
 MAX_HOLDER_LENGTH = 200
 SCHEMA_POLL_SECONDS = 0.5
-CREATE_ATTEMPTS = 5
+CREATE_ATTEMPTS = 8
 # What MySQL and MariaDB answer a CREATE, or a look at a table, while another process
 # is creating (or, finding an older layout, dropping) the tables at that moment.
 CREATE_RACE_SIGNS = (
@@ -29,6 +29,7 @@ CREATE_RACE_SIGNS = (
     "concurrent DDL",
     "Table definition has changed",
     "doesn't exist",
+    "Deadlock found",
 )
 T = TypeVar("T")
 
@@ -121,7 +122,7 @@ async def _run_creating(engine: AsyncEngine, create: Callable[[sa.Connection], T
 
 def prepare_tables(conn: sa.Connection) -> bool:
     """prepare_read_model, on a synchronous connection."""
-    if sa.inspect(conn).has_table(accounts.name) and _layout_of(conn) != LAYOUT:
+    if sa.inspect(conn).has_table(accounts.name) and _earlier_layout(conn):
         log.warning("the read model is of an earlier layout; dropping it to rebuild it")
         for table in reversed(metadata.sorted_tables):
             table.drop(conn, checkfirst=True)
@@ -133,6 +134,16 @@ def _create(conn: sa.Connection) -> None:
     metadata.create_all(conn)
     if _layout_of(conn) is None:
         conn.execute(layout.insert().values(version=LAYOUT))
+
+
+def _earlier_layout(conn: sa.Connection) -> bool:
+    """Whether the tables are of an earlier layout: no layout table (layout 1 kept none),
+    or another version in it. An empty one is this layout's, its row not written yet:
+    another process is creating the tables now, or one stopped in between."""
+    if not sa.inspect(conn).has_table(layout.name):
+        return True
+    found = _layout_of(conn)
+    return found is not None and found != LAYOUT
 
 
 def _layout_of(conn: sa.Connection) -> int | None:

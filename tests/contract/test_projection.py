@@ -202,3 +202,27 @@ async def test_a_read_model_of_an_earlier_layout_is_dropped_to_be_rebuilt(tmp_pa
     read_model, fresh = await SqliteReadModel.connect(url)
     assert not fresh  # it holds accounts again
     await read_model.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "dropped"),
+    [
+        ("DROP TABLE read_model_layout", True),  # layout 1 kept no record of itself
+        ("DELETE FROM read_model_layout", False),  # this layout, its row not yet written
+    ],
+)
+async def test_the_layout_record_decides_whether_rows_are_dropped(
+    tmp_path: Path, change: str, dropped: bool
+) -> None:
+    """An empty layout table is what another process creating the tables leaves for a
+    moment: its accounts are kept, not dropped from under it."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/read.db"
+    store = InMemoryEventStore()
+    read_model, _ = await SqliteReadModel.connect(url)
+    await AccountProjection(read_model, store.load).handle(await history(store))
+    await read_model.close()
+    with sqlite3.connect(tmp_path / "read.db") as db:
+        db.execute(change)
+    read_model, fresh = await SqliteReadModel.connect(url)
+    assert fresh is dropped
+    await read_model.close()
