@@ -30,6 +30,7 @@ CREATE_RACE_SIGNS = (
     "Table definition has changed",
     "doesn't exist",
     "Deadlock found",
+    "database is locked",  # SQLite, when a deferred transaction cannot take the write lock
 )
 T = TypeVar("T")
 
@@ -113,11 +114,28 @@ async def _run_creating(engine: AsyncEngine, create: Callable[[sa.Connection], T
             async with writer(engine).begin() as conn:
                 return await conn.run_sync(create)
         except exc.DBAPIError as error:
-            racing = any(sign in str(error.orig) for sign in CREATE_RACE_SIGNS)
-            if not racing or attempt == CREATE_ATTEMPTS - 1:
+            if not _racing(error) or attempt == CREATE_ATTEMPTS - 1:
                 raise
             log.info("another process created the read model's tables meanwhile; looking again")
     raise AssertionError("unreachable")
+
+
+def prepare_read_model_sync(engine: sa.Engine) -> bool:
+    """prepare_read_model on a synchronous engine (the embedded projector's SQLite file),
+    looking again like _run_creating when another process created the tables meanwhile."""
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            with engine.begin() as conn:
+                return prepare_tables(conn)
+        except exc.DBAPIError as error:
+            if not _racing(error) or attempt == CREATE_ATTEMPTS - 1:
+                raise
+            log.info("another process created the read model's tables meanwhile; looking again")
+    raise AssertionError("unreachable")
+
+
+def _racing(error: exc.DBAPIError) -> bool:
+    return any(sign in str(error.orig) for sign in CREATE_RACE_SIGNS)
 
 
 def prepare_tables(conn: sa.Connection) -> bool:

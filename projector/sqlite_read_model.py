@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from adapters.sqlite_writes import stored_time
 from core.errors import Unavailable
 from projector.read_model import Events, Position, ReadModel, RowsNow, plan
-from projector.schema import accounts, prepare_tables
+from projector.schema import accounts, prepare_read_model_sync
 from projector.translation import Row
 
 T = TypeVar("T")
@@ -200,8 +200,7 @@ def _prepare(database: str, prepare: bool) -> tuple[str, bool]:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     engine = create_sync_engine(f"sqlite:///{path}")
     try:
-        with engine.begin() as conn:
-            fresh = prepare_tables(conn)
+        fresh = prepare_read_model_sync(engine)
     finally:
         engine.dispose()
     return path, fresh

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from adapters.sql_engine import create_engine
 from projector import schema
+from projector.sqlite_read_model import SqliteReadModel
 from tests.support.stack import mysql_url, scratch_mysql_database
 
 ROUNDS = 10
@@ -33,6 +34,23 @@ async def race(url: str) -> None:
 async def test_processes_creating_the_tables_at_once_on_sqlite_all_succeed(tmp_path: Path) -> None:
     for n in range(ROUNDS):
         await race(f"sqlite+aiosqlite:///{tmp_path}/read-{n}.db")
+
+
+async def test_the_embedded_projector_and_a_query_server_starting_together_both_succeed(
+    tmp_path: Path,
+) -> None:
+    """The embedded command server prepares the SQLite read model through its own driver
+    while the query server creates the same tables through SQLAlchemy."""
+    for n in range(ROUNDS):
+        url = f"sqlite+aiosqlite:///{tmp_path}/read-{n}.db"
+        engine = create_engine(url)
+        try:
+            opened, _ = await asyncio.gather(
+                SqliteReadModel.connect(url), schema.create_schema(engine)
+            )
+        finally:
+            await engine.dispose()
+        await opened[0].close()
 
 
 @pytest.fixture
