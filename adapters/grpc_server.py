@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import grpc
 from google.rpc import error_details_pb2
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2
 
 from adapters.grpc_auth import Authenticator, AuthInterceptor
 from adapters.grpc_config import (
@@ -20,6 +20,7 @@ from adapters.grpc_config import (
 )
 from adapters.grpc_limits import StreamGate
 from adapters.grpc_reflection import Descriptors, add_reflection
+from adapters.grpc_services import add_library_service
 from adapters.health_watch import HealthWatch, Probe
 from adapters.signals import stop_requested
 
@@ -67,8 +68,9 @@ async def serve(
     server = _server(config, who, scopes or {})
     register(server, StreamGate(config.stream_limits))
     health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+    health_service = health_pb2.DESCRIPTOR.services_by_name["Health"]
+    add_library_service(server, health_servicer, health_service)
+    health_name = health_service.full_name
     if config.reflection:
         descriptors = Descriptors()
         descriptors.add_set(descriptor_set)

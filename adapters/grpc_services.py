@@ -43,6 +43,43 @@ def add_service(
     server.add_registered_method_handlers(service.full_name, handlers)
 
 
+def add_library_service(
+    server: grpc.aio.Server, servicer: object, service: ServiceDescriptor
+) -> None:
+    """Register a library's servicer (health) with its requests decoded here too, so that
+    bad bytes are INVALID_ARGUMENT and log nothing; without Techbank's stream limits and
+    telemetry. Its methods are coroutines: a server-streaming one writes to its context."""
+    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
+    for method in service.methods:
+        implemented = _unimplemented_refused(getattr(servicer, method.name), method)
+        behaviour = _decoding_unary(implemented, request_decoder(method))
+        register = (
+            grpc.unary_stream_rpc_method_handler
+            if method.server_streaming
+            else grpc.unary_unary_rpc_method_handler
+        )
+        handlers[method.name] = register(behaviour, response_serializer=serialized)
+    generic = grpc.method_handlers_generic_handler(service.full_name, handlers)
+    server.add_generic_rpc_handlers((generic,))
+    server.add_registered_method_handlers(service.full_name, handlers)
+
+
+def _unimplemented_refused(behaviour: Unary, method: MethodDescriptor) -> Unary:
+    """`behaviour`, answering UNIMPLEMENTED plainly where the library left the method out
+    (its base class raises NotImplementedError, which gRPC would answer with the class)."""
+
+    async def call(request: Any, context: Context) -> Any:
+        try:
+            return await behaviour(request, context)
+        except NotImplementedError:
+            message = f"{method.full_name} is not implemented by this server"
+            await grpc_errors.abort(
+                context, grpc.StatusCode.UNIMPLEMENTED, message, "UNIMPLEMENTED"
+            )
+
+    return call
+
+
 def _handler(
     servicer: object, method: MethodDescriptor, streams: StreamGate
 ) -> "grpc.RpcMethodHandler[Any, Any]":

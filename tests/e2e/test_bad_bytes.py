@@ -6,6 +6,7 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
+from grpc_health.v1 import health_pb2
 
 from techbank.account.v1 import commands_pb2, queries_pb2
 from tests.e2e.helpers import TIMEOUT
@@ -74,6 +75,28 @@ def test_bytes_that_are_no_request_are_invalid_argument(
     )
 
 
+HEALTH = health_pb2.DESCRIPTOR.services_by_name["Health"]
+
+
+@pytest.mark.parametrize("method", HEALTH.methods, ids=lambda m: m.name)
+@pytest.mark.parametrize("server", ["TECHBANK_COMMAND_ADDRESS", "TECHBANK_QUERY_ADDRESS"])
+def test_bad_bytes_to_health_are_invalid_argument_and_log_nothing(
+    system: System, server: str, method: Any
+) -> None:
+    log = next(p for p in system.processes if p.address == system.env[server]).log_path
+    logged = log.stat().st_size
+    with (
+        grpc.insecure_channel(system.env[server]) as channel,
+        pytest.raises(grpc.RpcError) as raised,
+    ):
+        _call_raw(channel, method, BAD_BYTES[0])
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert raised.value.details() == (
+        f"the request is not a valid {method.input_type.full_name} message"
+    )
+    assert log.stat().st_size == logged, log.read_text()[-2000:]
+
+
 def test_a_flood_of_bad_bytes_writes_nothing_to_the_log(
     system: System, channels: dict[str, grpc.Channel]
 ) -> None:
@@ -85,3 +108,17 @@ def test_a_flood_of_bad_bytes_writes_nothing_to_the_log(
     for process in system.processes:
         if process.address:
             assert process.log_path.stat().st_size == logs[process.module], process.log_tail()
+
+
+def test_health_list_is_refused_plainly_and_logs_nothing(system: System) -> None:
+    """The health library leaves List out (NotImplementedError), which gRPC would answer
+    with the exception's class and a logged traceback."""
+    address = system.env["TECHBANK_QUERY_ADDRESS"]
+    log = next(p for p in system.processes if p.address == address).log_path
+    logged = log.stat().st_size
+    with grpc.insecure_channel(address) as channel, pytest.raises(grpc.RpcError) as raised:
+        listing: Any = channel.unary_unary("/grpc.health.v1.Health/List")
+        listing(b"", timeout=TIMEOUT)
+    assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert raised.value.details() == "grpc.health.v1.Health.List is not implemented by this server"
+    assert log.stat().st_size == logged, log.read_text()[-2000:]
