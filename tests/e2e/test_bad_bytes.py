@@ -78,7 +78,7 @@ def test_bytes_that_are_no_request_are_invalid_argument(
 HEALTH = health_pb2.DESCRIPTOR.services_by_name["Health"]
 
 
-@pytest.mark.parametrize("method", HEALTH.methods, ids=lambda m: m.name)
+@pytest.mark.parametrize("method", list(HEALTH.methods), ids=lambda m: m.name)
 @pytest.mark.parametrize("server", ["TECHBANK_COMMAND_ADDRESS", "TECHBANK_QUERY_ADDRESS"])
 def test_bad_bytes_to_health_are_invalid_argument_and_log_nothing(
     system: System, server: str, method: Any
