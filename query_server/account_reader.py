@@ -92,38 +92,6 @@ def balance_seek(
     return after
 
 
-class BalanceSql(NamedTuple):
-    """A dialect's SQL for a page of a balance query, from the first or after a position:
-    parameters (amount, limit), (amount, balance, balance, account id, limit) below an
-    amount, and (balance, balance, account id, limit) above one (see balance_seek)."""
-
-    above: str
-    above_after: str
-    below: str
-    below_after: str
-
-
-Parameters = tuple[str | int, ...]
-
-
-def balance_page(
-    sql: BalanceSql,
-    comparison: Comparison,
-    balance_cents: int,
-    after: BalancePosition | None,
-    limit: int,
-) -> tuple[str, Parameters]:
-    """The statement and parameters of one page of a balance query, in `sql`'s dialect."""
-    below = comparison is Comparison.LESS_THAN
-    after = balance_seek(comparison, balance_cents, after)
-    if after is None:
-        return (sql.below if below else sql.above), (balance_cents, limit)
-    balance, account_id = after
-    if below:
-        return sql.below_after, (balance_cents, balance, balance, account_id, limit)
-    return sql.above_after, (balance, balance, account_id, limit)
-
-
 MAX_IDS_PER_QUERY = 500
 
 

@@ -24,11 +24,10 @@ from projector.schema import create_schema
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,
-    BalanceSql,
     StoredAccount,
-    balance_page,
     chunks,
 )
+from query_server.page_sql import balance_page, page_sql
 from query_server.queries import Comparison
 from query_server.sql_reader import UNAVAILABLE_MESSAGE
 
@@ -36,21 +35,8 @@ CONNECT_TIMEOUT_SECONDS = 3
 POOL_SIZE = 16
 SELECT = "SELECT account_id, version, wire FROM accounts"
 BY_ID = f"{SELECT} WHERE account_id = %s"
-# The queries of many accounts, each from the first and after a position in its order.
-WIRES = "SELECT wire FROM accounts"
-BY_ID_ORDER = "ORDER BY account_id LIMIT %s"
-BY_BALANCE_ORDER = "ORDER BY balance_cents, account_id LIMIT %s"
-AFTER_BALANCE = "balance_cents >= %s AND (balance_cents > %s OR account_id > %s)"
-EXACT_HOLDER = "holder = %s AND LENGTH(holder) = LENGTH(%s)"
-FIRST_PAGE = f"{WIRES} {BY_ID_ORDER}"
-NEXT_PAGE = f"{WIRES} WHERE account_id > %s {BY_ID_ORDER}"
-BY_HOLDER = f"{WIRES} WHERE {EXACT_HOLDER} {BY_ID_ORDER}"
-BY_HOLDER_AFTER = f"{WIRES} WHERE {EXACT_HOLDER} AND account_id > %s {BY_ID_ORDER}"
-ABOVE = f"{WIRES} WHERE balance_cents > %s {BY_BALANCE_ORDER}"
-ABOVE_AFTER = f"{WIRES} WHERE {AFTER_BALANCE} {BY_BALANCE_ORDER}"  # see balance_seek
-BELOW = f"{WIRES} WHERE balance_cents < %s {BY_BALANCE_ORDER}"
-BELOW_AFTER = f"{WIRES} WHERE balance_cents < %s AND {AFTER_BALANCE} {BY_BALANCE_ORDER}"
-BALANCE_SQL = BalanceSql(ABOVE, ABOVE_AFTER, BELOW, BELOW_AFTER)
+# MySQL's PAD SPACE collations match "Ann" with "Ann ": the lengths must agree too.
+SQL = page_sql("%s", exact_holder="holder = %s AND LENGTH(holder) = LENGTH(%s)")
 PING = "SELECT 1 FROM accounts LIMIT 1"
 UNREACHABLE = (mysql_errors.OperationalError, mysql_errors.InterfaceError, OSError, TimeoutError)
 
@@ -95,8 +81,8 @@ class MysqlAccountReader(AccountReader):
         self, holder: str, after_account_id: str | None, limit: int
     ) -> list[bytes]:
         if after_account_id is None:
-            return await self._wires(BY_HOLDER, (holder, holder, limit))
-        return await self._wires(BY_HOLDER_AFTER, (holder, holder, after_account_id, limit))
+            return await self._wires(SQL.by_holder, (holder, holder, limit))
+        return await self._wires(SQL.by_holder_after, (holder, holder, after_account_id, limit))
 
     async def find_with_balance(
         self,
@@ -105,13 +91,13 @@ class MysqlAccountReader(AccountReader):
         after: BalancePosition | None,
         limit: int,
     ) -> list[bytes]:
-        page = balance_page(BALANCE_SQL, comparison, balance_cents, after, limit)
+        page = balance_page(SQL, comparison, balance_cents, after, limit)
         return await self._wires(*page)
 
     async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         if after_account_id is None:
-            return await self._wires(FIRST_PAGE, (limit,))
-        return await self._wires(NEXT_PAGE, (after_account_id, limit))
+            return await self._wires(SQL.first_page, (limit,))
+        return await self._wires(SQL.next_page, (after_account_id, limit))
 
     async def _wires(self, query: str, parameters: tuple[Any, ...]) -> list[bytes]:
         return [bytes(wire) for (wire,) in await self._rows(query, parameters)]

@@ -20,32 +20,17 @@ from projector.schema import create_schema
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,
-    BalanceSql,
-    Parameters,
     StoredAccount,
-    balance_page,
     chunks,
 )
+from query_server.page_sql import Parameters, balance_page, page_sql
 from query_server.queries import Comparison
 from query_server.sql_reader import UNAVAILABLE_MESSAGE
 
 BUSY_TIMEOUT_SECONDS = 0.2
 SELECT = "SELECT account_id, version, wire FROM accounts"
 BY_ID = f"{SELECT} WHERE account_id = ?"
-# The queries of many accounts, each from the first and after a position in its order.
-WIRES = "SELECT wire FROM accounts"
-BY_ID_ORDER = "ORDER BY account_id LIMIT ?"
-BY_BALANCE_ORDER = "ORDER BY balance_cents, account_id LIMIT ?"
-AFTER_BALANCE = "balance_cents >= ? AND (balance_cents > ? OR account_id > ?)"
-FIRST_PAGE = f"{WIRES} {BY_ID_ORDER}"
-NEXT_PAGE = f"{WIRES} WHERE account_id > ? {BY_ID_ORDER}"
-BY_HOLDER = f"{WIRES} WHERE holder = ? {BY_ID_ORDER}"
-BY_HOLDER_AFTER = f"{WIRES} WHERE holder = ? AND account_id > ? {BY_ID_ORDER}"
-ABOVE = f"{WIRES} WHERE balance_cents > ? {BY_BALANCE_ORDER}"
-ABOVE_AFTER = f"{WIRES} WHERE {AFTER_BALANCE} {BY_BALANCE_ORDER}"  # see balance_seek
-BELOW = f"{WIRES} WHERE balance_cents < ? {BY_BALANCE_ORDER}"
-BELOW_AFTER = f"{WIRES} WHERE balance_cents < ? AND {AFTER_BALANCE} {BY_BALANCE_ORDER}"
-BALANCE_SQL = BalanceSql(ABOVE, ABOVE_AFTER, BELOW, BELOW_AFTER)
+SQL = page_sql("?", exact_holder="holder = ?")
 PING = f"{SELECT} LIMIT 1"
 
 
@@ -98,8 +83,8 @@ class SqliteAccountReader(AccountReader):
         self, holder: str, after_account_id: str | None, limit: int
     ) -> list[bytes]:
         if after_account_id is None:
-            return self._wires(BY_HOLDER, (holder, limit))
-        return self._wires(BY_HOLDER_AFTER, (holder, after_account_id, limit))
+            return self._wires(SQL.by_holder, (holder, limit))
+        return self._wires(SQL.by_holder_after, (holder, after_account_id, limit))
 
     async def find_with_balance(
         self,
@@ -108,12 +93,12 @@ class SqliteAccountReader(AccountReader):
         after: BalancePosition | None,
         limit: int,
     ) -> list[bytes]:
-        return self._wires(*balance_page(BALANCE_SQL, comparison, balance_cents, after, limit))
+        return self._wires(*balance_page(SQL, comparison, balance_cents, after, limit))
 
     async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         if after_account_id is None:
-            return self._wires(FIRST_PAGE, (limit,))
-        return self._wires(NEXT_PAGE, (after_account_id, limit))
+            return self._wires(SQL.first_page, (limit,))
+        return self._wires(SQL.next_page, (after_account_id, limit))
 
     def _wires(self, query: str, parameters: Parameters) -> list[bytes]:
         try:

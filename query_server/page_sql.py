@@ -1,0 +1,66 @@
+"""The statements of the paged queries, for the readers that write their own SQL
+(sqlite3 and asyncmy), in their driver's placeholder: one text for both, so that the
+keyset conditions, which decide which account a page starts after, are written once.
+
+Each query comes from the first account and after a position in its order: by account
+id, or by balance then account id.
+"""
+
+from typing import NamedTuple
+
+from query_server.account_reader import BalancePosition, balance_seek
+from query_server.queries import Comparison
+
+Parameters = tuple[str | int, ...]
+
+
+class PageSql(NamedTuple):
+    """Parameters: (limit) and (account id, limit) for every account; (holder..., limit)
+    and (holder..., account id, limit) for a holder's, the holder as many times as the
+    dialect's holder condition names it; the balance queries' in balance_page."""
+
+    first_page: str
+    next_page: str
+    by_holder: str
+    by_holder_after: str
+    above: str
+    above_after: str
+    below: str
+    below_after: str
+
+
+def page_sql(mark: str, exact_holder: str) -> PageSql:
+    """The statements with `mark` as the placeholder; `exact_holder` is the dialect's
+    condition that a row's holder is exactly the one asked for."""
+    wires = "SELECT wire FROM accounts"
+    by_id = f"ORDER BY account_id LIMIT {mark}"
+    by_balance = f"ORDER BY balance_cents, account_id LIMIT {mark}"
+    after_balance = f"balance_cents >= {mark} AND (balance_cents > {mark} OR account_id > {mark})"
+    return PageSql(
+        first_page=f"{wires} {by_id}",
+        next_page=f"{wires} WHERE account_id > {mark} {by_id}",
+        by_holder=f"{wires} WHERE {exact_holder} {by_id}",
+        by_holder_after=f"{wires} WHERE {exact_holder} AND account_id > {mark} {by_id}",
+        above=f"{wires} WHERE balance_cents > {mark} {by_balance}",
+        above_after=f"{wires} WHERE {after_balance} {by_balance}",  # see balance_seek
+        below=f"{wires} WHERE balance_cents < {mark} {by_balance}",
+        below_after=f"{wires} WHERE balance_cents < {mark} AND {after_balance} {by_balance}",
+    )
+
+
+def balance_page(
+    sql: PageSql,
+    comparison: Comparison,
+    balance_cents: int,
+    after: BalancePosition | None,
+    limit: int,
+) -> tuple[str, Parameters]:
+    """The statement and parameters of one page of a balance query."""
+    below = comparison is Comparison.LESS_THAN
+    after = balance_seek(comparison, balance_cents, after)
+    if after is None:
+        return (sql.below if below else sql.above), (balance_cents, limit)
+    balance, account_id = after
+    if below:
+        return sql.below_after, (balance_cents, balance, balance, account_id, limit)
+    return sql.above_after, (balance, balance, account_id, limit)
