@@ -15,7 +15,7 @@ the process that took the command.
 """
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
@@ -91,13 +91,10 @@ def current_headers() -> Headers:
     return tuple(carrier.items())
 
 
-def context_of(headers: Headers | Sequence[tuple[str, bytes]]) -> trace.SpanContext | None:
-    """The span context transport headers carry, if any (Kafka's values are bytes)."""
-    carrier: Mapping[str, str] = {
-        key: value.decode(errors="replace") if isinstance(value, bytes) else value
-        for key, value in headers
-    }
-    span = trace.get_current_span(propagate.extract(carrier))
+def context_of(headers: Headers) -> trace.SpanContext | None:
+    """The span context an event's headers carry, if any (the Kafka consumer has decoded
+    them: adapters.kafka_consumer.with_headers)."""
+    span = trace.get_current_span(propagate.extract(dict(headers)))
     context = span.get_span_context()
     return context if context.is_valid else None
 
