@@ -54,19 +54,21 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        _use_wal(cursor)
+        use_wal(cursor)
     finally:
         cursor.close()
 
 
-def _use_wal(cursor: Any) -> None:
+def use_wal(cursor: Any) -> None:
     """Switch the file to WAL, which stays set in the file: the first connection does it,
     the others find it done. Switching needs the file to itself and SQLite's busy wait
     does not apply, so a connection opened while another process holds the file (they
     start together) looks again shortly."""
     for _ in range(WAL_ATTEMPTS):
         cursor.execute("PRAGMA journal_mode")
-        if cursor.fetchone()[0] == "wal":
+        # fetchall, not fetchone: a statement left unfinished keeps its read lock, which
+        # the process committing the other side's tables waits for while we wait for it.
+        if cursor.fetchall()[0][0] == "wal":
             return
         try:
             cursor.execute("PRAGMA journal_mode=WAL")

@@ -26,6 +26,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 
 from adapters.event_tables import metadata, refuse_earlier_layout
+from adapters.sql_engine import use_wal
 from adapters.sqlite_writes import (
     Append,
     InTurn,
@@ -185,7 +186,7 @@ class SqliteEventStore(EventStore):
 
 def _open(path: str, busy_seconds: float) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=busy_seconds, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode = WAL")
+    use_wal(db.cursor())
     db.execute("PRAGMA synchronous = FULL")
     return db
 

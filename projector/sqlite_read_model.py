@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 
+from adapters.sql_engine import use_wal
 from adapters.sqlite_writes import stored_time
 from core.errors import Unavailable
 from projector.read_model import Events, Position, ReadModel, RowsNow, plan
@@ -188,7 +189,7 @@ def _values(row: Row) -> tuple[Any, ...]:
 
 def _open(path: str, busy_seconds: float) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=busy_seconds, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode = WAL")
+    use_wal(db.cursor())
     db.execute("PRAGMA synchronous = FULL")
     return db
 

@@ -40,17 +40,23 @@ async def test_the_embedded_projector_and_a_query_server_starting_together_both_
     tmp_path: Path,
 ) -> None:
     """The embedded command server prepares the SQLite read model through its own driver
-    while the query server creates the same tables through SQLAlchemy."""
+    while the query server creates the same tables through SQLAlchemy. They are separate
+    processes: the read model is opened on a thread with an event loop of its own, since
+    opening it blocks its loop for a moment (as it does the command server's at start)."""
     for n in range(ROUNDS):
         url = f"sqlite+aiosqlite:///{tmp_path}/read-{n}.db"
         engine = create_engine(url)
         try:
-            opened, _ = await asyncio.gather(
-                SqliteReadModel.connect(url), schema.create_schema(engine)
+            await asyncio.gather(
+                asyncio.to_thread(asyncio.run, open_and_close(url)), schema.create_schema(engine)
             )
         finally:
             await engine.dispose()
-        await opened[0].close()
+
+
+async def open_and_close(url: str) -> None:
+    read_model, _ = await SqliteReadModel.connect(url)
+    await read_model.close()
 
 
 @pytest.fixture
