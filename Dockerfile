@@ -26,6 +26,8 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home t
 WORKDIR /app
 COPY core/ core/
 COPY adapters/ adapters/
+COPY bank/ bank/
+COPY embedded/ embedded/
 COPY command_server/ command_server/
 COPY query_server/ query_server/
 COPY projector/ projector/

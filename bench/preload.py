@@ -24,9 +24,9 @@ from sqlalchemy.engine import make_url
 from adapters.mongo_event_store import OUTBOX, MongoEventStore, request_fields, to_document
 from adapters.sqlite_event_store import create_tables
 from adapters.sqlite_writes import INSERT_EVENT, INSERT_REQUEST, event_row, stored_time
+from bank.domain.account import BankAccount
+from bank.domain.events import AccountType
 from bench.results import Results
-from command_server.domain.account import BankAccount
-from command_server.domain.events import AccountType
 from command_server.event_codec import ProtobufEventCodec
 from core.events import StoredEvent
 from core.requests import Request

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from command_server.domain.account import BankAccount
-from command_server.domain.commands import AccountCommand, CloseAccount, DepositFunds, WithdrawFunds
-from command_server.outcome import ACCOUNT_NOT_FOUND, UNKNOWN_ACCOUNT, CommandOutcome
-from core.errors import ConcurrencyError, DomainError, NotFound, kind_of
+from bank.domain.account import BankAccount, unknown_account
+from bank.domain.commands import AccountCommand, CloseAccount, DepositFunds, WithdrawFunds
+from command_server.outcome import CommandOutcome
+from core.errors import ConcurrencyError, DomainError, kind_of
 from core.idempotency import decide_once, refuse
 from core.repository import Decided, Repository
 from core.requests import Refusal, request_for
@@ -112,7 +112,7 @@ def _decide_all(
 def decide(account: BankAccount, command: AccountCommand) -> None:
     """Let the account decide; every refusal here is a decision about its current state."""
     if account.version == 0:
-        raise NotFound(UNKNOWN_ACCOUNT, reason=ACCOUNT_NOT_FOUND)
+        raise unknown_account()
     expected = command.expected_version
     if expected is not None and expected != account.version:
         raise ConcurrencyError(

@@ -11,7 +11,7 @@ from adapters.inprocess_bus import InProcessEventBus
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings
 from adapters.tracing import current_headers
-from command_server.domain.account import BankAccount
+from bank.domain.account import BankAccount
 from command_server.event_codec import ProtobufEventCodec
 from command_server.faults import fault_after_append
 from command_server.handlers import register_handlers
@@ -24,7 +24,7 @@ from core.outbox import Outbox
 from core.repository import Repository
 from projector.bootstrap import build_projection
 from projector.projection import AccountProjection
-from projector.retry import is_transient
+from projector.transient import is_transient
 from techbank.account.v1 import events_pb2
 
 log = logging.getLogger(__name__)

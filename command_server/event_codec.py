@@ -1,12 +1,12 @@
 """Account events to and from the protobuf messages of events.proto, for the event store."""
 
-from command_server.domain.events import (
+from bank.domain.events import (
     AccountClosed,
     AccountOpened,
     FundsDeposited,
     FundsWithdrawn,
 )
-from command_server.translation import ACCOUNT_TYPES, WIRE_ACCOUNT_TYPES
+from bank.wire import ACCOUNT_TYPES, WIRE_ACCOUNT_TYPES
 from core.events import DomainEvent
 from techbank.account.v1 import events_pb2
 

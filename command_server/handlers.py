@@ -8,14 +8,14 @@ and answers its original result or refusal.
 import uuid
 from functools import partial
 
-from command_server.account_changes import AccountChanges, Accounts
-from command_server.domain.account import BankAccount
-from command_server.domain.commands import (
+from bank.domain.account import BankAccount
+from bank.domain.commands import (
     CloseAccount,
     DepositFunds,
     OpenAccount,
     WithdrawFunds,
 )
+from command_server.account_changes import AccountChanges, Accounts
 from command_server.outcome import CommandOutcome
 from core.dispatcher import Dispatcher
 from core.idempotency import decide_once

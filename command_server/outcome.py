@@ -1,9 +1,6 @@
-"""What a command handler answers, and the words both handlers use."""
+"""What a command handler answers."""
 
 from dataclasses import dataclass
-
-UNKNOWN_ACCOUNT = "Incorrect account ID provided!"
-ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"  # its reason (ErrorInfo.reason)
 
 
 @dataclass(frozen=True)

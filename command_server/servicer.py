@@ -6,8 +6,8 @@ from typing import Any, TypeVar
 from adapters import logs
 from adapters.grpc_auth import current_caller
 from adapters.grpc_edge import rpc_method
+from bank.domain.commands import AccountCommand, OpenAccount
 from command_server import translation
-from command_server.domain.commands import AccountCommand, OpenAccount
 from command_server.outcome import CommandOutcome
 from core.dispatcher import Dispatcher
 from core.errors import DomainError

@@ -1,35 +1,20 @@
 """The command side's edge: protobuf messages to domain objects and back, in one place."""
 
-import uuid
 from typing import TypeVar
 
-from command_server.domain.account import (
+from bank.domain.account import (
+    account_id_of,
     account_type_of,
     amount_of,
     holder_of,
     opening_balance_of,
 )
-from command_server.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
-from command_server.domain.events import AccountType
+from bank.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
+from bank.wire import ACCOUNT_TYPES
 from core.errors import Checks, InvalidInput
-from techbank.account.v1 import account_pb2, commands_pb2
+from techbank.account.v1 import commands_pb2
 
 MAX_REQUEST_ID_LENGTH = 128
-
-ACCOUNT_TYPES = {
-    account_pb2.ACCOUNT_TYPE_SAVINGS: AccountType.SAVINGS,
-    account_pb2.ACCOUNT_TYPE_CURRENT: AccountType.CURRENT,
-}
-WIRE_ACCOUNT_TYPES = {domain: wire for wire, domain in ACCOUNT_TYPES.items()}
-
-
-def account_id_of(raw: str) -> str:
-    """The canonical form of a client's account id; INVALID_ARGUMENT unless it is a UUID."""
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        message = f"account_id must be a UUID, got {raw[:64]!r}"
-        raise InvalidInput(message, field="account_id") from None
 
 
 def request_id_of(raw: str) -> str:

@@ -21,7 +21,7 @@ from adapters.settings import Settings, configure_telemetry
 from adapters.signals import run_until_stopped
 from projector.batch_writer import batch_writer
 from projector.bootstrap import build_projection
-from projector.retry import is_transient
+from projector.transient import is_transient
 from techbank.account.v1 import events_pb2
 
 log = logging.getLogger("projector")

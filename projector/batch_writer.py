@@ -8,7 +8,7 @@ from core.events import StoredEvent
 from projector.faults import pause_inside_batch
 from projector.projection import AccountProjection
 from projector.read_model import Position
-from projector.retry import Stopped, retry_transient
+from projector.transient import Stopped, retry_transient
 
 
 def batch_writer(projection: AccountProjection, topic: str, stop: asyncio.Event) -> StoreBatch:

@@ -14,15 +14,12 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from adapters.protobuf_framing import element
+from bank.domain.events import AccountType
+from bank.wire import ACCOUNT_TYPES, WIRE_ACCOUNT_TYPES
 from core.events import StoredEvent
 from techbank.account.v1 import account_pb2, events_pb2, queries_pb2
 
 Row = dict[str, Any]
-ACCOUNT_TYPE_NAMES = {
-    account_pb2.ACCOUNT_TYPE_SAVINGS: "SAVINGS",
-    account_pb2.ACCOUNT_TYPE_CURRENT: "CURRENT",
-}
-WIRE_ACCOUNT_TYPES = {name: wire for wire, name in ACCOUNT_TYPE_NAMES.items()}
 ACCOUNTS_FIELD = queries_pb2.FindAllAccountsResponse.DESCRIPTOR.fields_by_name["accounts"]
 # Every answer the framed account is part of puts its account(s) in that same field number.
 ANSWERS_FRAMED_ALIKE = (
@@ -55,7 +52,7 @@ def next_columns(row: Row | None, event: StoredEvent) -> Row:
         after = {
             "account_id": event.aggregate_id,
             "holder": opened.holder,
-            "account_type": ACCOUNT_TYPE_NAMES[opened.account_type],
+            "account_type": ACCOUNT_TYPES[opened.account_type].value,
             "balance_cents": opened.opening_balance_cents,
             "status": "OPEN",
             "opened_at": event.occurred_at,
@@ -86,7 +83,7 @@ def wire_of(row: Row) -> bytes:
     account = account_pb2.Account(
         account_id=row["account_id"],
         holder=row["holder"],
-        account_type=WIRE_ACCOUNT_TYPES[row["account_type"]],
+        account_type=WIRE_ACCOUNT_TYPES[AccountType(row["account_type"])],
         balance_cents=row["balance_cents"],
         status=WIRE_STATUSES[row["status"]],
         opened_at=_timestamp(row["opened_at"]),

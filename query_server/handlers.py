@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any, cast
 
+from bank.domain.account import MAX_HOLDER_LENGTH, unknown_account
 from core.dispatcher import Dispatcher
-from core.errors import Checks, InvalidInput, NotFound
+from core.errors import Checks, InvalidInput
 from core.paging import Page, PageTokens, Position, page_size_of
 from core.text import checked_text
-from projector.schema import MAX_HOLDER_LENGTH
 from query_server import wire
 from query_server.account_reader import AccountReader, StoredAccount
 from query_server.queries import (
@@ -26,8 +26,6 @@ from query_server.queries import (
 from query_server.version_watch import VersionWatch
 from techbank.account.v1 import account_pb2
 
-UNKNOWN_ACCOUNT = "Incorrect account ID provided!"
-ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"  # its reason (ErrorInfo.reason)
 ALL_ACCOUNTS = PageTokens("all accounts", shape=(str,))  # by account id
 
 Pages = AsyncIterator[Page]  # each page's items: its accounts, framed
@@ -45,7 +43,7 @@ async def find_account_by_id(
     if query.min_version is None:
         if account is None:
             about = {"accountId": query.account_id}
-            raise NotFound(UNKNOWN_ACCOUNT, reason=ACCOUNT_NOT_FOUND, metadata=about)
+            raise unknown_account(about)
         return account
     if account is not None and account.version >= query.min_version:
         return account

@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 
 from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_unavailable
+from bank.read_schema import create_schema
 from core.errors import Unavailable
-from projector.schema import create_schema
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,

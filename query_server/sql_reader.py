@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_unavailable
+from bank.read_schema import accounts, create_schema
 from core.errors import Unavailable
-from projector.schema import accounts, create_schema
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,

@@ -1,7 +1,6 @@
 """The query side's edge: protobuf requests to queries (answers are in query_server.wire)."""
 
-import uuid
-
+from bank.domain.account import account_id_of
 from core.errors import Checks, InvalidInput
 from query_server.queries import (
     Comparison,
@@ -16,15 +15,6 @@ COMPARISONS = {
     queries_pb2.EQUALITY_TYPE_GREATER_THAN: Comparison.GREATER_THAN,
     queries_pb2.EQUALITY_TYPE_LESS_THAN: Comparison.LESS_THAN,
 }
-
-
-def account_id_of(raw: str) -> str:
-    """The canonical form the read model stores; INVALID_ARGUMENT unless `raw` is a UUID."""
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        message = f"account_id must be a UUID, got {raw[:64]!r}"
-        raise InvalidInput(message, field="account_id") from None
 
 
 def find_all_accounts(request: queries_pb2.FindAllAccountsRequest) -> FindAllAccounts:

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import create_engine
+from bank.read_schema import accounts
 from core.errors import Unavailable
-from projector.schema import accounts
 from projector.translation import wire_of
 from query_server import wire
 from query_server.account_reader import AccountReader, BalancePosition, StoredAccount

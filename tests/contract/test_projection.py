@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from command_server.domain.account import BankAccount
-from command_server.domain.events import AccountType
+from bank.domain.account import BankAccount
+from bank.domain.events import AccountType
 from command_server.event_codec import ProtobufEventCodec
 from core.events import StoredEvent
 from core.outbox import Outbox

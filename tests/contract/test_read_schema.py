@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.sql_engine import create_engine
-from projector import schema
+from bank import read_schema as schema
 from projector.sqlite_read_model import SqliteReadModel
 from tests.support.stack import mysql_url, scratch_mysql_database
 

@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from adapters.sql_engine import create_engine
-from projector.schema import accounts, create_schema
+from bank.read_schema import accounts, create_schema
 from projector.translation import wire_of
 from techbank.account.v1 import queries_pb2 as q
 from techbank.account.v1 import queries_pb2_grpc

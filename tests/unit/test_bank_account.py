@@ -2,8 +2,8 @@
 
 import pytest
 
-from command_server.domain.account import MAX_CENTS, BankAccount
-from command_server.domain.events import (
+from bank.domain.account import MAX_CENTS, BankAccount
+from bank.domain.events import (
     AccountClosed,
     AccountOpened,
     AccountType,

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
+from bank.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
+from bank.domain.events import AccountType
 from command_server.bootstrap import command_dispatcher
-from command_server.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
-from command_server.domain.events import AccountType
 from command_server.outcome import CommandOutcome
 from core.dispatcher import Dispatcher
 from core.errors import ConcurrencyError, InvalidInput, NotFound, RuleViolation

@@ -3,8 +3,8 @@ invalid field named at once."""
 
 import pytest
 
-from command_server.domain import account
-from command_server.outcome import ACCOUNT_NOT_FOUND
+from bank.domain import account
+from bank.domain.account import ACCOUNT_NOT_FOUND
 from core.errors import (
     Checks,
     ConcurrencyError,

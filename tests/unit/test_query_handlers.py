@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
+from bank.domain.account import UNKNOWN_ACCOUNT
 from core.dispatcher import Dispatcher
 from core.errors import DeadlineExceeded, InvalidInput, NotFound, Unavailable
 from core.paging import DEFAULT_PAGE_SIZE, INVALID_PAGE_TOKEN, MAX_PAGE_SIZE, Page
 from projector.translation import wire_of
 from query_server import wire
 from query_server.account_reader import AccountReader, BalancePosition, StoredAccount
-from query_server.handlers import UNKNOWN_ACCOUNT, register_handlers
+from query_server.handlers import register_handlers
 from query_server.queries import (
     Comparison,
     FindAccountById,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from command_server.domain.account import BankAccount
-from command_server.domain.events import AccountType
+from bank.domain.account import BankAccount
+from bank.domain.events import AccountType
 from command_server.event_codec import ProtobufEventCodec
 from core.errors import ConcurrencyError
 from core.events import StoredEvent

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sql_engine import writer
 from adapters.sql_errors import is_denied
 from adapters.sql_types import UtcDateTime
+from bank.domain.account import MAX_HOLDER_LENGTH
 
 log = logging.getLogger(__name__)
-MAX_HOLDER_LENGTH = 200
 SCHEMA_POLL_SECONDS = 0.5
 CREATE_ATTEMPTS = 8
 # What MySQL and MariaDB answer a CREATE, or a look at a table, while another process

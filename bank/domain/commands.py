@@ -6,7 +6,7 @@
 
 from dataclasses import dataclass
 
-from command_server.domain.events import AccountType
+from bank.domain.events import AccountType
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
-"""The BankAccount aggregate: every rule about an account's balance and life lives here."""
+"""The BankAccount aggregate: every rule about an account's balance and life lives here,
+with the words both services use about an account (its id, its holder, its absence)."""
 
-from command_server.domain.events import (
+import uuid
+
+from bank.domain.events import (
     AccountClosed,
     AccountOpened,
     AccountType,
@@ -8,7 +11,7 @@ from command_server.domain.events import (
     FundsWithdrawn,
 )
 from core.aggregate import AggregateRoot
-from core.errors import InvalidInput, RuleViolation
+from core.errors import InvalidInput, NotFound, RuleViolation
 from core.events import DomainEvent
 from core.text import checked_text
 
@@ -19,6 +22,9 @@ MAX_CENTS = 2**63 - 1  # int64, the wire type of every amount
 ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
 INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
 BALANCE_OVERFLOW = "BALANCE_OVERFLOW"
+# An account no event was stored for: the Java project's words, and their reason.
+UNKNOWN_ACCOUNT = "Incorrect account ID provided!"
+ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"
 
 
 class BankAccount(AggregateRoot):
@@ -84,6 +90,19 @@ class BankAccount(AggregateRoot):
                 self.is_open = False
             case _:
                 raise TypeError(f"BankAccount cannot apply {type(event).__name__}")
+
+
+def unknown_account(metadata: dict[str, str] | None = None) -> NotFound:
+    return NotFound(UNKNOWN_ACCOUNT, reason=ACCOUNT_NOT_FOUND, metadata=metadata)
+
+
+def account_id_of(raw: str) -> str:
+    """The canonical form of an account id, as stored; InvalidInput unless it is a UUID."""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        message = f"account_id must be a UUID, got {raw[:64]!r}"
+        raise InvalidInput(message, field="account_id") from None
 
 
 def holder_of(raw: str) -> str:
