@@ -27,10 +27,10 @@ import jwt
 from google.protobuf.descriptor import ServiceDescriptor
 
 from adapters import grpc_errors
+from adapters.grpc_types import Context
 
 log = logging.getLogger(__name__)
 
-Context = grpc.aio.ServicerContext[Any, Any]
 TOKEN_CACHE_SIZE = 4096
 LOG_EVERY_SECONDS = 60.0
 

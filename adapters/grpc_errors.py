@@ -14,14 +14,14 @@ which with `answering_for` around each call.
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
+from adapters.grpc_types import Context
 from core.errors import FieldViolation
 
-Context = grpc.aio.ServicerContext[Any, Any]
 DETAILS_KEY = "grpc-status-details-bin"
 _domain: ContextVar[str] = ContextVar("error_domain", default="")
 

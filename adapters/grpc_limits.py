@@ -24,9 +24,9 @@ import grpc
 
 from adapters import grpc_errors
 from adapters.grpc_auth import current_caller
+from adapters.grpc_types import Context
 
 log = logging.getLogger(__name__)
-Context = grpc.aio.ServicerContext[Any, Any]
 
 
 @dataclass(frozen=True)

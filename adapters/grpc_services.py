@@ -24,10 +24,10 @@ from google.protobuf.message import DecodeError, Message
 
 from adapters import grpc_errors
 from adapters.grpc_limits import StreamGate
+from adapters.grpc_types import Context
 from adapters.metrics import RPC_SECONDS, RPCS
 from adapters.tracing import rpc_span
 
-Context = grpc.aio.ServicerContext[Any, Any]
 Unary = Callable[[Any, Context], Awaitable[Any]]
 Streaming = Callable[[Any, Context], AsyncIterator[Any]]
 

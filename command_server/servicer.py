@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from adapters import logs
 from adapters.grpc_auth import current_caller
 from adapters.grpc_edge import rpc_method
+from adapters.grpc_types import Context
 from bank.domain.commands import AccountCommand, OpenAccount
 from command_server import translation
 from command_server.outcome import CommandOutcome
@@ -13,7 +14,6 @@ from core.dispatcher import Dispatcher
 from core.errors import DomainError
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc
 
-Context = Any  # grpc.aio.ServicerContext, whose generic parameters add nothing here
 Translation = Callable[[Any, str], OpenAccount | AccountCommand]  # request, client -> command
 Response = TypeVar(
     "Response",

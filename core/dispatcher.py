@@ -1,12 +1,18 @@
 """The mediator: each message type has exactly one registered handler."""
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 M = TypeVar("M")
 R = TypeVar("R")
+A = TypeVar("A")
 
 Handler = Callable[[Any], Awaitable[R]]
+
+
+class Query(Generic[A]):
+    """A question whose handler answers an A: `Dispatcher.ask` returns that type, for a
+    dispatcher whose handlers answer different types."""
 
 
 class HandlerNotFound(LookupError):
@@ -33,3 +39,7 @@ class Dispatcher(Generic[R]):
         if handler is None:
             raise HandlerNotFound(f"no handler registered for {type(message).__name__}")
         return await handler(message)
+
+    async def ask(self, query: Query[A]) -> A:
+        """`send`, typed by the query: its handler was registered to answer an A."""
+        return cast(A, await self.send(query))

@@ -6,7 +6,7 @@ from importlib.resources import files
 from adapters.grpc_auth import every_method
 from adapters.grpc_server import serve
 from adapters.settings import Settings, configure_telemetry
-from query_server.bootstrap import SERVICE, SERVICE_NAME, bootstrap
+from query_server.bootstrap import SERVICE, SERVICE_NAME, build_query_side
 
 READ_SCOPE = "accounts:read"
 
@@ -17,7 +17,7 @@ DESCRIPTOR_SET = files("techbank") / "descriptors.binpb"
 async def main() -> None:
     settings = Settings()
     configure_telemetry(settings, "techbank-query-server", settings.query_metrics_address)
-    service = await bootstrap(settings)
+    service = await build_query_side(settings)
     try:
         await serve(
             settings.query_address,

@@ -7,9 +7,13 @@ API answers with, serialized by the projector, so that answering copies bytes.
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from enum import Enum
 from typing import NamedTuple
 
-from query_server.queries import Comparison
+
+class Comparison(Enum):
+    GREATER_THAN = "GREATER_THAN"
+    LESS_THAN = "LESS_THAN"
 
 
 class StoredAccount(NamedTuple):
@@ -74,30 +78,3 @@ class AccountReader(ABC):
 
     async def close(self) -> None:
         """Release connections; the reader is not used afterwards."""
-
-
-def balance_seek(
-    comparison: Comparison, balance_cents: int, after: BalancePosition | None
-) -> BalancePosition | None:
-    """Where a balance query's page starts, once the bounds that add nothing are dropped,
-    so that the database seeks its index to one lower bound instead of two (SQLite keeps
-    the first it sees and reads from there: from the amount, on every page).
-
-    Above an amount, a position is itself above it, or it is at or below it and then
-    every balance above the amount comes after it: one of the two bounds is enough.
-    Below an amount, the position is the lower bound and the amount the upper: both stay.
-    """
-    if after is not None and comparison is Comparison.GREATER_THAN and after[0] <= balance_cents:
-        return None
-    return after
-
-
-MAX_IDS_PER_QUERY = 500
-
-
-def chunks(account_ids: Sequence[str]) -> list[Sequence[str]]:
-    """The ids in slices small enough for one query's IN list."""
-    return [
-        account_ids[i : i + MAX_IDS_PER_QUERY]
-        for i in range(0, len(account_ids), MAX_IDS_PER_QUERY)
-    ]

@@ -1,9 +1,9 @@
-"""Wires the query side's dependencies, from settings to a servicer, in one place."""
+"""The query side's composition root: `bootstrap` wires a reader into a service (the
+tests hand it fakes), `build_query_side` opens the reader the settings name."""
 
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import grpc
 from sqlalchemy.engine import make_url
@@ -64,10 +64,18 @@ async def open_when_available(url: str) -> AccountReader:
             await asyncio.sleep(RETRY_SECONDS)
 
 
-async def bootstrap(settings: Settings) -> QueryService:
-    reader = await open_when_available(settings.query_db_url)
-    dispatcher: Dispatcher[Any] = Dispatcher()
+def query_dispatcher(reader: AccountReader) -> Dispatcher[object]:
+    """The mediator with every account query's handler, over `reader`."""
+    dispatcher: Dispatcher[object] = Dispatcher()
     register_handlers(dispatcher, reader)
+    return dispatcher
+
+
+def bootstrap(reader: AccountReader, settings: Settings) -> QueryService:
     waits = ClientQuota("read-your-write waits", settings.max_waits_per_client)
-    servicer = AccountQueryServicer(dispatcher, settings.max_wait_seconds, waits)
+    servicer = AccountQueryServicer(query_dispatcher(reader), settings.max_wait_seconds, waits)
     return QueryService(servicer, reader)
+
+
+async def build_query_side(settings: Settings) -> QueryService:
+    return bootstrap(await open_when_available(settings.query_db_url), settings)

@@ -5,9 +5,9 @@ one account more than a page holds, to tell whether there is a next page without
 query more; the next page starts after the sort key of the page's last account.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from functools import partial
-from typing import Any, cast
+from typing import cast
 
 from bank.domain.account import MAX_HOLDER_LENGTH, unknown_account
 from core.dispatcher import Dispatcher
@@ -15,20 +15,19 @@ from core.errors import Checks, InvalidInput
 from core.paging import Page, PageTokens, Position, page_size_of
 from core.text import checked_text
 from query_server import wire
-from query_server.account_reader import AccountReader, StoredAccount
+from query_server.account_reader import AccountReader, Comparison, StoredAccount
 from query_server.queries import (
-    Comparison,
     FindAccountById,
     FindAccountsByHolder,
     FindAccountsWithBalance,
     FindAllAccounts,
+    Pages,
 )
 from query_server.version_watch import VersionWatch
 from techbank.account.v1 import account_pb2
 
 ALL_ACCOUNTS = PageTokens("all accounts", shape=(str,))  # by account id
 
-Pages = AsyncIterator[Page]  # each page's items: its accounts, framed
 SortKey = Callable[[account_pb2.Account], Position]
 
 
@@ -131,7 +130,7 @@ def _account_id(start: Position | None) -> str | None:
     return None if start is None else cast(str, start[0])
 
 
-def register_handlers(dispatcher: Dispatcher[Any], reader: AccountReader) -> None:
+def register_handlers(dispatcher: Dispatcher[object], reader: AccountReader) -> None:
     watch = VersionWatch(reader)
     dispatcher.register(FindAccountById, partial(find_account_by_id, reader=reader, watch=watch))
     dispatcher.register(FindAllAccounts, partial(find_all_accounts, reader=reader))

@@ -6,10 +6,10 @@ Each query comes from the first account and after a position in its order: by ac
 id, or by balance then account id.
 """
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
-from query_server.account_reader import BalancePosition, balance_seek
-from query_server.queries import Comparison
+from query_server.account_reader import BalancePosition, Comparison
 
 Parameters = tuple[str | int, ...]
 
@@ -64,3 +64,30 @@ def balance_page(
     if below:
         return sql.below_after, (balance_cents, balance, balance, account_id, limit)
     return sql.above_after, (balance, balance, account_id, limit)
+
+
+def balance_seek(
+    comparison: Comparison, balance_cents: int, after: BalancePosition | None
+) -> BalancePosition | None:
+    """Where a balance query's page starts, once the bounds that add nothing are dropped,
+    so that the database seeks its index to one lower bound instead of two (SQLite keeps
+    the first it sees and reads from there: from the amount, on every page).
+
+    Above an amount, a position is itself above it, or it is at or below it and then
+    every balance above the amount comes after it: one of the two bounds is enough.
+    Below an amount, the position is the lower bound and the amount the upper: both stay.
+    """
+    if after is not None and comparison is Comparison.GREATER_THAN and after[0] <= balance_cents:
+        return None
+    return after
+
+
+MAX_IDS_PER_QUERY = 500
+
+
+def chunks(account_ids: Sequence[str]) -> list[Sequence[str]]:
+    """The ids in slices small enough for one query's IN list."""
+    return [
+        account_ids[i : i + MAX_IDS_PER_QUERY]
+        for i in range(0, len(account_ids), MAX_IDS_PER_QUERY)
+    ]

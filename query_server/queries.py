@@ -1,18 +1,18 @@
 """What the query side can be asked."""
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from enum import Enum
 
 from core.deadline import DEFAULT_SECONDS
+from core.dispatcher import Query
+from core.paging import Page
+from query_server.account_reader import Comparison, StoredAccount
 
-
-class Comparison(Enum):
-    GREATER_THAN = "GREATER_THAN"
-    LESS_THAN = "LESS_THAN"
+Pages = AsyncIterator[Page]  # each page's items: its accounts, framed
 
 
 @dataclass(frozen=True)
-class FindAllAccounts:
+class FindAllAccounts(Query[Pages]):
     """Every account from the page token on (from the first with ""), in pages."""
 
     page_size: int = 0
@@ -20,7 +20,7 @@ class FindAllAccounts:
 
 
 @dataclass(frozen=True)
-class FindAccountById:
+class FindAccountById(Query[StoredAccount]):
     """With `min_version`, wait up to `max_wait_seconds` for the read model to catch up."""
 
     account_id: str
@@ -29,14 +29,14 @@ class FindAccountById:
 
 
 @dataclass(frozen=True)
-class FindAccountsByHolder:
+class FindAccountsByHolder(Query[Page]):
     holder: str
     page_size: int = 0
     page_token: str = ""
 
 
 @dataclass(frozen=True)
-class FindAccountsWithBalance:
+class FindAccountsWithBalance(Query[Page]):
     comparison: Comparison | None  # None: the caller did not say which way to compare
     balance_cents: int
     page_size: int = 0

@@ -6,29 +6,22 @@ methods return bytes.
 """
 
 from collections.abc import AsyncIterator
-from typing import Any
-
-import grpc
 
 from adapters.grpc_edge import rpc_method
 from adapters.grpc_limits import ClientQuota
+from adapters.grpc_types import Context
 from core.deadline import seconds_left
 from core.dispatcher import Dispatcher
-from core.paging import Page
 from query_server import translation, wire
-from query_server.account_reader import StoredAccount
-from query_server.handlers import Pages
 from techbank.account.v1 import queries_pb2
 
-Context = grpc.aio.ServicerContext[Any, Any]
 ANSWER_MARGIN_SECONDS = 0.05
 
 
 class AccountQueryServicer:
     def __init__(
-        self, queries: Dispatcher[Any], wait_cap_seconds: float, waits: ClientQuota
+        self, queries: Dispatcher[object], wait_cap_seconds: float, waits: ClientQuota
     ) -> None:
-        # One dispatcher carries every query; each method knows its own query's result type.
         self._queries = queries
         self._wait_cap_seconds = wait_cap_seconds
         self._waits = waits  # read-your-write waits each client may hold
@@ -37,7 +30,7 @@ class AccountQueryServicer:
     async def FindAllAccounts(
         self, request: queries_pb2.FindAllAccountsRequest, context: Context
     ) -> AsyncIterator[bytes]:
-        pages: Pages = await self._queries.send(translation.find_all_accounts(request))
+        pages = await self._queries.ask(translation.find_all_accounts(request))
         async for page in pages:
             yield wire.page(page)
 
@@ -49,23 +42,23 @@ class AccountQueryServicer:
         query = translation.find_account_by_id(request, wait)
         if query.min_version:
             async with self._waits.held(context):
-                account: StoredAccount = await self._queries.send(query)
+                account = await self._queries.ask(query)
         else:
-            account = await self._queries.send(query)
+            account = await self._queries.ask(query)
         return wire.account(account.wire)
 
     @rpc_method
     async def FindAccountsByHolder(
         self, request: queries_pb2.FindAccountsByHolderRequest, context: Context
     ) -> bytes:
-        found: Page = await self._queries.send(translation.find_accounts_by_holder(request))
+        found = await self._queries.ask(translation.find_accounts_by_holder(request))
         return wire.page(found)
 
     @rpc_method
     async def FindAccountsWithBalance(
         self, request: queries_pb2.FindAccountsWithBalanceRequest, context: Context
     ) -> bytes:
-        found: Page = await self._queries.send(translation.find_accounts_with_balance(request))
+        found = await self._queries.ask(translation.find_accounts_with_balance(request))
         return wire.page(found)
 
 

@@ -17,11 +17,10 @@ from core.errors import Unavailable
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,
+    Comparison,
     StoredAccount,
-    balance_seek,
-    chunks,
 )
-from query_server.queries import Comparison
+from query_server.page_sql import balance_seek, chunks
 
 UNAVAILABLE_MESSAGE = "the read database is unavailable"
 COLUMNS = (accounts.c.account_id, accounts.c.version, accounts.c.wire)

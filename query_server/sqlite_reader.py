@@ -20,11 +20,10 @@ from core.errors import Unavailable
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,
+    Comparison,
     StoredAccount,
-    chunks,
 )
-from query_server.page_sql import Parameters, balance_page, page_sql
-from query_server.queries import Comparison
+from query_server.page_sql import Parameters, balance_page, chunks, page_sql
 from query_server.sql_reader import UNAVAILABLE_MESSAGE
 
 BUSY_TIMEOUT_SECONDS = 0.2

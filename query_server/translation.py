@@ -2,8 +2,8 @@
 
 from bank.domain.account import account_id_of
 from core.errors import Checks, InvalidInput
+from query_server.account_reader import Comparison
 from query_server.queries import (
-    Comparison,
     FindAccountById,
     FindAccountsByHolder,
     FindAccountsWithBalance,

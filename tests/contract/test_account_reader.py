@@ -21,8 +21,7 @@ from bank.read_schema import accounts
 from core.errors import Unavailable
 from projector.translation import wire_of
 from query_server import wire
-from query_server.account_reader import AccountReader, BalancePosition, StoredAccount
-from query_server.queries import Comparison
+from query_server.account_reader import AccountReader, BalancePosition, Comparison, StoredAccount
 from query_server.sql_reader import SqlAccountReader
 from query_server.sqlite_reader import SqliteAccountReader
 from techbank.account.v1 import account_pb2

@@ -69,7 +69,7 @@ def command_holder(holder: str) -> str:
 
 
 async def query_holder(holder: str) -> list[bytes]:
-    found: Page = await dispatcher_over(FakeReader()).send(FindAccountsByHolder(holder))
+    found = await dispatcher_over(FakeReader()).ask(FindAccountsByHolder(holder))
     return found.items
 
 
