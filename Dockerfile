@@ -2,7 +2,8 @@
 # the operator tools (projector.restore, projector.check). It fixes no command:
 # docker-compose.yml picks one per service, e.g. `python -m command_server`.
 # Configured by the same TECHBANK_* environment variables as scripts/services.sh;
-# with none set, a process runs on the embedded default (SQLite under /app/data).
+# with none set, `python -m embedded` and `python -m query_server` run the embedded
+# default (SQLite under /app/data).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

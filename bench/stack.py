@@ -37,12 +37,12 @@ class RunningStack:
 
     def pids(self) -> dict[str, int]:
         """Each server's pid by module name; on the real stack the infra servers' too."""
-        ours = {p.module: p.process.pid for p in self.processes if p.process is not None}
+        ours = {p.role: p.process.pid for p in self.processes if p.process is not None}
         return ours | (infra.pids() if self.name == "real" else {})
 
     async def logged(self, module: str, text: str) -> None:
         """Wait until the process running `module` has logged `text` (a caller bounds it)."""
-        process = next(p for p in self.processes if p.module == module)
+        process = next(p for p in self.processes if p.role == module)
         # Another process writes the file: nothing here could set an Event for it.
         while text not in process.log_path.read_text(errors="replace"):  # noqa: ASYNC110
             await asyncio.sleep(0.5)
@@ -50,7 +50,7 @@ class RunningStack:
     def log_problems(self) -> dict[str, list[str]]:
         """The WARNING, ERROR and CRITICAL lines each server has logged so far, by module."""
         return {
-            p.module: [
+            p.role: [
                 line
                 for line in p.log_path.read_text(errors="replace").splitlines()
                 if any(level in line for level in LOG_LEVELS)

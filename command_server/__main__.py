@@ -1,42 +1,29 @@
-"""`python -m command_server`: serve AccountCommandService until SIGTERM."""
+"""`python -m command_server`: serve AccountCommandService until SIGTERM.
+
+It publishes to Kafka; on the in-process bus (the embedded default) the events' only
+reader is a projector in the same process: `python -m embedded` runs that.
+"""
 
 import asyncio
-from importlib.resources import files
+import sys
 
-from adapters.grpc_auth import every_method
-from adapters.grpc_server import serve
-from adapters.grpc_services import add_service
-from adapters.metrics import observe_outbox
 from adapters.settings import Settings, configure_telemetry
 from command_server.bootstrap import build_command_side
-from techbank.account.v1 import commands_pb2
+from command_server.service import serve_commands
 
-SERVICE = commands_pb2.DESCRIPTOR.services_by_name["AccountCommandService"]
-SERVICE_NAME = SERVICE.full_name
-WRITE_SCOPE = "accounts:write"
-
-# What reflection describes, comments included (scripts/gen.sh).
-DESCRIPTOR_SET = files("techbank") / "descriptors.binpb"
+ON_THE_INPROCESS_BUS = (
+    "on the in-process bus the command server runs with the projector inside it: "
+    "run `python -m embedded` (or set TECHBANK_EVENT_BUS_URL to a kafka:// URL)"
+)
 
 
-async def main() -> None:
-    settings = Settings()
-    configure_telemetry(settings, "techbank-command-server", settings.command_metrics_address)
-    side = await build_command_side(settings)
-    observe_outbox(side.outbox)
-    try:
-        await serve(
-            settings.command_address,
-            lambda server, streams: add_service(server, side.servicer, SERVICE, streams),
-            [SERVICE_NAME],
-            every_method(SERVICE, WRITE_SCOPE),
-            # Commands need the event store only: the outbox retries the bus.
-            probes={SERVICE_NAME: side.store.ping},
-            descriptor_set=DESCRIPTOR_SET.read_bytes(),
-        )
-    finally:
-        await side.close()
+async def main(settings: Settings) -> None:
+    await serve_commands(settings, await build_command_side(settings))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    settings = Settings()
+    if settings.event_bus_url == "inprocess://":
+        sys.exit(ON_THE_INPROCESS_BUS)
+    configure_telemetry(settings, "techbank-command-server", settings.command_metrics_address)
+    asyncio.run(main(settings))

@@ -1,7 +1,7 @@
 """`python -m projector`: consume account events from Kafka into the read database.
 
 On the embedded default (in-process bus) the projector runs inside the command
-server instead, and this entry point says so and exits.
+server's process (`python -m embedded`) instead, and this entry point says so and exits.
 """
 
 import asyncio
@@ -12,7 +12,6 @@ from functools import partial
 
 from aiokafka.errors import KafkaError
 
-from adapters.factories import open_event_store
 from adapters.kafka_bus import ensure_topic
 from adapters.kafka_consumer import KafkaBatchConsumer
 from adapters.kafka_topic import KafkaTopic
@@ -20,7 +19,7 @@ from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings, configure_telemetry
 from adapters.signals import run_until_stopped
 from projector.batch_writer import batch_writer
-from projector.bootstrap import build_projection
+from projector.bootstrap import build_projector
 from projector.transient import is_transient
 from techbank.account.v1 import events_pb2
 
@@ -53,14 +52,10 @@ async def project(settings: Settings, stop: asyncio.Event) -> None:
 async def _consume(settings: Settings, stop: asyncio.Event) -> None:
     where = KafkaTopic.from_url(settings.event_bus_url)
     await ensure_topic(where)  # before subscribing, lest the broker auto-create it unpartitioned
-    async with contextlib.AsyncExitStack() as resources:
-        store = await open_event_store(settings.event_store_url)
-        resources.push_async_callback(store.close)
-        projector = await build_projection(settings.read_db_url, store)
+    async with build_projector(settings) as projector:
         projection, read_model = projector.projection, projector.read_model
-        resources.push_async_callback(read_model.close)
         if projector.fresh:  # Kafka may no longer hold the oldest events
-            applied = await projection.catch_up(store.aggregate_ids())
+            applied = await projection.catch_up(projector.store.aggregate_ids())
             log.info("new read model filled from the event store: %d events", applied)
         codec = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
         consumer = KafkaBatchConsumer(
@@ -78,5 +73,5 @@ if __name__ == "__main__":
     settings = Settings()
     configure_telemetry(settings, "techbank-projector", settings.projector_metrics_address)
     if settings.event_bus_url == "inprocess://":
-        sys.exit("on the in-process bus the projector runs inside the command server")
+        sys.exit("on the in-process bus the projector runs inside `python -m embedded`")
     asyncio.run(main(settings))

@@ -1,9 +1,15 @@
-"""Wires the projector from configuration."""
+"""The projector's composition root: `bootstrap` wires an event store and a read model
+into the projection (the tests and the embedded root hand it theirs), `build_projector`
+opens the ones the settings name, for the projector and the operator's tools alike."""
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
+from adapters.factories import open_event_store
+from adapters.settings import Settings
 from core.event_store import EventStore
 from projector.projection import AccountProjection
 from projector.read_model import ReadModel
@@ -13,9 +19,15 @@ from projector.sqlite_read_model import SqliteReadModel
 
 @dataclass(frozen=True)
 class Projector:
-    projection: AccountProjection
+    store: EventStore
     read_model: ReadModel
+    projection: AccountProjection
     fresh: bool  # the read model holds no account yet: everything is still to project
+
+
+def bootstrap(store: EventStore, read_model: ReadModel, fresh: bool = False) -> Projector:
+    """The projection into `read_model`, healing gaps from `store`."""
+    return Projector(store, read_model, AccountProjection(read_model, store.load), fresh)
 
 
 async def open_read_model(url: str, prepare: bool = True) -> tuple[ReadModel, bool]:
@@ -27,7 +39,12 @@ async def open_read_model(url: str, prepare: bool = True) -> tuple[ReadModel, bo
     return await SqlReadModel.connect(url, prepare)
 
 
-async def build_projection(read_db_url: str, store: EventStore) -> Projector:
-    """The projection over the read database, healing gaps from `store`."""
-    read_model, fresh = await open_read_model(read_db_url)
-    return Projector(AccountProjection(read_model, store.load), read_model, fresh)
+@contextlib.asynccontextmanager
+async def build_projector(settings: Settings, prepare: bool = True) -> AsyncIterator[Projector]:
+    """The projector over the stores the settings name; both are closed on leaving."""
+    async with contextlib.AsyncExitStack() as resources:
+        store = await open_event_store(settings.event_store_url)
+        resources.push_async_callback(store.close)
+        read_model, fresh = await open_read_model(settings.read_db_url, prepare)
+        resources.push_async_callback(read_model.close)
+        yield bootstrap(store, read_model, fresh)

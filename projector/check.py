@@ -12,10 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adapters.factories import open_event_store
 from adapters.settings import Settings, configure_logging
 from core.event_store import EventStore
-from projector.bootstrap import open_read_model
+from projector.bootstrap import Projector, build_projector
 from projector.fold import fold
 from projector.read_model import ReadModel
 from projector.translation import Row
@@ -51,20 +50,20 @@ async def differences(
 
 
 async def check(
-    settings: Settings, settle_seconds: float, on_progress: OnProgress | None = None
+    projector: Projector, settle_seconds: float, on_progress: OnProgress | None = None
 ) -> list[Difference]:
-    store = await open_event_store(settings.event_store_url)
-    read_model, _ = await open_read_model(settings.read_db_url, prepare=False)
+    """The differences, looked for again until none is left or `settle_seconds` passed."""
     deadline = time.monotonic() + settle_seconds
-    try:
-        found = await differences(read_model, store, on_progress)
-        while found and time.monotonic() < deadline:
-            await asyncio.sleep(0.5)
-            found = await differences(read_model, store, on_progress)
-        return found
-    finally:
-        await read_model.close()
-        await store.close()
+    found = await differences(projector.read_model, projector.store, on_progress)
+    while found and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        found = await differences(projector.read_model, projector.store, on_progress)
+    return found
+
+
+async def check_stores(settings: Settings, settle_seconds: float) -> list[Difference]:
+    async with build_projector(settings, prepare=False) as projector:  # only looks
+        return await check(projector, settle_seconds)
 
 
 def main() -> int:
@@ -73,7 +72,7 @@ def main() -> int:
     args = parser.parse_args()
     settings = Settings()
     configure_logging(settings)
-    found = asyncio.run(check(settings, args.settle_seconds))
+    found = asyncio.run(check_stores(settings, args.settle_seconds))
     for diff in found:
         print(f"{diff.account_id}: expected {diff.expected}, read model has {diff.actual}")
     print(f"check: {len(found)} account(s) differ from the event store")

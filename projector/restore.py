@@ -14,10 +14,9 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from adapters.factories import open_event_store
 from adapters.settings import Settings, configure_logging
 from core.event_store import EventStore
-from projector.bootstrap import open_read_model
+from projector.bootstrap import build_projector
 from projector.fold import fold
 from projector.read_model import ReadModel
 from projector.translation import Row
@@ -121,13 +120,8 @@ async def _drop_rows_unknown_to(
 async def main() -> None:
     settings = Settings()
     configure_logging(settings)
-    store = await open_event_store(settings.event_store_url)
-    read_model, _ = await open_read_model(settings.read_db_url)
-    try:
-        await restore(read_model, store)
-    finally:
-        await read_model.close()
-        await store.close()
+    async with build_projector(settings) as projector:
+        await restore(projector.read_model, projector.store)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the embedded default: the command server (with the projector on the in-process
-# bus) and the query server, as two processes, until Ctrl-C or SIGTERM.
+# Runs the embedded default: the command server (`python -m embedded`, with the projector
+# inside, on the in-process bus) and the query server, as two processes, until Ctrl-C or SIGTERM.
 set -euo pipefail
 python=$1
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$python" -m command_server & pids+=($!)
+"$python" -m embedded & pids+=($!)
 "$python" -m query_server & pids+=($!)
 echo "techbank: command server on ${TECHBANK_COMMAND_ADDRESS:-127.0.0.1:50051}," \
   "query server on ${TECHBANK_QUERY_ADDRESS:-127.0.0.1:50052}, data in $TECHBANK_DATA_DIR/" \

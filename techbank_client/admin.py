@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from adapters.factories import open_event_store
 from adapters.settings import Settings
 from core.event_store import EventStore
-from projector.bootstrap import open_read_model
+from projector.bootstrap import build_projector
 from projector.check import Difference, check
 from projector.restore import restore
 from projector.translation import Row
@@ -47,30 +46,22 @@ async def count_accounts(store: EventStore) -> int:
 
 
 async def restore_with_progress() -> Restored:
-    settings = Settings()
-    store = await open_event_store(settings.event_store_url)
-    read_model, _ = await open_read_model(settings.read_db_url)
-    try:
-        progress = Progress("restore", await count_accounts(store))
+    async with build_projector(Settings()) as projector:
+        progress = Progress("restore", await count_accounts(projector.store))
         started = time.monotonic()
         accounts, events = await restore(
-            read_model, store, lambda done, events: progress.update(done, f", {events} events")
+            projector.read_model,
+            projector.store,
+            lambda done, events: progress.update(done, f", {events} events"),
         )
         progress.finish()
         return Restored(accounts, events, time.monotonic() - started)
-    finally:
-        await read_model.close()
-        await store.close()
 
 
 async def check_with_progress(settle_seconds: float) -> Checked:
-    settings = Settings()
-    store = await open_event_store(settings.event_store_url)
-    try:
-        progress = Progress("check", await count_accounts(store))
-    finally:
-        await store.close()
-    found = await check(settings, settle_seconds, progress.update)
+    async with build_projector(Settings(), prepare=False) as projector:  # only looks
+        progress = Progress("check", await count_accounts(projector.store))
+        found = await check(projector, settle_seconds, progress.update)
     progress.finish()
     return Checked(progress.done, found)
 

@@ -9,10 +9,9 @@ import pytest
 
 from bank.domain.account import BankAccount
 from bank.domain.events import AccountType
-from command_server.event_codec import ProtobufEventCodec
+from command_server.bootstrap import account_repository
 from core.events import StoredEvent
 from core.outbox import Outbox
-from core.repository import Repository
 from projector.projection import AccountProjection
 from projector.read_model import Position, ReadModel
 from projector.restore import restore_accounts
@@ -53,7 +52,7 @@ def projection(read_model: ReadModel, store: InMemoryEventStore) -> AccountProje
 async def history(store: InMemoryEventStore) -> list[StoredEvent]:
     """Open an account with 100, deposit 20, withdraw 50, close it: four stored events."""
     outbox = Outbox(store, RecordingEventBus())  # never started: only the stored events matter
-    repo = Repository(store, outbox, ProtobufEventCodec(), BankAccount, "BankAccount")
+    repo = account_repository(store, outbox)
     account = BankAccount.open("a1", "Ada", AccountType.CURRENT, 100)
     account.deposit(20)
     account.withdraw(50)
@@ -141,7 +140,7 @@ async def test_a_restore_racing_the_projector_never_takes_a_row_back(
     store = PausingStore()
     projection = AccountProjection(read_model, store.load)
     outbox = Outbox(store, RecordingEventBus())  # never started: only the store matters
-    repo = Repository(store, outbox, ProtobufEventCodec(), BankAccount, "BankAccount")
+    repo = account_repository(store, outbox)
     account = BankAccount.open("a1", "Ada", AccountType.CURRENT, 100)
     await projection.handle(await repo.save(account, request()))
     store.pause_next_load = True

@@ -28,9 +28,10 @@ Answer = tuple[str, str]  # ("OK", "account_id@version") or (status name, messag
 def two_servers(system: System) -> Iterator[list[Stub]]:
     """The system's command server and a second one on the same stores."""
     address = f"127.0.0.1:{free_port()}"
-    log = system.process("command_server").log_path.with_name(f"second-{uuid.uuid4().hex}.log")
+    first = system.process("command_server")
+    log = first.log_path.with_name(f"second-{uuid.uuid4().hex}.log")
     second = ServerProcess(
-        "command_server", env_beside(system.env, TECHBANK_COMMAND_ADDRESS=address), log, address
+        first.module, env_beside(system.env, TECHBANK_COMMAND_ADDRESS=address), log, address
     ).start()
     try:
         with grpc.insecure_channel(address) as channel:

@@ -19,9 +19,10 @@ import importlib.util, sys
 from importlib.resources import files
 import techbank_client, techbank_client.cli, techbank.account.v1.commands_pb2
 import command_server.bootstrap, query_server.servicer, projector.restore, projector.check
+import embedded.bootstrap, bank.read_schema
 assert files("techbank").joinpath("descriptors.binpb").is_file()
 assert techbank_client.__file__.startswith(sys.prefix), techbank_client.__file__
-left_out = [name for name in ("tests", "bench", "devtools") if importlib.util.find_spec(name)]
+left_out = [name for name in ("tests", "bench", "devtools", "harness") if importlib.util.find_spec(name)]
 assert not left_out, left_out
 """
 

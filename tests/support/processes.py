@@ -69,7 +69,11 @@ class ServerProcess:
     log_path: Path
     address: str | None = None
     credentials: grpc.ChannelCredentials | None = None  # TLS to reach `address`
+    role: str = ""  # what the system calls it: its module unless said ("command_server")
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.role = self.role or self.module
 
     def start(self) -> "ServerProcess":
         return self.launch().until_serving()

@@ -1,6 +1,7 @@
 """The system as users run it, as real processes, on either stack.
 
-- embedded: the command server (with the projector inside, on the in-process bus)
+- embedded: the command server (`python -m embedded`: the projector inside, on the
+  in-process bus)
   and the query server, over SQLite files.
 - real: command server, projector and query server as three processes, over
   MongoDB (FerretDB), Kafka and MySQL (MariaDB) started by `infra/stack.sh up`,
@@ -37,8 +38,9 @@ class System:
     commands: commands_pb2_grpc.AccountCommandServiceStub
     queries: queries_pb2_grpc.AccountQueryServiceStub
 
-    def process(self, module: str) -> ServerProcess:
-        return next(p for p in self.processes if p.module == module)
+    def process(self, role: str) -> ServerProcess:
+        """The process that is `role` ("command_server", "projector", "query_server")."""
+        return next(p for p in self.processes if p.role == role)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -103,8 +105,9 @@ def env_beside(env: dict[str, str], **changes: str) -> dict[str, str]:
 
 
 def stack_processes(stack: str, env: dict[str, str], logs: Path) -> list[ServerProcess]:
+    commands = "embedded" if stack == "embedded" else "command_server"
     command = ServerProcess(
-        "command_server", env, logs / "command.log", env["TECHBANK_COMMAND_ADDRESS"]
+        commands, env, logs / "command.log", env["TECHBANK_COMMAND_ADDRESS"], role="command_server"
     )
     query = ServerProcess("query_server", env, logs / "query.log", env["TECHBANK_QUERY_ADDRESS"])
     if stack == "embedded":

@@ -4,7 +4,7 @@ import pytest
 
 from bank.domain.account import BankAccount
 from bank.domain.events import AccountType
-from command_server.event_codec import ProtobufEventCodec
+from command_server.bootstrap import account_repository
 from core.errors import ConcurrencyError
 from core.events import StoredEvent
 from core.outbox import Outbox
@@ -26,7 +26,7 @@ class CountingStore(InMemoryEventStore):
 
 def repository(store: InMemoryEventStore) -> Repository[BankAccount]:
     outbox = Outbox(store, RecordingEventBus())  # never started: only the store matters here
-    return Repository(store, outbox, ProtobufEventCodec(), BankAccount, "BankAccount")
+    return account_repository(store, outbox)
 
 
 async def test_a_known_account_is_brought_up_to_date_from_newer_events_only() -> None:
