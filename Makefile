@@ -61,7 +61,8 @@ lint: venv check-gen $(TOOLS)/buf-$(BUF_VERSION)
 	$(TOOLS)/node_modules/.bin/buf breaking --against '.git#ref=HEAD'
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy core adapters command_server query_server projector techbank_client tests bench devtools
+	$(VENV)/bin/mypy core adapters bank embedded command_server query_server projector \
+	  techbank_client harness tests bench devtools
 
 # Kafka, the MongoDB-protocol server and MariaDB: installed once, started if not running.
 servers:

@@ -18,7 +18,7 @@ from bench.report import environment, table, write
 from bench.results import Config, Results
 from bench.run import measure
 from bench.stack import STACKS, running_stack
-from tests.support.processes import REPO
+from harness.processes import REPO
 
 FAILED = ("Run", "FAILED")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pymysql
 
-from tests.support.processes import REPO
-from tests.support.stack import MYSQL_PASSWORD, MYSQL_USER, mysql_port
+from harness.processes import REPO
+from harness.stack import MYSQL_PASSWORD, MYSQL_USER, mysql_port
 
 PID_FILES = {
     "kafka": "kafka/kafka.pid",

@@ -30,7 +30,7 @@ from bench.results import Results
 from command_server.event_codec import ProtobufEventCodec
 from core.events import StoredEvent
 from core.requests import Request
-from tests.support.processes import REPO
+from harness.processes import REPO
 
 BATCH = 20_000
 RESTORE_DONE = "restore done"

@@ -31,8 +31,8 @@ from adapters.sqlite_event_store import SqliteEventStore
 from adapters.sqlite_writes import INSERT_EVENT, INSERT_REQUEST, stored_time
 from bench.load import closed_loop
 from bench.results import Config, Figures, Results
+from harness.stack import delete_kafka_topic
 from query_server.mysql_reader import connect_args
-from tests.support.stack import delete_kafka_topic
 
 SCENARIO = "Reference: the stores and the bus alone"
 Call = Callable[[], Awaitable[None]]

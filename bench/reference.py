@@ -13,8 +13,8 @@ import grpc
 from bench.echo_server import STREAM, UNARY
 from bench.load import closed_loop
 from bench.results import Config, Figures, Results, record_calls
+from harness.processes import REPO, free_port
 from techbank.account.v1 import queries_pb2
-from tests.support.processes import REPO, free_port
 
 CALL_TIMEOUT = 10.0
 SCENARIO = "Reference: a bare grpc.aio server (no work at all)"

@@ -1,5 +1,5 @@
 """The system under test as real processes, started exactly as the e2e tests start it
-(tests/support/system.py): scratch databases and a scratch Kafka topic on the real
+(harness/system.py): scratch databases and a scratch Kafka topic on the real
 stack, SQLite files in a folder of their own on the embedded one.
 
 Unlike the tests, the servers are stopped with SIGTERM and must exit cleanly.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import infra
-from tests.support.processes import ServerProcess
-from tests.support.system import stack_env, stack_processes
+from harness.processes import ServerProcess
+from harness.system import stack_env, stack_processes
 
 STACKS = ("embedded", "real")
 LOG_LEVELS = (" WARNING ", " ERROR ", " CRITICAL ")

@@ -19,7 +19,7 @@ PACKAGES = (
     "command_server",
     "query_server",
     "projector",
-    "read_model",
+    "bank",
     "embedded",
     "techbank_client",
     "bench",
@@ -39,13 +39,18 @@ def modules() -> Iterator[tuple[str, Path]]:
 
 def imports_of(name: str, path: Path) -> set[str]:
     """The first-party modules `path` imports, wherever in the file (functions included)."""
+    return {m for m in all_imports(name, path) if m.split(".")[0] in PACKAGES}
+
+
+def all_imports(name: str, path: Path) -> set[str]:
+    """Every module `path` (the module `name`) imports, first-party or not."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             found.add(_absolute(name, path, node))
-    return {m for m in found if m.split(".")[0] in PACKAGES}
+    return found
 
 
 def _absolute(name: str, path: Path, node: ast.ImportFrom) -> str:

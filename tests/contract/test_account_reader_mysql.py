@@ -4,12 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.processes import free_port
+from harness.stack import mysql_url, scratch_mysql_database
 from query_server.account_reader import AccountReader
 from query_server.mysql_reader import MysqlAccountReader
 from query_server.sql_reader import SqlAccountReader
 from tests.contract.test_account_reader import AccountReaderContract
-from tests.support.processes import free_port
-from tests.support.stack import mysql_url, scratch_mysql_database
 
 
 @pytest.fixture(scope="module")

@@ -37,13 +37,13 @@ from core.errors import DomainError
 from core.event_store import EventStore
 from core.events import StoredEvent
 from core.outbox import Outbox
-from tests.fakes import RecordingEventBus
-from tests.support.stack import (
+from harness.stack import (
     mongo_url,
     mysql_url,
     scratch_mongo_database,
     scratch_mysql_database,
 )
+from tests.fakes import RecordingEventBus
 
 OPENING_CENTS = 50
 REUSED = "was already used for a different command"

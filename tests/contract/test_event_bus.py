@@ -13,9 +13,9 @@ from adapters.kafka_topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from core.event_bus import EventBus
 from core.events import StoredEvent
+from harness.stack import delete_kafka_topic, kafka_bootstrap
 from techbank.account.v1 import events_pb2
 from tests.contract.event_bus_contract import EventBusContract, Received
-from tests.support.stack import delete_kafka_topic, kafka_bootstrap
 
 CODEC = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
 

@@ -10,8 +10,8 @@ from adapters.mongo_event_store import EARLIER_LAYOUT_INDEX as OLD_INDEX
 from adapters.mongo_event_store import MongoEventStore
 from adapters.store_layout import EarlierStoreLayout
 from core.event_store import EventStore
+from harness.stack import mongo_url
 from tests.contract.event_store_contract import EventStoreContract
-from tests.support.stack import mongo_url
 
 # One collection per run: every test writes aggregates of its own, so they never collide.
 COLLECTION = f"contract_events_{uuid.uuid4().hex}"

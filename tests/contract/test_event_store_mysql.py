@@ -6,8 +6,8 @@ import pytest
 
 from adapters.sql_event_store import SqlEventStore
 from core.event_store import EventStore
+from harness.stack import mysql_url, scratch_mysql_database
 from tests.contract.event_store_contract import EventStoreContract
-from tests.support.stack import mysql_url, scratch_mysql_database
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from bank.domain.events import AccountType
 from command_server.bootstrap import account_repository
 from core.events import StoredEvent
 from core.outbox import Outbox
+from harness.stack import scratch_read_database
 from projector.projection import AccountProjection
 from projector.read_model import Position, ReadModel
 from projector.restore import restore_accounts
@@ -20,7 +21,6 @@ from projector.sqlite_read_model import SqliteReadModel
 from projector.translation import Row
 from tests.contract.event_store_contract import request
 from tests.fakes import InMemoryEventStore, RecordingEventBus
-from tests.support.stack import scratch_read_database
 
 
 @pytest.fixture

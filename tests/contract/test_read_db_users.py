@@ -13,11 +13,11 @@ from sqlalchemy.engine import make_url
 
 from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_denied
+from harness.stack import ReadDatabase, scratch_read_database
 from projector.bootstrap import open_read_model
 from query_server.bootstrap import open_account_reader
 from query_server.mysql_reader import MysqlAccountReader
 from query_server.sql_reader import SqlAccountReader
-from tests.support.stack import ReadDatabase, scratch_read_database
 
 WRITES = [
     "INSERT INTO projector_offsets VALUES ('t', 0, 1)",

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from adapters.sql_engine import create_engine
 from bank import read_schema as schema
+from harness.stack import mysql_url, scratch_mysql_database
 from projector.sqlite_read_model import SqliteReadModel
-from tests.support.stack import mysql_url, scratch_mysql_database
 
 ROUNDS = 10
 

@@ -1,4 +1,4 @@
-"""Every e2e test runs on each stack (see tests/support/system.py).
+"""Every e2e test runs on each stack (see harness/system.py).
 
 TECHBANK_TEST_STACKS=embedded narrows a local run to one stack; `make test` runs both.
 """
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.system import System, running_system
+from harness.system import System, running_system
 
 STACKS = os.environ.get("TECHBANK_TEST_STACKS", "embedded,real").split(",")
 

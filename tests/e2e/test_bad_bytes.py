@@ -8,9 +8,9 @@ import pytest
 from google.protobuf.descriptor import FieldDescriptor
 from grpc_health.v1 import health_pb2
 
+from harness.system import System
 from techbank.account.v1 import commands_pb2, queries_pb2
 from tests.e2e.helpers import TIMEOUT
-from tests.support.system import System
 
 COMMANDS = commands_pb2.DESCRIPTOR.services_by_name["AccountCommandService"]
 QUERIES = queries_pb2.DESCRIPTOR.services_by_name["AccountQueryService"]

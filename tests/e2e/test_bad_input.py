@@ -7,10 +7,10 @@ from typing import Any
 import grpc
 import pytest
 
+from harness.system import System
 from techbank.account.v1 import commands_pb2 as c
 from techbank.account.v1 import queries_pb2 as q
 from tests.e2e.helpers import SAVINGS, TIMEOUT, expect_status, open_account
-from tests.support.system import System
 
 Status = grpc.StatusCode
 UNKNOWN = str(uuid.uuid4())

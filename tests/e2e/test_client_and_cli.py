@@ -15,6 +15,8 @@ from typing import Any
 import grpc
 import pytest
 
+from harness.processes import REPO
+from harness.system import System
 from techbank_client import (
     AccountStatus,
     AccountType,
@@ -22,8 +24,6 @@ from techbank_client import (
     TechbankClient,
     TechbankError,
 )
-from tests.support.processes import REPO
-from tests.support.system import System
 
 INSUFFICIENT = (
     "error: FAILED_PRECONDITION INSUFFICIENT_FUNDS: Withdraw declined, insufficient funds!"

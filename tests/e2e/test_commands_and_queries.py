@@ -5,9 +5,9 @@ import uuid
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from harness.system import System
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
 from tests.e2e.helpers import CURRENT, TIMEOUT, expect_status, open_account, read
-from tests.support.system import System
 
 Status = grpc.StatusCode
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import REPO
+from harness.processes import REPO
 
 BUF = REPO / ".tools" / "node_modules" / ".bin" / "buf"
 QUERIES = Path("protos/techbank/account/v1/queries.proto")

@@ -7,10 +7,10 @@ from typing import Any
 
 import grpc
 
+from harness.system import System
 from techbank.account.v1 import commands_pb2 as c
 from techbank.account.v1 import queries_pb2 as q
 from tests.e2e.helpers import SAVINGS, TIMEOUT, open_account, refusal_of
-from tests.support.system import System
 
 DOMAIN = "techbank.account.v1"
 Status = grpc.StatusCode

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.support.processes import ServerProcess
-from tests.support.system import System
+from harness.processes import ServerProcess
+from harness.system import System
 
 READ_DB = ("TECHBANK_READ_DB_URL", "TECHBANK_QUERY_DB_URL")
 

@@ -12,10 +12,10 @@ from typing import Any
 import grpc
 import pytest
 
+from harness.system import System, running_system
 from techbank.account.v1 import commands_pb2 as c
 from techbank.account.v1 import queries_pb2 as q
 from tests.e2e.helpers import SAVINGS, open_account
-from tests.support.system import System, running_system
 
 WAIT_CAP_SECONDS = 1.0
 MAX_CALLS = 8

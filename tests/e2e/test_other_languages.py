@@ -13,9 +13,9 @@ from typing import Any
 import grpc
 import pytest
 
+from harness.processes import REPO
+from harness.system import System
 from tests.e2e.helpers import open_account, read
-from tests.support.processes import REPO
-from tests.support.system import System
 
 NODE_SCRIPT = REPO / "clients" / "node" / "example.mjs"
 GO_PROGRAM = REPO / ".tools" / "bin" / "techbank-example"

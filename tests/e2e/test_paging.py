@@ -14,12 +14,12 @@ import pytest
 
 from adapters.sql_engine import create_engine
 from bank.read_schema import accounts, create_schema
+from harness.processes import ServerProcess, free_port
+from harness.system import System
 from projector.translation import wire_of
 from techbank.account.v1 import queries_pb2 as q
 from techbank.account.v1 import queries_pb2_grpc
 from tests.e2e.helpers import TIMEOUT, open_account, read, refusal_of
-from tests.support.processes import ServerProcess, free_port
-from tests.support.system import System
 
 LARGE = 100_000
 LONG_HOLDER = "Ada " + "𝄞" * 196  # 200 characters, 788 bytes of UTF-8

@@ -8,10 +8,10 @@ import grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.system import System
 from techbank.account.v1 import commands_pb2 as c
 from techbank.account.v1 import queries_pb2 as q
 from tests.e2e.helpers import SAVINGS, TIMEOUT, open_account, read
-from tests.support.system import System
 from tests.unit.test_bank_account_properties import Model, holder_refusal, holders
 
 Status = grpc.StatusCode

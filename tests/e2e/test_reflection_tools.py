@@ -11,9 +11,9 @@ import grpc
 import pytest
 from grpc_reflection.v1alpha import reflection_pb2 as r
 
+from harness.processes import REPO
+from harness.system import System
 from tests.e2e.helpers import refusal_of
-from tests.support.processes import REPO
-from tests.support.system import System
 
 GRPCURL = REPO / ".tools" / "bin" / "grpcurl"
 COMMANDS = "techbank.account.v1.AccountCommandService"

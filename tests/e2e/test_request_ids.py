@@ -14,10 +14,10 @@ from typing import Any
 import grpc
 import pytest
 
+from harness.processes import ServerProcess, free_port
+from harness.system import System, env_beside
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc, queries_pb2
 from tests.e2e.helpers import TIMEOUT, open_account, read
-from tests.support.processes import ServerProcess, free_port
-from tests.support.system import System, env_beside
 
 Status = grpc.StatusCode
 Stub = commands_pb2_grpc.AccountCommandServiceStub

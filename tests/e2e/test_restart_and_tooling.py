@@ -4,9 +4,9 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from harness.system import System
 from techbank.account.v1 import commands_pb2, queries_pb2
 from tests.e2e.helpers import TIMEOUT, open_account, read
-from tests.support.system import System
 
 
 def test_restart_keeps_every_account_and_its_history(system: System) -> None:

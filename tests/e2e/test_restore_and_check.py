@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from adapters.sql_engine import create_engine
 from bank.read_schema import accounts
+from harness.system import System
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
 from tests.e2e.helpers import TIMEOUT, open_account, read
-from tests.support.system import System
 
 
 def read_db_url(system: System) -> str:

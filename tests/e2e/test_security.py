@@ -14,14 +14,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from adapters.health_probe import open_channel
 from devtools.credentials import make_all, token
+from harness.processes import ServerProcess, free_port, wait_until_serving
+from harness.system import System, running_system
 from techbank.account.v1 import commands_pb2 as c
 from techbank.account.v1 import commands_pb2_grpc, queries_pb2_grpc
 from techbank.account.v1 import queries_pb2 as q
 from techbank.account.v1.account_pb2 import ACCOUNT_STATUS_CLOSED
 from tests.e2e.conftest import STACKS
 from tests.e2e.helpers import SAVINGS, TIMEOUT, expect_status, read, refusal_from
-from tests.support.processes import ServerProcess, free_port, wait_until_serving
-from tests.support.system import System, running_system
 
 READ_WRITE = "accounts:read accounts:write"
 CERTIFICATE_SCOPES = "teller=accounts:read accounts:write;auditor=accounts:read"

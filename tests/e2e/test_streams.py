@@ -5,9 +5,9 @@ import time
 import grpc
 import pytest
 
+from harness.system import System
 from techbank.account.v1 import queries_pb2
 from tests.e2e.helpers import TIMEOUT, open_account, read
-from tests.support.system import System
 
 CANCELLED_STREAMS = 20
 

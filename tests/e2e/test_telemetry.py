@@ -12,10 +12,10 @@ from typing import Any
 import grpc
 import pytest
 
+from harness.system import System, running_system
 from techbank.account.v1 import commands_pb2 as c
 from tests.e2e.conftest import STACKS
 from tests.e2e.helpers import TIMEOUT, open_account, read, scrape, value
-from tests.support.system import System, running_system
 
 COMMANDS = "techbank.account.v1.AccountCommandService"
 QUERIES = "techbank.account.v1.AccountQueryService"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.system import System, running_system
+from harness.system import System, running_system
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from typing import Any
 
 import grpc
 
+from harness.processes import ServerProcess
+from harness.system import System
 from techbank.account.v1 import commands_pb2
 from tests.e2e.helpers import open_account, read
-from tests.support.processes import ServerProcess
-from tests.support.system import System
 
 TIMEOUT = 30.0
 

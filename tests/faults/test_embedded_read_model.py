@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from harness.system import System, running_system
 from tests.e2e.helpers import open_account, read
 from tests.faults.helpers import (
     deposit,
@@ -15,7 +16,6 @@ from tests.faults.helpers import (
     wait_for_log,
     write_locked,
 )
-from tests.support.system import System, running_system
 
 # The read database's writers give up on a lock after 0.2 s instead of 5 s, so that every
 # retry the projection makes runs out within seconds.

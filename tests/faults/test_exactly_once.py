@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
+from harness.processes import ServerProcess, free_port
+from harness.system import System, env_beside
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc
 from tests.e2e.helpers import open_account, read
 from tests.faults.helpers import TIMEOUT, check, deposit_many, wait_for_log
-from tests.support.processes import ServerProcess, free_port
-from tests.support.system import System, env_beside
 
 KILLS = 5
 ASSIGNED = "assigned partitions"

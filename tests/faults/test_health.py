@@ -8,11 +8,11 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from harness.processes import ServerProcess
+from harness.servers import mongo_backend_down, server_down
+from harness.system import System, running_system
 from techbank.account.v1 import commands_pb2, queries_pb2
 from tests.faults.helpers import deposit, projected_account, status_of, write_locked
-from tests.support.processes import ServerProcess
-from tests.support.servers import mongo_backend_down, server_down
-from tests.support.system import System, running_system
 
 COMMANDS = commands_pb2.DESCRIPTOR.services_by_name["AccountCommandService"].full_name
 QUERIES = queries_pb2.DESCRIPTOR.services_by_name["AccountQueryService"].full_name

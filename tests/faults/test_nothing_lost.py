@@ -4,12 +4,12 @@ import random
 
 import grpc
 
+from harness.processes import ServerProcess, free_port
+from harness.servers import server_down
+from harness.system import System, env_beside
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc
 from tests.e2e.helpers import open_account, read
 from tests.faults.helpers import TIMEOUT, check, deposit, deposit_many
-from tests.support.processes import ServerProcess, free_port
-from tests.support.servers import server_down
-from tests.support.system import System, env_beside
 
 SETTLE_SECONDS = 90
 

@@ -5,6 +5,8 @@ import time
 
 import grpc
 
+from harness.servers import mongo_backend_down, server_down
+from harness.system import System
 from techbank.account.v1 import commands_pb2, queries_pb2
 from tests.e2e.helpers import open_account, read, scrape, value
 from tests.faults.helpers import (
@@ -15,8 +17,6 @@ from tests.faults.helpers import (
     stop_promptly,
     wait_for_log,
 )
-from tests.support.servers import mongo_backend_down, server_down
-from tests.support.system import System
 
 FAST_SECONDS = 8.0
 

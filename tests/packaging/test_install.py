@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.processes import REPO
+from harness.processes import REPO
 
 NOT_IN_A_CLONE = {".git", ".venv", ".tools", "data", "tmp", "credentials", ".env"}
 NEVER_COPIED = shutil.ignore_patterns(
@@ -22,7 +22,8 @@ import command_server.bootstrap, query_server.servicer, projector.restore, proje
 import embedded.bootstrap, bank.read_schema
 assert files("techbank").joinpath("descriptors.binpb").is_file()
 assert techbank_client.__file__.startswith(sys.prefix), techbank_client.__file__
-left_out = [name for name in ("tests", "bench", "devtools", "harness") if importlib.util.find_spec(name)]
+repository_only = ("tests", "bench", "devtools", "harness")
+left_out = [name for name in repository_only if importlib.util.find_spec(name)]
 assert not left_out, left_out
 """
 

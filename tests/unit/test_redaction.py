@@ -7,7 +7,7 @@ from adapters.kafka_topic import KafkaTopic
 from adapters.mongo_event_store import MongoEventStore
 from adapters.redaction import redacted
 from core.errors import Unavailable
-from tests.support.processes import free_port
+from harness.processes import free_port
 
 SECRET = "s3cr:et/p@ss"
 PLAIN_SECRET = "hunter2"

@@ -4,7 +4,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.support.processes import REPO
+from harness.processes import REPO
 
 STACK = REPO / "infra" / "stack.sh"
 TIMEOUT_SECONDS = 180

@@ -13,7 +13,7 @@ import grpc
 
 from adapters.health_probe import is_serving
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 # On Kafka each process is given only the stores it uses (least privilege): the command

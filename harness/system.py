@@ -19,15 +19,15 @@ from pathlib import Path
 import grpc
 
 from adapters.health_probe import open_channel
-from techbank.account.v1 import commands_pb2_grpc, queries_pb2_grpc
-from tests.support.processes import REPO, ServerProcess, free_port, start_all
-from tests.support.stack import (
+from harness.processes import REPO, ServerProcess, free_port, start_all
+from harness.stack import (
     kafka_bootstrap,
     mongo_url,
     scratch_kafka_topic,
     scratch_mongo_database,
     scratch_read_database,
 )
+from techbank.account.v1 import commands_pb2_grpc, queries_pb2_grpc
 
 
 @dataclass
