@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass
 
 from core.events import StoredEvent
-from projector.translation import Row, rows_after
+from projector.translation import Row
 
 Events = Mapping[str, Sequence[StoredEvent]]  # account id -> its events, in version order
 RowsNow = Callable[[Sequence[str]], Awaitable[Mapping[str, "Row | None"]]]
@@ -58,30 +58,3 @@ class ReadModel(ABC):
 
     async def close(self) -> None:
         """Release connections; the read model is not used afterwards."""
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a batch does to the rows it touches: the new rows, and the gaps."""
-
-    changed: dict[str, tuple[Row | None, Row]]  # account id -> (row before, row after)
-    gaps: dict[str, int]  # account id -> its row's version
-
-
-def plan(current: Mapping[str, Row | None], events: Events) -> Plan:
-    """Apply each account's events that follow on from its current row."""
-    changed: dict[str, tuple[Row | None, Row]] = {}
-    gaps: dict[str, int] = {}
-    for account_id, stream in events.items():
-        before = current.get(account_id)
-        version = before["version"] if before is not None else 0
-        pending = [e for e in stream if e.version > version]
-        if not pending:
-            continue
-        if [e.version for e in pending] != list(range(version + 1, version + 1 + len(pending))):
-            gaps[account_id] = version
-            continue
-        after = rows_after(before, pending)
-        assert after is not None
-        changed[account_id] = (before, after)
-    return Plan(changed, gaps)

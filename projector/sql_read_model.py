@@ -15,7 +15,8 @@ from adapters.sql_engine import create_engine, writer
 from adapters.sql_errors import is_unavailable
 from bank.read_schema import accounts, consumer_offsets, prepare_read_model
 from core.errors import Unavailable
-from projector.read_model import Events, Position, ReadModel, RowsNow, plan
+from projector.batch_plan import plan
+from projector.read_model import Events, Position, ReadModel, RowsNow
 from projector.translation import Row
 
 UNAVAILABLE = "the read database is unavailable"

@@ -22,7 +22,8 @@ from adapters.sql_engine import use_wal
 from adapters.sqlite_writes import stored_time
 from bank.read_schema import accounts, prepare_read_model_sync
 from core.errors import Unavailable
-from projector.read_model import Events, Position, ReadModel, RowsNow, plan
+from projector.batch_plan import plan
+from projector.read_model import Events, Position, ReadModel, RowsNow
 from projector.translation import Row
 
 T = TypeVar("T")
