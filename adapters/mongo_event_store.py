@@ -34,7 +34,7 @@ from core.events import STORED_FIELDS, StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 
 Document = dict[str, Any]
-SERVER_SELECTION_MS = 3000
+SERVER_SELECTION_MS = 3000  # unless the URL says (serverSelectionTimeoutMS=...)
 # An unpublished event carries outbox: "pending", removed once the bus has it. A string
 # equality, not a boolean, because FerretDB pushes string equality down to its backend's
 # index, so the sweep's query stays cheap however many events are stored.
@@ -54,9 +54,9 @@ class MongoEventStore(EventStore):
     @classmethod
     async def connect(cls, url: str, collection: str = "events") -> "MongoEventStore":
         """Connect to the database the URL names (default `techbank`) and create the indexes."""
-        client: AsyncMongoClient[Document] = AsyncMongoClient(
-            url, tz_aware=True, serverSelectionTimeoutMS=SERVER_SELECTION_MS
-        )
+        said = "serverselectiontimeoutms=" in url.lower()
+        timeout: dict[str, Any] = {} if said else {"serverSelectionTimeoutMS": SERVER_SELECTION_MS}
+        client: AsyncMongoClient[Document] = AsyncMongoClient(url, tz_aware=True, **timeout)
         events = client.get_default_database("techbank")[collection]
         try:
             with outages_unavailable(f"the event store at {redacted(url)} is unavailable"):
