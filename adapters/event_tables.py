@@ -2,7 +2,8 @@
 
 `events` holds every event; a unique (aggregate_id, version) is the optimistic
 concurrency check. `requests` holds each request's outcome under its key, the primary
-key that keeps a request decided once.
+key that keeps a request decided once. `snapshots` holds each aggregate's latest
+snapshot (core.snapshots), a cache of the fold of its events.
 """
 
 from datetime import UTC, datetime
@@ -44,6 +45,14 @@ requests = sa.Table(
     sa.Column("refusal_kind", sa.String(32), nullable=True),
     sa.Column("refusal_message", sa.Text, nullable=True),
     sa.Column("decided_at", UtcDateTime(), nullable=False),
+)
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("aggregate_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("schema", sa.String(64), nullable=False),
+    sa.Column("state", sa.LargeBinary, nullable=False),
 )
 EVENT_COLUMNS = [c.name for c in events.columns if c.name not in ("position", "published")]
 

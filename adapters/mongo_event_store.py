@@ -26,12 +26,14 @@ from pymongo.errors import BulkWriteError
 
 from adapters.mongo_errors import outages_unavailable
 from adapters.mongo_inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
+from adapters.mongo_snapshots import MongoSnapshots
 from adapters.redaction import redacted
 from adapters.store_layout import EarlierStoreLayout
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, check_contiguous
 from core.events import STORED_FIELDS, StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
+from core.snapshots import Snapshot
 
 Document = dict[str, Any]
 SERVER_SELECTION_MS = 3000  # unless the URL says (serverSelectionTimeoutMS=...)
@@ -49,6 +51,7 @@ class MongoEventStore(EventStore):
     def __init__(self, client: AsyncMongoClient[Document], collection: AsyncCollection[Document]):
         self._client = client
         self._events = collection
+        self._snapshots = MongoSnapshots(collection.database[f"{collection.name}_snapshots"])
         self._inserts = GroupedInserts(collection)
 
     @classmethod
@@ -124,6 +127,12 @@ class MongoEventStore(EventStore):
         with outages_unavailable():
             doc = await self._events.find_one({"request": _slot(request_key)})
         return None if doc is None else _outcome_of(doc)
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        await self._snapshots.save(snapshot)
+
+    async def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
+        return await self._snapshots.load(aggregate_id)
 
     async def ping(self) -> None:
         # A read of the collection rather than the `ping` command, which needs no data:

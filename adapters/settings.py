@@ -63,6 +63,11 @@ class Settings:
     max_waits_per_client: int = field(
         default_factory=lambda: int(env_value("TECHBANK_MAX_WAITS_PER_CLIENT", "128"))
     )
+    # Keep a snapshot of an account each time its version crosses a multiple of this
+    # (0: never), so that loading it reads at most this many events.
+    snapshot_every: int = field(
+        default_factory=lambda: int(env_value("TECHBANK_SNAPSHOT_EVERY", "100"))
+    )
     log_level: str = field(default_factory=lambda: env_value("TECHBANK_LOG_LEVEL", "INFO"))
     # text, or json: one object per line with the request id and trace id.
     log_format: str = field(default_factory=lambda: env_value("TECHBANK_LOG_FORMAT", "text"))

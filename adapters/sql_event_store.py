@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters import sql_snapshots
 from adapters.event_tables import (
     event_of,
     event_row,
@@ -32,6 +33,7 @@ from core.errors import ConcurrencyError, Unavailable
 from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
 from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
+from core.snapshots import Snapshot
 
 UNAVAILABLE = "the event store is unavailable"
 
@@ -130,6 +132,14 @@ class SqlEventStore(EventStore):
             if is_unavailable(exc):
                 raise Unavailable(UNAVAILABLE) from exc
             raise
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        async with self._writing() as conn:
+            await sql_snapshots.save(conn, snapshot)
+
+    async def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
+        rows = await self._select(sql_snapshots.latest(aggregate_id))
+        return sql_snapshots.snapshot_of(rows[0]) if rows else None
 
     async def aggregate_ids(self) -> AsyncIterator[str]:
         query = sa.select(events.c.aggregate_id).where(events.c.version == 1)

@@ -34,6 +34,7 @@ from adapters.sqlite_writes import (
     Probe,
     Refuse,
     Result,
+    SaveSnapshot,
     Write,
     commit_group,
     stored_time,
@@ -42,6 +43,7 @@ from core.errors import Unavailable
 from core.event_store import EventStore, check_contiguous
 from core.events import STORED_FIELDS, StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request
+from core.snapshots import Snapshot
 
 UNAVAILABLE = "the event store is unavailable"
 DEFAULT_BUSY_SECONDS = 5.0
@@ -52,6 +54,7 @@ OCCURRED_AT = STORED_FIELDS.index("occurred_at")
 LOAD = f"{SELECT_EVENTS} WHERE aggregate_id = ? AND version > ? ORDER BY version"
 LOAD_MANY = SELECT_EVENTS + " WHERE aggregate_id IN ({marks}) ORDER BY aggregate_id, version"
 MAX_IDS_PER_QUERY = 500
+LOAD_SNAPSHOT = "SELECT aggregate_id, version, schema, state FROM snapshots WHERE aggregate_id = ?"
 UNPUBLISHED = (
     f"{SELECT_EVENTS} WHERE published = 0 AND occurred_at < ? "
     "ORDER BY aggregate_id, version LIMIT ?"
@@ -102,6 +105,13 @@ class SqliteEventStore(EventStore):
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:
         await self._write(MarkPublished(list(event_ids)))
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        await self._write(SaveSnapshot(snapshot))
+
+    async def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
+        found = self._read(LOAD_SNAPSHOT, (aggregate_id,))
+        return Snapshot(*found[0]) if found else None
 
     async def ping(self) -> None:
         # Reads of a WAL file never wait; what stops this store is another process

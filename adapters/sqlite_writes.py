@@ -16,6 +16,7 @@ from adapters.event_tables import EVENT_COLUMNS
 from core.errors import ConcurrencyError
 from core.events import StoredEvent
 from core.requests import Decision, Refusal, Request, RequestAlreadyDecided
+from core.snapshots import Snapshot
 
 INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}, published) "
@@ -26,6 +27,12 @@ INSERT_REQUEST = (
     "refusal_message, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 MARK_PUBLISHED = "UPDATE events SET published = 1 WHERE event_id = ?"
+# The later snapshot wins (two processes may snapshot one aggregate at once).
+SAVE_SNAPSHOT = (
+    "INSERT INTO snapshots (aggregate_id, version, schema, state) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (aggregate_id) DO UPDATE SET version = excluded.version, "
+    "schema = excluded.schema, state = excluded.state WHERE excluded.version > snapshots.version"
+)
 Row = tuple[object, ...]
 Result = Exception | int | None
 
@@ -38,6 +45,7 @@ class Rows:
     requests: list[Row] = field(default_factory=list)
     events: list[Row] = field(default_factory=list)
     published: list[Row] = field(default_factory=list)
+    snapshots: list[Row] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,19 @@ class MarkPublished:
 
 
 @dataclass(frozen=True)
+class SaveSnapshot:
+    snapshot: Snapshot
+
+    def rows(self, into: Rows) -> Result:
+        into.snapshots.append(_snapshot_row(self.snapshot))
+        return None
+
+    def run_alone(self, db: sqlite3.Connection) -> Result:
+        db.execute(SAVE_SNAPSHOT, _snapshot_row(self.snapshot))
+        return None
+
+
+@dataclass(frozen=True)
 class Probe:
     """Writes nothing: that its group's transaction could take the write lock is the answer."""
 
@@ -126,7 +147,7 @@ class Probe:
         return None
 
 
-Write = Append | Refuse | InTurn | MarkPublished | Probe
+Write = Append | Refuse | InTurn | MarkPublished | SaveSnapshot | Probe
 
 
 def commit_group(db: sqlite3.Connection, writes: Sequence[Write]) -> list[Result]:
@@ -159,6 +180,7 @@ def _run_together(db: sqlite3.Connection, writes: Sequence[Write]) -> list[Resul
     db.executemany(INSERT_REQUEST, rows.requests)
     db.executemany(INSERT_EVENT, rows.events)
     db.executemany(MARK_PUBLISHED, rows.published)
+    db.executemany(SAVE_SNAPSHOT, rows.snapshots)
     return results
 
 
@@ -213,3 +235,7 @@ def event_row(event: StoredEvent) -> Row:
 def stored_time(moment: datetime) -> str:
     """A UTC moment as the SQL tables keep it on SQLite (SQLAlchemy's format for it)."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _snapshot_row(snapshot: Snapshot) -> Row:
+    return (snapshot.aggregate_id, snapshot.version, snapshot.schema, snapshot.state)

@@ -15,11 +15,13 @@ from command_server.faults import fault_after_append
 from command_server.handlers import register_handlers
 from command_server.outcome import CommandOutcome
 from command_server.servicer import AccountCommandServicer
+from command_server.snapshot_codec import BankAccountSnapshots
 from core.dispatcher import Dispatcher
 from core.event_bus import EventBus
 from core.event_store import EventStore
 from core.outbox import Outbox
 from core.repository import AppendHook, Repository
+from core.snapshots import Snapshotting
 from techbank.account.v1 import events_pb2
 
 ENVELOPES = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
@@ -48,17 +50,25 @@ class CommandSide:
 
 
 def bootstrap(
-    store: EventStore, bus: EventBus, after_append: AppendHook | None = None
+    store: EventStore,
+    bus: EventBus,
+    after_append: AppendHook | None = None,
+    snapshot_every: int = 0,
 ) -> CommandSide:
     """The command side over `store` and `bus`, not yet publishing (see CommandSide.start)."""
     outbox = Outbox(store, bus, headers_of=current_headers)  # the command's trace
-    servicer = AccountCommandServicer(command_dispatcher(store, outbox, after_append))
+    dispatcher = command_dispatcher(store, outbox, after_append, snapshot_every)
+    servicer = AccountCommandServicer(dispatcher)
     return CommandSide(store, bus, outbox, servicer)
 
 
 def account_repository(
-    store: EventStore, outbox: Outbox, after_append: AppendHook | None = None
+    store: EventStore,
+    outbox: Outbox,
+    after_append: AppendHook | None = None,
+    snapshot_every: int = 0,
 ) -> Repository[BankAccount]:
+    """Accounts in `store`, with a snapshot every `snapshot_every` events (0: none)."""
     return Repository(
         store,
         outbox,
@@ -66,15 +76,20 @@ def account_repository(
         BankAccount,
         BankAccount.AGGREGATE_TYPE,
         after_append=after_append,
+        snapshots=Snapshotting(BankAccountSnapshots(), snapshot_every),
     )
 
 
 def command_dispatcher(
-    store: EventStore, outbox: Outbox, after_append: AppendHook | None = None
+    store: EventStore,
+    outbox: Outbox,
+    after_append: AppendHook | None = None,
+    snapshot_every: int = 0,
 ) -> Dispatcher[CommandOutcome]:
     """The mediator with every account command's handler, over `store`."""
     dispatcher: Dispatcher[CommandOutcome] = Dispatcher()
-    register_handlers(dispatcher, account_repository(store, outbox, after_append))
+    accounts = account_repository(store, outbox, after_append, snapshot_every)
+    register_handlers(dispatcher, accounts)
     return dispatcher
 
 
@@ -82,6 +97,6 @@ async def build_command_side(settings: Settings) -> CommandSide:
     """The command side over the stores the settings name, publishing."""
     store = await open_event_store(settings.event_store_url)
     bus = await open_event_bus(settings.event_bus_url, ENVELOPES.encode)
-    side = bootstrap(store, bus, fault_after_append())
+    side = bootstrap(store, bus, fault_after_append(), settings.snapshot_every)
     await side.start()
     return side

@@ -8,6 +8,7 @@ from datetime import datetime
 from core.errors import ConcurrencyError
 from core.events import StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
+from core.snapshots import Snapshot
 
 LOADS_AT_ONCE = 16
 
@@ -91,6 +92,17 @@ class EventStore(ABC):
 
         loaded = await asyncio.gather(*(load(aggregate_id) for aggregate_id in aggregate_ids))
         return dict(zip(aggregate_ids, loaded, strict=True))
+
+    @abstractmethod
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Keep `snapshot` as its aggregate's latest, unless the store keeps one of a later
+        version already. Of saves at the same moment any one may be kept (FerretDB does
+        not update atomically): each is the true state at its version, so which one is
+        kept costs only the next load's time."""
+
+    @abstractmethod
+    async def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
+        """The aggregate's latest snapshot kept, or None."""
 
     @abstractmethod
     def aggregate_ids(self) -> AsyncIterator[str]:

@@ -1,6 +1,7 @@
 """Loads aggregates from their events and saves their new events, then publishes them."""
 
 import dataclasses
+import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -13,7 +14,9 @@ from core.event_store import EventStore
 from core.events import DomainEvent, StoredEvent
 from core.outbox import Outbox
 from core.requests import Decision, Refusal, Request
+from core.snapshots import Snapshotting
 
+log = logging.getLogger(__name__)
 A = TypeVar("A", bound=AggregateRoot)
 # Called between a successful append and the hand-over to the outbox: a seam for fault
 # injection ("the process dies right after the append"), nothing else.
@@ -56,6 +59,7 @@ class Repository(Generic[A]):
         clock: Callable[[], datetime] = utc_now,
         after_append: AppendHook | None = None,
         remember: int = 10_000,
+        snapshots: Snapshotting[A] | None = None,
     ) -> None:
         self._store = store
         self._outbox = outbox
@@ -67,6 +71,7 @@ class Repository(Generic[A]):
         # The last known state of recently used aggregates, least recently used first.
         self._known: OrderedDict[str, A] = OrderedDict()
         self._known_limit = remember
+        self._snapshots = snapshots
 
     @property
     def store(self) -> EventStore:
@@ -90,16 +95,35 @@ class Repository(Generic[A]):
         if known is not None and not latest:
             self._known.move_to_end(aggregate_id)  # still recently used
             return known.clone()
-        aggregate = known.clone() if known is not None else self._factory(aggregate_id)
+        aggregate = known.clone() if known is not None else await self._restore(aggregate_id)
         history = await self._store.load(aggregate_id, after_version=aggregate.version)
-        if known is None and not history:
+        if aggregate.version == 0 and not history:
             return None
         aggregate.replay(self._codec.decode(e.event_type, e.payload) for e in history)
-        if history:
+        if history or known is None:
             self._remember(aggregate)
         else:
             self._known.move_to_end(aggregate_id)  # still recently used
         return aggregate
+
+    async def _restore(self, aggregate_id: str) -> A:
+        """The aggregate as its latest usable snapshot holds it, or with no event yet."""
+        if self._snapshots is not None:
+            snapshot = await self._store.load_snapshot(aggregate_id)
+            restored = self._snapshots.restore(snapshot)
+            if restored is not None:
+                return restored
+        return self._factory(aggregate_id)
+
+    async def _snapshot_if_due(self, aggregate: A, before: int) -> None:
+        """Keep a snapshot if the aggregate's version crossed a multiple of N: a cache, so
+        a failure to keep it is logged and costs only the next load's time."""
+        if self._snapshots is None or not self._snapshots.due(before, aggregate.version):
+            return
+        try:
+            await self._store.save_snapshot(self._snapshots.take(aggregate))
+        except Exception as exc:
+            log.warning("snapshot of %s at %d not kept: %r", aggregate.id, aggregate.version, exc)
 
     def _remember(self, aggregate: A) -> None:
         self._known[aggregate.id] = aggregate.clone()
@@ -115,6 +139,7 @@ class Repository(Generic[A]):
         request was decided before; then nothing is stored.
         """
         stored = self._to_stored(aggregate, request.request_id)
+        before = aggregate.persisted_version
         try:
             await self._store.append(stored, aggregate.persisted_version, request)
         except ConcurrencyError:
@@ -125,6 +150,7 @@ class Repository(Generic[A]):
         if self._after_append is not None:
             self._after_append(stored)
         self._outbox.enqueue(stored)
+        await self._snapshot_if_due(aggregate, before)
         return stored
 
     async def save_in_turn(self, aggregate: A, decided: Sequence[Decided]) -> int:
@@ -134,11 +160,13 @@ class Repository(Generic[A]):
         queued for the bus. The aggregate's new state is remembered if all were.
         """
         decisions = self._decisions(aggregate, decided)
-        stored = await self._store.store_in_turn(decisions, aggregate.persisted_version)
+        before = aggregate.persisted_version
+        stored = await self._store.store_in_turn(decisions, before)
         events = [e for decision in decisions[:stored] for e in decision.events]
         if stored == len(decisions):
             aggregate.mark_saved()
             self._remember(aggregate)
+            await self._snapshot_if_due(aggregate, before)
         else:
             self._known.pop(aggregate.id, None)  # the next load reads the store
         if events and self._after_append is not None:

@@ -32,11 +32,12 @@ async def bootstrap(
     read_model: ReadModel,
     fresh: bool = False,
     after_append: AppendHook | None = None,
+    snapshot_every: int = 0,
 ) -> CommandSide:
     """The command side, publishing to the projection into `read_model`; closing it
     stops the catching up and closes `read_model` before `store`."""
     bus = InProcessEventBus()
-    side = commands.bootstrap(store, bus, after_append)
+    side = commands.bootstrap(store, bus, after_append, snapshot_every)
     projector = projections.bootstrap(store, read_model, fresh)
     bus.subscribe(projector.projection.handle)
     catching_up = asyncio.create_task(_catch_up(projector))
@@ -55,7 +56,7 @@ async def build_embedded(settings: Settings) -> CommandSide:
     """The embedded process over the SQLite files (or other stores) the settings name."""
     store = await open_event_store(settings.event_store_url)
     read_model, fresh = await open_read_model(settings.read_db_url)
-    return await bootstrap(store, read_model, fresh, fault_after_append())
+    return await bootstrap(store, read_model, fresh, fault_after_append(), settings.snapshot_every)
 
 
 async def _catch_up(projector: Projector) -> None:

@@ -68,6 +68,11 @@ class System:
         )
 
 
+# Small, so that every test's accounts are loaded through snapshots, and a restart
+# finds some of them only by their snapshot and the events after it.
+TESTED = {"TECHBANK_SNAPSHOT_EVERY": "3"}
+
+
 def stack_env(
     stack: str, data_dir: Path, scratch: ExitStack, prefix: str = "e2e"
 ) -> dict[str, str]:
@@ -127,7 +132,7 @@ def running_system(
     With `credentials`, the servers are reached over TLS (`extra_env` configures it).
     """
     with ExitStack() as scratch:
-        env = stack_env(stack, data_dir, scratch) | (extra_env or {})
+        env = stack_env(stack, data_dir, scratch) | TESTED | (extra_env or {})
         processes = stack_processes(stack, env, data_dir)
         for process in processes:
             process.credentials = credentials

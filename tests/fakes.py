@@ -14,6 +14,7 @@ from core.event_bus import EventBus
 from core.event_store import EventStore, check_contiguous
 from core.events import StoredEvent
 from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
+from core.snapshots import Snapshot
 
 
 class InMemoryEventStore(EventStore):
@@ -21,6 +22,7 @@ class InMemoryEventStore(EventStore):
         self.streams: dict[str, list[StoredEvent]] = defaultdict(list)
         self.published: set[str] = set()
         self.outcomes: dict[str, Outcome] = {}
+        self.snapshots: dict[str, Snapshot] = {}
 
     async def append(
         self, events: Sequence[StoredEvent], expected_version: int, request: Request
@@ -57,6 +59,15 @@ class InMemoryEventStore(EventStore):
 
     async def ping(self) -> None:
         await asyncio.sleep(0)
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        kept = self.snapshots.get(snapshot.aggregate_id)
+        if kept is None or kept.version < snapshot.version:
+            self.snapshots[snapshot.aggregate_id] = snapshot
+
+    async def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
+        await asyncio.sleep(0)
+        return self.snapshots.get(aggregate_id)
 
     async def aggregate_ids(self) -> AsyncIterator[str]:
         for aggregate_id in list(self.streams):

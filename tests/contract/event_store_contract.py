@@ -11,6 +11,7 @@ from core.errors import ConcurrencyError
 from core.event_store import EventStore
 from core.events import StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
+from core.snapshots import Snapshot
 
 AT = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -261,3 +262,48 @@ class EventStoreContract:
         far_future = datetime.now(UTC) + timedelta(days=1)
         assert len(await self._unpublished_of(store, aggregate_id, far_future)) == 1
         assert [e.version for e in await store.load(aggregate_id)] == [1]
+
+    # Snapshots (core.snapshots): kept beside the events, the later one winning.
+
+    async def test_a_snapshot_loads_back_as_it_was_kept(self, store: EventStore) -> None:
+        aggregate_id = str(uuid.uuid4())
+        assert await store.load_snapshot(aggregate_id) is None
+        kept = Snapshot(aggregate_id, 100, "Thing/1", b"\x00state\xff")
+        await store.save_snapshot(kept)
+        assert await store.load_snapshot(aggregate_id) == kept
+        assert await store.load_snapshot(str(uuid.uuid4())) is None
+
+    async def test_a_later_snapshot_replaces_an_earlier_one_never_the_reverse(
+        self, store: EventStore
+    ) -> None:
+        aggregate_id = str(uuid.uuid4())
+        at = {v: Snapshot(aggregate_id, v, f"Thing/{v}", str(v).encode()) for v in (100, 200, 300)}
+        await store.save_snapshot(at[200])
+        await store.save_snapshot(at[100])
+        assert await store.load_snapshot(aggregate_id) == at[200]
+        await store.save_snapshot(at[200])  # the same again: harmless
+        await store.save_snapshot(at[300])
+        assert await store.load_snapshot(aggregate_id) == at[300]
+
+    async def test_of_racing_snapshots_one_is_kept_whole(self, store: EventStore) -> None:
+        aggregate_id = str(uuid.uuid4())
+        await store.save_snapshot(Snapshot(aggregate_id, 50, "Thing/1", b"50"))
+        raced = {
+            v: Snapshot(aggregate_id, v, "Thing/1", str(v).encode()) for v in range(100, 2100, 100)
+        }
+        await asyncio.gather(*(store.save_snapshot(s) for s in raced.values()))
+        kept = await store.load_snapshot(aggregate_id)
+        assert kept is not None and kept == raced[kept.version]  # its own state, none older
+        await store.save_snapshot(Snapshot(aggregate_id, 5000, "Thing/1", b"5000"))
+        assert await store.load_snapshot(aggregate_id) == Snapshot(
+            aggregate_id, 5000, "Thing/1", b"5000"
+        )
+
+    async def test_snapshots_leave_events_and_the_outbox_alone(self, store: EventStore) -> None:
+        aggregate_id = str(uuid.uuid4())
+        await append(store, [event(aggregate_id, 1)], 0)
+        await store.save_snapshot(Snapshot(aggregate_id, 1, "Thing/1", b"s"))
+        assert [e.version for e in await store.load(aggregate_id)] == [1]
+        far_future = datetime.now(UTC) + timedelta(days=1)
+        assert len(await self._unpublished_of(store, aggregate_id, far_future)) == 1
+        assert [a async for a in store.aggregate_ids() if a == aggregate_id] == [aggregate_id]
