@@ -13,6 +13,7 @@ from bench.ratios import ratio_rows
 from bench.raw import store_legs
 from bench.reference import echo_legs
 from bench.results import Config, Figures, Results
+from bench.snapshots import account_loads
 from bench.stack import RunningStack
 
 CPU_SCENARIO = "CPU use, % of one core (200 = both cores busy)"
@@ -46,6 +47,7 @@ async def measure(stack: RunningStack, cfg: Config, say: Callable[[str], None]) 
                 partial(scan_all, api, cfg, cfg.clients, results, figures),
             ),
             ("stores and bus (reference)", partial(store_legs, stack.env, cfg, results, figures)),
+            ("loading a long history", partial(account_loads, stack.env, results)),
         ]
         for name, phase in phases:
             say(name)

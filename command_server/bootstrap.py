@@ -68,7 +68,8 @@ def account_repository(
     after_append: AppendHook | None = None,
     snapshot_every: int = 0,
 ) -> Repository[BankAccount]:
-    """Accounts in `store`, with a snapshot every `snapshot_every` events (0: none)."""
+    """Accounts in `store`, with a snapshot every `snapshot_every` events (0: snapshots
+    are neither taken nor read)."""
     return Repository(
         store,
         outbox,
@@ -76,7 +77,7 @@ def account_repository(
         BankAccount,
         BankAccount.AGGREGATE_TYPE,
         after_append=after_append,
-        snapshots=Snapshotting(BankAccountSnapshots(), snapshot_every),
+        snapshots=Snapshotting(BankAccountSnapshots(), snapshot_every) if snapshot_every else None,
     )
 
 

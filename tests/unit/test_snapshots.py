@@ -151,3 +151,13 @@ def test_snapshotting_is_due_only_across_a_multiple() -> None:
         True,
     ]
     assert not Snapshotting(BankAccountSnapshots(), every=0).due(0, 1000)
+
+
+async def test_with_snapshots_off_none_is_taken_or_read() -> None:
+    store = CountingStore()
+    account_id = await opened_with_deposits(store, every=10, deposits=24)
+    store.events_read = 0
+    assert state(await accounts(store, every=0).load(account_id))[1] == 25
+    assert store.events_read == 25
+    other = await opened_with_deposits(store, every=0, deposits=24)
+    assert await store.load_snapshot(other) is None
