@@ -45,10 +45,10 @@ def accounts(store: InMemoryEventStore, every: int) -> Repository[BankAccount]:
 async def opened_with_deposits(store: InMemoryEventStore, every: int, deposits: int) -> str:
     repository = accounts(store, every)
     account = BankAccount.open(str(uuid.uuid4()), "Ada", AccountType.SAVINGS, 0)
-    await repository.save(account, Request("open", "f" * 64))
+    await repository.save(account, Request(f"{account.id}-open", "f" * 64))
     for n in range(deposits):
         account.deposit(n + 1)
-        await repository.save(account, Request(f"d{n}", "f" * 64))
+        await repository.save(account, Request(f"{account.id}-d{n}", "f" * 64))
     return account.id
 
 
