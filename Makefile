@@ -101,8 +101,10 @@ test: lint servers tools
 	$(PY) -m pytest -q
 
 # What needs no server, no tool and no other process: seconds, for every edit.
-UNIT_TESTS := tests/unit tests/contract/test_account_reader.py \
-  tests/contract/test_event_store_sqlite.py tests/contract/test_event_store_memory.py
+UNIT_TESTS := tests/unit tests/contract/test_event_store_sqlite.py \
+  tests/contract/test_event_store_memory.py tests/contract/test_event_bus_inprocess.py \
+  tests/contract/test_account_reader_sqlite.py tests/contract/test_account_reader_sql.py \
+  tests/contract/test_read_model_sqlite.py tests/contract/test_read_model_sql.py
 unit: venv
 	$(PY) -m pytest -q $(UNIT_TESTS)
 

@@ -1,5 +1,4 @@
-"""The contract every EventBus adapter keeps. A subclass says how to publish and how a
-subscriber receives (`bus_and_received`)."""
+"""The contract every EventBus adapter keeps. Subclass it and provide `bus_and_received`."""
 
 import asyncio
 import uuid
@@ -18,6 +17,8 @@ WAIT_SECONDS = 30
 
 
 class EventBusContract:
+    """A subclass says how to publish and how a subscriber receives (`bus_and_received`)."""
+
     @pytest.fixture
     async def bus_and_received(self) -> AsyncIterator[tuple[EventBus, Received]]:
         """The bus, and a function that waits for the first N events a subscriber got."""

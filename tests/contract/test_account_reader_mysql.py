@@ -1,4 +1,4 @@
-"""The account reader contract against the real MySQL-protocol server (MariaDB here)."""
+"""The account reader contract for MysqlAccountReader and SqlAccountReader on MySQL (MariaDB)."""
 
 from collections.abc import Iterator
 
@@ -9,7 +9,7 @@ from harness.stack import mysql_url, scratch_mysql_database
 from query_server.account_reader import AccountReader
 from query_server.mysql_reader import MysqlAccountReader
 from query_server.sql_reader import SqlAccountReader
-from tests.contract.test_account_reader import AccountReaderContract
+from tests.contract.account_reader_contract import AccountReaderContract
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,11 @@
-"""The event bus contract against the in-process bus and the real Kafka broker."""
+"""The event bus contract for KafkaEventBus against the real Kafka broker."""
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from adapters.inprocess_bus import InProcessEventBus
 from adapters.kafka_bus import KafkaEventBus
 from adapters.kafka_topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
@@ -18,28 +16,6 @@ from techbank.account.v1 import events_pb2
 from tests.contract.event_bus_contract import EventBusContract, Received
 
 CODEC = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
-
-
-class TestInProcessEventBus(EventBusContract):
-    @pytest.fixture
-    async def bus_and_received(self) -> AsyncIterator[tuple[EventBus, Received]]:
-        bus = InProcessEventBus()
-        got: list[StoredEvent] = []
-        arrived = asyncio.Condition()
-
-        async def collect(events: Sequence[StoredEvent]) -> None:
-            async with arrived:
-                got.extend(events)
-                arrived.notify_all()
-
-        async def received(count: int) -> list[StoredEvent]:
-            async with arrived:
-                await arrived.wait_for(lambda: len(got) >= count)
-            return got[:count]
-
-        bus.subscribe(collect)
-        yield bus, received
-        await bus.close()
 
 
 class TestKafkaEventBus(EventBusContract):

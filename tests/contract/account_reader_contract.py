@@ -1,10 +1,4 @@
-"""The contract of the account reader, for every adapter and database the read model may use.
-
-`AccountReaderContract` holds the tests; a subclass per adapter and database says how to
-open a reader (`open_reader`), which URL to use (`database_url`) and one that cannot be
-reached (`unreachable_url`). Rows are written directly to the projector's table, through
-an engine of their own, as the projector would.
-"""
+"""The contract every AccountReader adapter keeps. Subclass it and say how to open a reader."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -13,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import create_engine
@@ -22,8 +15,6 @@ from core.errors import Unavailable
 from projector.translation import wire_of
 from query_server import wire
 from query_server.account_reader import AccountReader, BalancePosition, Comparison, StoredAccount
-from query_server.sql_reader import SqlAccountReader
-from query_server.sqlite_reader import SqliteAccountReader
 from techbank.account.v1 import account_pb2
 
 # Whole seconds: a MySQL DATETIME without fractional precision keeps no more.
@@ -65,6 +56,11 @@ EVERYTHING = 10_000  # a limit above any test's number of rows
 
 
 class AccountReaderContract:
+    """A subclass says how to open a reader (`open_reader`), which URL to use
+    (`database_url`) and one that cannot be reached (`unreachable_url`). Rows are written
+    directly to the projector's table, through an engine of their own, as the projector
+    would."""
+
     @pytest.fixture
     def database_url(self) -> str:
         raise NotImplementedError("a subclass gives the URL of an empty-able test database")
@@ -241,7 +237,8 @@ class AccountReaderContract:
 
 
 class OnSqlite:
-    """The embedded default's database; a subclass gives the reader adapter."""
+    """Mixed in before the contract by the readers of the embedded default's SQLite file:
+    where their test databases are, and what else such a reader keeps."""
 
     @pytest.fixture
     def database_url(self, tmp_path: Path) -> str:
@@ -266,24 +263,3 @@ class OnSqlite:
         assert await reader.find_by_id(written["account_id"]) == stored(written)
         await writer.dispose()
         await reader.close()
-
-
-class TestSqliteAccountReader(OnSqlite, AccountReaderContract):
-    async def open_reader(self, url: str) -> AccountReader:
-        return await SqliteAccountReader.connect(url)
-
-
-class TestSqlAccountReaderOnSqlite(OnSqlite, AccountReaderContract):
-    async def open_reader(self, url: str) -> AccountReader:
-        return await SqlAccountReader.connect(url)
-
-
-async def test_opening_time_is_read_back_as_utc(tmp_path: Path) -> None:
-    """The databases keep no zone; the column type gives it back (adapters/sql_types.py)."""
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/read.db")
-    await SqlAccountReader.connect(f"sqlite+aiosqlite:///{tmp_path}/read.db")
-    async with engine.begin() as conn:
-        await conn.execute(accounts.insert().values(row()))
-        raw = await conn.scalar(sa.select(accounts.c.opened_at))
-    assert raw == OPENED_AT and raw.tzinfo is not None
-    await engine.dispose()

@@ -1,0 +1,164 @@
+"""The contract every ReadModel adapter keeps as the projection drives it. Subclass it."""
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+
+from bank.domain.account import BankAccount
+from bank.domain.events import AccountType
+from command_server.bootstrap import account_repository
+from core.events import StoredEvent
+from core.outbox import Outbox
+from projector.projection import AccountProjection
+from projector.read_model import Position, ReadModel
+from projector.restore import restore_accounts
+from projector.translation import Row
+from tests.contract.event_store_contract import request
+from tests.fakes import InMemoryEventStore, RecordingEventBus
+
+
+async def history(store: InMemoryEventStore) -> list[StoredEvent]:
+    """Open an account with 100, deposit 20, withdraw 50, close it: four stored events."""
+    outbox = Outbox(store, RecordingEventBus())  # never started: only the stored events matter
+    repo = account_repository(store, outbox)
+    account = BankAccount.open("a1", "Ada", AccountType.CURRENT, 100)
+    account.deposit(20)
+    account.withdraw(50)
+    account.close()
+    return await repo.save(account, request("req"))
+
+
+async def row(read_model: ReadModel) -> Row:
+    [only] = [r async for r in read_model.rows()]
+    return only
+
+
+class PausingStore(InMemoryEventStore):
+    """A seam: the next load, once it has read its events, waits until let go, as a slow
+    event store would, so that a test can act in between."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded, self.let_go = asyncio.Event(), asyncio.Event()
+        self.pause_next_load = False
+
+    async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
+        events = await super().load(aggregate_id, after_version)
+        if self.pause_next_load:
+            self.pause_next_load = False
+            self.loaded.set()
+            await self.let_go.wait()
+        return events
+
+
+class ReadModelContract:
+    """The projector applies each account event exactly once, in order, whatever the read
+    model; a subclass says how to open its read model on an empty database (`read_model`)."""
+
+    @pytest.fixture
+    async def read_model(self) -> AsyncIterator[ReadModel]:
+        raise NotImplementedError("a subclass says how to open its read model")
+        yield  # pragma: no cover
+
+    @pytest.fixture
+    def store(self) -> InMemoryEventStore:
+        return InMemoryEventStore()
+
+    @pytest.fixture
+    def projection(self, read_model: ReadModel, store: InMemoryEventStore) -> AccountProjection:
+        return AccountProjection(read_model, store.load)
+
+    async def test_events_in_order_give_the_folded_row(
+        self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
+    ) -> None:
+        events = await history(store)
+        await projection.handle(events)
+        got = await row(read_model)
+        assert (got["balance_cents"], got["status"], got["version"]) == (70, "CLOSED", 4)
+        assert (got["holder"], got["account_type"]) == ("Ada", "CURRENT")
+
+    async def test_redelivered_events_are_applied_once(
+        self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
+    ) -> None:
+        events = await history(store)
+        await projection.handle(events[:3])
+        await projection.handle(events[1:3])
+        await projection.handle(events)
+        await projection.handle(events[2:])
+        assert (await row(read_model))["balance_cents"] == 70
+
+    async def test_a_gap_is_filled_from_the_event_store(
+        self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
+    ) -> None:
+        events = await history(store)
+        await projection.handle([events[0]])
+        await projection.handle([events[3]])
+        got = await row(read_model)
+        assert (got["balance_cents"], got["version"]) == (70, 4)
+
+    async def test_catch_up_applies_what_the_bus_never_delivered(
+        self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
+    ) -> None:
+        events = await history(store)
+        await projection.handle(events[:2])
+        assert await projection.catch_up(store.aggregate_ids()) == 2
+        assert await projection.catch_up(store.aggregate_ids()) == 0
+        assert (await row(read_model))["version"] == 4
+
+    async def test_a_failing_batch_leaves_nothing_half_applied(
+        self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
+    ) -> None:
+        events = await history(store)
+        broken = StoredEvent(**{**events[1].__dict__, "version": 3, "event_type": "Unknown"})
+        with pytest.raises(ValueError, match="unknown account event type"):
+            await projection.handle([events[0], events[1], broken])
+        assert [r async for r in read_model.rows()] == []
+
+    async def test_a_restore_racing_the_projector_never_takes_a_row_back(
+        self, read_model: ReadModel
+    ) -> None:
+        store = PausingStore()
+        projection = AccountProjection(read_model, store.load)
+        outbox = Outbox(store, RecordingEventBus())  # never started: only the store matters
+        repo = account_repository(store, outbox)
+        account = BankAccount.open("a1", "Ada", AccountType.CURRENT, 100)
+        await projection.handle(await repo.save(account, request()))
+        store.pause_next_load = True
+        restoring = asyncio.create_task(restore_accounts(read_model, store, ["a1"]))
+        await store.loaded.wait()  # the restore has read version 1 and not yet written
+        account.deposit(5)
+        projecting = asyncio.create_task(projection.handle(await repo.save(account, request())))
+        # Give the projector time to write version 2 if the restore does not hold it off;
+        # then let the restore write what it read.
+        await asyncio.wait({projecting}, timeout=0.3)
+        assert not projecting.done()
+        store.let_go.set()
+        assert await restoring == 1
+        await projecting
+        got = await row(read_model)
+        assert (got["version"], got["balance_cents"]) == (2, 105)
+
+    async def test_a_restore_rewrites_a_wrong_row(self, read_model: ReadModel) -> None:
+        store = InMemoryEventStore()
+        events = await history(store)
+        projection = AccountProjection(read_model, store.load)
+        await projection.handle(events)
+        wrong = {**(await row(read_model)), "balance_cents": 1}
+
+        async def rows_now(_ids: Sequence[str]) -> dict[str, Row | None]:
+            return {"a1": wrong}
+
+        await read_model.rebuild(["a1"], rows_now)
+        assert (await row(read_model))["balance_cents"] == 1
+        assert await restore_accounts(read_model, store, ["a1"]) == 4
+        assert (await row(read_model))["balance_cents"] == 70
+
+    async def test_offsets_are_kept_with_the_batch_and_only_move_forward(
+        self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
+    ) -> None:
+        events = await history(store)
+        await projection.handle(events[:2], Position("t", {0: 5, 1: 9}))
+        await projection.handle(events[2:], Position("t", {0: 3, 2: 1}))
+        assert await read_model.offsets("t") == {0: 5, 1: 9, 2: 1}
+        assert await read_model.offsets("other") == {}

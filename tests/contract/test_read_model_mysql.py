@@ -1,0 +1,19 @@
+"""The read model contract for the SQLAlchemy SqlReadModel on MySQL (MariaDB)."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from harness.stack import scratch_read_database
+from projector.read_model import ReadModel
+from projector.sql_read_model import SqlReadModel
+from tests.contract.read_model_contract import ReadModelContract
+
+
+class TestSqlReadModelOnMysql(ReadModelContract):
+    @pytest.fixture
+    async def read_model(self) -> AsyncIterator[ReadModel]:
+        with scratch_read_database("projection") as database:  # as the projector's user
+            opened, _ = await SqlReadModel.connect(database.writer_url)
+            yield opened
+            await opened.close()

@@ -1,0 +1,18 @@
+"""The read model contract for the SQLAlchemy SqlReadModel on SQLite."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from projector.read_model import ReadModel
+from projector.sql_read_model import SqlReadModel
+from tests.contract.read_model_contract import ReadModelContract
+
+
+class TestSqlReadModelOnSqlite(ReadModelContract):
+    @pytest.fixture
+    async def read_model(self, tmp_path: Path) -> AsyncIterator[ReadModel]:
+        opened, _ = await SqlReadModel.connect(f"sqlite+aiosqlite:///{tmp_path}/r.db")
+        yield opened
+        await opened.close()
