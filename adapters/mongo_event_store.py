@@ -26,6 +26,7 @@ from pymongo.errors import BulkWriteError
 
 from adapters.mongo_errors import outages_unavailable
 from adapters.mongo_inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
+from adapters.mongo_segments import SEGMENT, SEGMENT_SIZE, all_segmented, load_after, segment_of
 from adapters.mongo_snapshots import MongoSnapshots
 from adapters.redaction import redacted
 from adapters.store_layout import EarlierStoreLayout
@@ -48,11 +49,17 @@ DOCUMENT_FIELDS = [name for name in STORED_FIELDS if name != "payload"]
 
 
 class MongoEventStore(EventStore):
-    def __init__(self, client: AsyncMongoClient[Document], collection: AsyncCollection[Document]):
+    def __init__(
+        self,
+        client: AsyncMongoClient[Document],
+        collection: AsyncCollection[Document],
+        segmented: bool = False,
+    ):
         self._client = client
         self._events = collection
-        self._snapshots = MongoSnapshots(collection.database[f"{collection.name}_snapshots"])
+        self._snapshots = MongoSnapshots(_snapshots_of(collection))
         self._inserts = GroupedInserts(collection)
+        self._segmented = segmented  # see adapters.mongo_segments
 
     @classmethod
     async def connect(cls, url: str, collection: str = "events") -> "MongoEventStore":
@@ -64,10 +71,11 @@ class MongoEventStore(EventStore):
         try:
             with outages_unavailable(f"the event store at {redacted(url)} is unavailable"):
                 await _create_indexes(events)
+                segmented = await all_segmented(events, _snapshots_of(events))
         except Exception:
             await client.close()
             raise
-        return cls(client, events)
+        return cls(client, events, segmented)
 
     async def append(
         self, events: Sequence[StoredEvent], expected_version: int, request: Request
@@ -141,8 +149,13 @@ class MongoEventStore(EventStore):
             await self._events.find_one({}, {"_id": 1})
 
     async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
+        by_version = [("version", ASCENDING)]
+        if self._segmented and after_version >= SEGMENT_SIZE:
+            return await load_after(
+                lambda q: self._find(q, by_version), aggregate_id, after_version
+            )
         query = {"aggregate_id": aggregate_id, "version": {"$gt": after_version}}
-        return await self._find(query, [("version", ASCENDING)])
+        return await self._find(query, by_version)
 
     async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
         query = {OUTBOX: PENDING, "occurred_at": {"$lt": older_than}}
@@ -188,6 +201,11 @@ async def _create_indexes(events: AsyncCollection[Document]) -> None:
         [("aggregate_id", ASCENDING), ("version", ASCENDING)], name="aggregate_version"
     )
     await events.create_index([(OUTBOX, ASCENDING)], name="outbox")
+    await events.create_index([(SEGMENT, ASCENDING)], name="segment")
+
+
+def _snapshots_of(events: AsyncCollection[Document]) -> AsyncCollection[Document]:
+    return events.database[f"{events.name}_snapshots"]
 
 
 def _document_of(decision: Decision) -> Document:
@@ -250,6 +268,7 @@ def to_document(event: StoredEvent) -> Document:
         **{name: getattr(event, name) for name in STORED_FIELDS},
         "_id": position,
         "request": f"e:{position}",
+        SEGMENT: segment_of(event.aggregate_id, event.version),
         "payload": Binary(event.payload),
         OUTBOX: PENDING,
     }

@@ -307,3 +307,12 @@ class EventStoreContract:
         far_future = datetime.now(UTC) + timedelta(days=1)
         assert len(await self._unpublished_of(store, aggregate_id, far_future)) == 1
         assert [a async for a in store.aggregate_ids() if a == aggregate_id] == [aggregate_id]
+
+    async def test_a_long_stream_loads_after_any_version(self, store: EventStore) -> None:
+        """Across the boundaries a store may read a stream by (adapters.mongo_segments)."""
+        aggregate_id = str(uuid.uuid4())
+        written = [event(aggregate_id, v) for v in range(1, 251)]
+        for start in range(0, 250, 50):
+            await append(store, written[start : start + 50], start)
+        for after in (0, 1, 98, 99, 100, 101, 150, 199, 200, 201, 249, 250, 400):
+            assert await store.load(aggregate_id, after_version=after) == written[after:], after

@@ -11,7 +11,7 @@ from adapters.mongo_event_store import MongoEventStore
 from adapters.store_layout import EarlierStoreLayout
 from core.event_store import EventStore
 from harness.stack import mongo_url
-from tests.contract.event_store_contract import EventStoreContract
+from tests.contract.event_store_contract import EventStoreContract, event, request
 
 # One collection per run: every test writes aggregates of its own, so they never collide.
 COLLECTION = f"contract_events_{uuid.uuid4().hex}"
@@ -35,4 +35,26 @@ async def test_a_collection_of_the_earlier_layout_is_refused() -> None:
             await MongoEventStore.connect(mongo_url(), collection=name)
     finally:
         await old.drop()
+        await client.close()
+
+
+async def test_events_written_before_segments_still_load_after_a_version() -> None:
+    """A collection that has events but no segment mark is read the way it always was."""
+    name = f"contract_unsegmented_{uuid.uuid4().hex}"
+    store = await MongoEventStore.connect(mongo_url(), collection=name)
+    aggregate_id = str(uuid.uuid4())
+    written = [event(aggregate_id, v) for v in range(1, 151)]
+    await store.append(written, 0, request())
+    await store.close()
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url())
+    database = client.get_default_database()
+    try:
+        await database[name].update_many({}, {"$unset": {"segment": ""}})  # as before segments
+        await database[f"{name}_snapshots"].delete_many({})  # and no mark
+        legacy = await MongoEventStore.connect(mongo_url(), collection=name)
+        assert await legacy.load(aggregate_id, after_version=120) == written[120:]
+        await legacy.close()
+    finally:
+        await database[name].drop()
+        await database[f"{name}_snapshots"].drop()
         await client.close()
