@@ -11,6 +11,10 @@ segment and each one after it, until one is not full.
 Only a collection whose every event carries the field can be read that way: a mark in
 the snapshots collection, set when the collection is first used while empty, says so.
 A collection written before segments existed is read with `$gt`, as it always was.
+Upgrading a marked collection's writers means replacing them all at once: an older
+command server's events carry no segment, and a load after a snapshot would not see
+them (its append would then conflict, so nothing wrong is stored, but the account's
+commands fail until the older server is gone).
 """
 
 import contextlib
