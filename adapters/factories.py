@@ -9,6 +9,7 @@ used (PyMongo, aiokafka) cost a process about 0.7 s to import, at every start.
 
 from typing import TYPE_CHECKING
 
+from adapters import inprocess_bus
 from adapters.inprocess_bus import InProcessEventBus
 from adapters.redaction import redacted
 from core.event_bus import EventBus
@@ -42,7 +43,7 @@ async def open_event_store(url: str) -> EventStore:
 
 
 async def open_event_bus(url: str, encode: "Encode") -> EventBus:
-    if url == "inprocess://":
+    if url == inprocess_bus.URL:
         return InProcessEventBus()
     if url.startswith("kafka://"):
         from adapters.kafka_bus import KafkaEventBus

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from core.event_bus import EventBatchHandler, EventBus
 from core.events import StoredEvent
 
+URL = "inprocess://"  # TECHBANK_EVENT_BUS_URL naming this bus: the default
+
 
 class InProcessEventBus(EventBus):
     def __init__(self) -> None:

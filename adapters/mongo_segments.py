@@ -34,7 +34,12 @@ Find = Callable[[dict[str, object]], Awaitable[list[StoredEvent]]]
 
 
 def segment_of(aggregate_id: str, version: int) -> str:
-    return f"{aggregate_id}/{version // SEGMENT_SIZE}"
+    """The segment an event of this version belongs to."""
+    return _segment(aggregate_id, version // SEGMENT_SIZE)
+
+
+def _segment(aggregate_id: str, number: int) -> str:
+    return f"{aggregate_id}/{number}"
 
 
 async def all_segmented(
@@ -61,7 +66,7 @@ async def load_after(find: Find, aggregate_id: str, after_version: int) -> list[
     loaded: list[StoredEvent] = []
     segment = after_version // SEGMENT_SIZE
     while True:
-        found = await find({SEGMENT: f"{aggregate_id}/{segment}"})
+        found = await find({SEGMENT: _segment(aggregate_id, segment)})
         loaded.extend(e for e in found if e.version > after_version)
         if len(found) < SEGMENT_SIZE:  # the stream's last segment
             return loaded

@@ -1,5 +1,6 @@
 """Snapshots in a collection beside the events, one document per aggregate (its id the
-`_id`): the later snapshot wins, whichever of two writers comes first."""
+`_id`): a later snapshot replaces an earlier one. Of two saves at the same moment,
+MongoDB keeps the later; FerretDB, whose updates are not atomic, may keep either."""
 
 from typing import Any
 

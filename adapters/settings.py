@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters import logs
+from adapters import inprocess_bus, logs
 from adapters.metrics import serve_metrics
 from adapters.tracing import configure_tracing
 
@@ -45,7 +45,7 @@ class Settings:
         )
     )
     event_bus_url: str = field(
-        default_factory=lambda: env_value("TECHBANK_EVENT_BUS_URL", "inprocess://")
+        default_factory=lambda: env_value("TECHBANK_EVENT_BUS_URL", inprocess_bus.URL)
     )
     # The projector's, which writes the read model; the query server's may only read it.
     read_db_url: str = field(default_factory=_read_db_url)
@@ -63,11 +63,13 @@ class Settings:
     max_waits_per_client: int = field(
         default_factory=lambda: int(env_value("TECHBANK_MAX_WAITS_PER_CLIENT", "128"))
     )
-    # Keep a snapshot of an account each time its version crosses a multiple of this
-    # (0: never), so that loading it reads at most this many events.
+    # Keep a snapshot of an account each time its version crosses a multiple of this, so
+    # that loading it reads the snapshot and at most this many events (0: snapshots are
+    # neither taken nor read).
     snapshot_every: int = field(
         default_factory=lambda: int(env_value("TECHBANK_SNAPSHOT_EVERY", "100"))
     )
+
     log_level: str = field(default_factory=lambda: env_value("TECHBANK_LOG_LEVEL", "INFO"))
     # text, or json: one object per line with the request id and trace id.
     log_format: str = field(default_factory=lambda: env_value("TECHBANK_LOG_FORMAT", "text"))
@@ -81,6 +83,10 @@ class Settings:
     projector_metrics_address: str = field(
         default_factory=lambda: env_value("TECHBANK_PROJECTOR_METRICS_ADDRESS", "")
     )
+
+    def on_in_process_bus(self) -> bool:
+        """The embedded default's bus: its events reach only this process."""
+        return self.event_bus_url == inprocess_bus.URL
 
 
 def configure_logging(settings: Settings) -> None:

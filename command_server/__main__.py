@@ -23,7 +23,7 @@ async def main(settings: Settings) -> None:
 
 if __name__ == "__main__":
     settings = Settings()
-    if settings.event_bus_url == "inprocess://":
+    if settings.on_in_process_bus():
         sys.exit(ON_THE_INPROCESS_BUS)
     configure_telemetry(settings, "techbank-command-server", settings.command_metrics_address)
     asyncio.run(main(settings))

@@ -15,7 +15,7 @@ async def main(settings: Settings) -> None:
 
 if __name__ == "__main__":
     settings = Settings()
-    if settings.event_bus_url != "inprocess://":
+    if not settings.on_in_process_bus():
         sys.exit("the embedded process runs on the in-process bus: unset TECHBANK_EVENT_BUS_URL")
     configure_telemetry(settings, "techbank-command-server", settings.command_metrics_address)
     asyncio.run(main(settings))

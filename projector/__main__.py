@@ -72,6 +72,6 @@ async def _consume(settings: Settings, stop: asyncio.Event) -> None:
 if __name__ == "__main__":
     settings = Settings()
     configure_telemetry(settings, "techbank-projector", settings.projector_metrics_address)
-    if settings.event_bus_url == "inprocess://":
+    if settings.on_in_process_bus():
         sys.exit("on the in-process bus the projector runs inside `python -m embedded`")
     asyncio.run(main(settings))
