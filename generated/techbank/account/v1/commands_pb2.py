@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from techbank.account.v1 import account_pb2 as techbank_dot_account_dot_v1_dot_account__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"techbank/account/v1/commands.proto\x12\x13techbank.account.v1\x1a!techbank/account/v1/account.proto\"\x8f\x01\n\x12OpenAccountRequest\x12\x0e\n\x06holder\x18\x01 \x01(\t\x12\x36\n\x0c\x61\x63\x63ount_type\x18\x02 \x01(\x0e\x32 .techbank.account.v1.AccountType\x12\x1d\n\x15opening_balance_cents\x18\x03 \x01(\x03\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"\x87\x01\n\x13\x44\x65positFundsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_cents\x18\x02 \x01(\x03\x12\x1d\n\x10\x65xpected_version\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x12\n\nrequest_id\x18\x04 \x01(\tB\x13\n\x11_expected_version\"\x88\x01\n\x14WithdrawFundsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_cents\x18\x02 \x01(\x03\x12\x1d\n\x10\x65xpected_version\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x12\n\nrequest_id\x18\x04 \x01(\tB\x13\n\x11_expected_version\"q\n\x13\x43loseAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1d\n\x10\x65xpected_version\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x12\n\nrequest_id\x18\x03 \x01(\tB\x13\n\x11_expected_version\":\n\x13OpenAccountResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\";\n\x14\x44\x65positFundsResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"<\n\x15WithdrawFundsResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\";\n\x14\x43loseAccountResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x32\xab\x03\n\x15\x41\x63\x63ountCommandService\x12`\n\x0bOpenAccount\x12\'.techbank.account.v1.OpenAccountRequest\x1a(.techbank.account.v1.OpenAccountResponse\x12\x63\n\x0c\x44\x65positFunds\x12(.techbank.account.v1.DepositFundsRequest\x1a).techbank.account.v1.DepositFundsResponse\x12\x66\n\rWithdrawFunds\x12).techbank.account.v1.WithdrawFundsRequest\x1a*.techbank.account.v1.WithdrawFundsResponse\x12\x63\n\x0c\x43loseAccount\x12(.techbank.account.v1.CloseAccountRequest\x1a).techbank.account.v1.CloseAccountResponseB\x82\x01\n\x16io.techbank.account.v1B\rCommandsProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"techbank/account/v1/commands.proto\x12\x13techbank.account.v1\x1a!techbank/account/v1/account.proto\"\x8f\x01\n\x12OpenAccountRequest\x12\x0e\n\x06holder\x18\x01 \x01(\t\x12\x36\n\x0c\x61\x63\x63ount_type\x18\x02 \x01(\x0e\x32 .techbank.account.v1.AccountType\x12\x1d\n\x15opening_balance_cents\x18\x03 \x01(\x03\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"\x9a\x01\n\x13\x44\x65positFundsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_cents\x18\x02 \x01(\x03\x12\x1d\n\x10\x65xpected_version\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x12\n\nrequest_id\x18\x04 \x01(\t\x12\x11\n\treference\x18\x05 \x01(\tB\x13\n\x11_expected_version\"\x9b\x01\n\x14WithdrawFundsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_cents\x18\x02 \x01(\x03\x12\x1d\n\x10\x65xpected_version\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x12\n\nrequest_id\x18\x04 \x01(\t\x12\x11\n\treference\x18\x05 \x01(\tB\x13\n\x11_expected_version\"q\n\x13\x43loseAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1d\n\x10\x65xpected_version\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x12\n\nrequest_id\x18\x03 \x01(\tB\x13\n\x11_expected_version\":\n\x13OpenAccountResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\";\n\x14\x44\x65positFundsResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"<\n\x15WithdrawFundsResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\";\n\x14\x43loseAccountResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x32\xab\x03\n\x15\x41\x63\x63ountCommandService\x12`\n\x0bOpenAccount\x12\'.techbank.account.v1.OpenAccountRequest\x1a(.techbank.account.v1.OpenAccountResponse\x12\x63\n\x0c\x44\x65positFunds\x12(.techbank.account.v1.DepositFundsRequest\x1a).techbank.account.v1.DepositFundsResponse\x12\x66\n\rWithdrawFunds\x12).techbank.account.v1.WithdrawFundsRequest\x1a*.techbank.account.v1.WithdrawFundsResponse\x12\x63\n\x0c\x43loseAccount\x12(.techbank.account.v1.CloseAccountRequest\x1a).techbank.account.v1.CloseAccountResponseB\x82\x01\n\x16io.techbank.account.v1B\rCommandsProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,19 +36,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_OPENACCOUNTREQUEST']._serialized_start=95
   _globals['_OPENACCOUNTREQUEST']._serialized_end=238
   _globals['_DEPOSITFUNDSREQUEST']._serialized_start=241
-  _globals['_DEPOSITFUNDSREQUEST']._serialized_end=376
-  _globals['_WITHDRAWFUNDSREQUEST']._serialized_start=379
-  _globals['_WITHDRAWFUNDSREQUEST']._serialized_end=515
-  _globals['_CLOSEACCOUNTREQUEST']._serialized_start=517
-  _globals['_CLOSEACCOUNTREQUEST']._serialized_end=630
-  _globals['_OPENACCOUNTRESPONSE']._serialized_start=632
-  _globals['_OPENACCOUNTRESPONSE']._serialized_end=690
-  _globals['_DEPOSITFUNDSRESPONSE']._serialized_start=692
-  _globals['_DEPOSITFUNDSRESPONSE']._serialized_end=751
-  _globals['_WITHDRAWFUNDSRESPONSE']._serialized_start=753
-  _globals['_WITHDRAWFUNDSRESPONSE']._serialized_end=813
-  _globals['_CLOSEACCOUNTRESPONSE']._serialized_start=815
-  _globals['_CLOSEACCOUNTRESPONSE']._serialized_end=874
-  _globals['_ACCOUNTCOMMANDSERVICE']._serialized_start=877
-  _globals['_ACCOUNTCOMMANDSERVICE']._serialized_end=1304
+  _globals['_DEPOSITFUNDSREQUEST']._serialized_end=395
+  _globals['_WITHDRAWFUNDSREQUEST']._serialized_start=398
+  _globals['_WITHDRAWFUNDSREQUEST']._serialized_end=553
+  _globals['_CLOSEACCOUNTREQUEST']._serialized_start=555
+  _globals['_CLOSEACCOUNTREQUEST']._serialized_end=668
+  _globals['_OPENACCOUNTRESPONSE']._serialized_start=670
+  _globals['_OPENACCOUNTRESPONSE']._serialized_end=728
+  _globals['_DEPOSITFUNDSRESPONSE']._serialized_start=730
+  _globals['_DEPOSITFUNDSRESPONSE']._serialized_end=789
+  _globals['_WITHDRAWFUNDSRESPONSE']._serialized_start=791
+  _globals['_WITHDRAWFUNDSRESPONSE']._serialized_end=851
+  _globals['_CLOSEACCOUNTRESPONSE']._serialized_start=853
+  _globals['_CLOSEACCOUNTRESPONSE']._serialized_end=912
+  _globals['_ACCOUNTCOMMANDSERVICE']._serialized_start=915
+  _globals['_ACCOUNTCOMMANDSERVICE']._serialized_end=1342
 # @@protoc_insertion_point(module_scope)

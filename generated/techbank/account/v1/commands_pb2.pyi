@@ -61,6 +61,7 @@ class DepositFundsRequest(_message.Message):
     AMOUNT_CENTS_FIELD_NUMBER: _builtins.int
     EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     """The account, as OpenAccount answered it (a UUID)."""
     amount_cents: _builtins.int
@@ -69,6 +70,10 @@ class DepositFundsRequest(_message.Message):
     """When set, the command applies only if the account is at this version (else ABORTED)."""
     request_id: _builtins.str
     """Up to 128 characters: a repeat with the same id gets the first answer again."""
+    reference: _builtins.str
+    """Free text kept with the movement and shown on the statement: up to 140 characters,
+    printable; may be empty.
+    """
     def __init__(
         self,
         *,
@@ -76,10 +81,11 @@ class DepositFundsRequest(_message.Message):
         amount_cents: _builtins.int = ...,
         expected_version: _builtins.int | None = ...,
         request_id: _builtins.str = ...,
+        reference: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "account_id", b"account_id", "amount_cents", b"amount_cents", "expected_version", b"expected_version", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "account_id", b"account_id", "amount_cents", b"amount_cents", "expected_version", b"expected_version", "reference", b"reference", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__expected_version: _TypeAlias = _typing.Literal["expected_version"]  # noqa: Y015
     _WhichOneofArgType__expected_version: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version"]  # noqa: Y015
@@ -97,6 +103,7 @@ class WithdrawFundsRequest(_message.Message):
     AMOUNT_CENTS_FIELD_NUMBER: _builtins.int
     EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     """The account, as OpenAccount answered it (a UUID)."""
     amount_cents: _builtins.int
@@ -105,6 +112,10 @@ class WithdrawFundsRequest(_message.Message):
     """When set, the command applies only if the account is at this version (else ABORTED)."""
     request_id: _builtins.str
     """Up to 128 characters: a repeat with the same id gets the first answer again."""
+    reference: _builtins.str
+    """Free text kept with the movement and shown on the statement: up to 140 characters,
+    printable; may be empty.
+    """
     def __init__(
         self,
         *,
@@ -112,10 +123,11 @@ class WithdrawFundsRequest(_message.Message):
         amount_cents: _builtins.int = ...,
         expected_version: _builtins.int | None = ...,
         request_id: _builtins.str = ...,
+        reference: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "account_id", b"account_id", "amount_cents", b"amount_cents", "expected_version", b"expected_version", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "account_id", b"account_id", "amount_cents", b"amount_cents", "expected_version", b"expected_version", "reference", b"reference", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__expected_version: _TypeAlias = _typing.Literal["expected_version"]  # noqa: Y015
     _WhichOneofArgType__expected_version: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version"]  # noqa: Y015

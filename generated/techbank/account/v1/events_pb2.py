@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from techbank.account.v1 import account_pb2 as techbank_dot_account_dot_v1_dot_account__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n techbank/account/v1/events.proto\x12\x13techbank.account.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!techbank/account/v1/account.proto\"v\n\rAccountOpened\x12\x0e\n\x06holder\x18\x01 \x01(\t\x12\x36\n\x0c\x61\x63\x63ount_type\x18\x02 \x01(\x0e\x32 .techbank.account.v1.AccountType\x12\x1d\n\x15opening_balance_cents\x18\x03 \x01(\x03\"&\n\x0e\x46undsDeposited\x12\x14\n\x0c\x61mount_cents\x18\x01 \x01(\x03\"&\n\x0e\x46undsWithdrawn\x12\x14\n\x0c\x61mount_cents\x18\x01 \x01(\x03\"\x0f\n\rAccountClosed\"\xd8\x03\n\rEventEnvelope\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61ggregate_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ggregate_type\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\x12\n\nevent_type\x18\x05 \x01(\t\x12/\n\x0boccurred_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12\x16\n\x0eschema_version\x18\x08 \x01(\x05\x12<\n\x0e\x61\x63\x63ount_opened\x18\n \x01(\x0b\x32\".techbank.account.v1.AccountOpenedH\x00\x12>\n\x0f\x66unds_deposited\x18\x0b \x01(\x0b\x32#.techbank.account.v1.FundsDepositedH\x00\x12>\n\x0f\x66unds_withdrawn\x18\x0c \x01(\x0b\x32#.techbank.account.v1.FundsWithdrawnH\x00\x12<\n\x0e\x61\x63\x63ount_closed\x18\r \x01(\x0b\x32\".techbank.account.v1.AccountClosedH\x00\x42\t\n\x07payloadB\x80\x01\n\x16io.techbank.account.v1B\x0b\x45ventsProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n techbank/account/v1/events.proto\x12\x13techbank.account.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!techbank/account/v1/account.proto\"v\n\rAccountOpened\x12\x0e\n\x06holder\x18\x01 \x01(\t\x12\x36\n\x0c\x61\x63\x63ount_type\x18\x02 \x01(\x0e\x32 .techbank.account.v1.AccountType\x12\x1d\n\x15opening_balance_cents\x18\x03 \x01(\x03\"N\n\x0e\x46undsDeposited\x12\x14\n\x0c\x61mount_cents\x18\x01 \x01(\x03\x12\x11\n\treference\x18\x02 \x01(\t\x12\x13\n\x0btransfer_id\x18\x03 \x01(\t\"N\n\x0e\x46undsWithdrawn\x12\x14\n\x0c\x61mount_cents\x18\x01 \x01(\x03\x12\x11\n\treference\x18\x02 \x01(\t\x12\x13\n\x0btransfer_id\x18\x03 \x01(\t\"\x0f\n\rAccountClosed\"r\n\x11TransferRequested\x12\x19\n\x11source_account_id\x18\x01 \x01(\t\x12\x19\n\x11target_account_id\x18\x02 \x01(\t\x12\x14\n\x0c\x61mount_cents\x18\x03 \x01(\x03\x12\x11\n\treference\x18\x04 \x01(\t\"\x11\n\x0fTransferDebited\"\x13\n\x11TransferCompleted\"D\n\x0fTransferRefused\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x10\n\x08refunded\x18\x03 \x01(\x08\"\xe8\x05\n\rEventEnvelope\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61ggregate_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ggregate_type\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\x12\n\nevent_type\x18\x05 \x01(\t\x12/\n\x0boccurred_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12\x16\n\x0eschema_version\x18\x08 \x01(\x05\x12<\n\x0e\x61\x63\x63ount_opened\x18\n \x01(\x0b\x32\".techbank.account.v1.AccountOpenedH\x00\x12>\n\x0f\x66unds_deposited\x18\x0b \x01(\x0b\x32#.techbank.account.v1.FundsDepositedH\x00\x12>\n\x0f\x66unds_withdrawn\x18\x0c \x01(\x0b\x32#.techbank.account.v1.FundsWithdrawnH\x00\x12<\n\x0e\x61\x63\x63ount_closed\x18\r \x01(\x0b\x32\".techbank.account.v1.AccountClosedH\x00\x12\x44\n\x12transfer_requested\x18\x0e \x01(\x0b\x32&.techbank.account.v1.TransferRequestedH\x00\x12@\n\x10transfer_debited\x18\x0f \x01(\x0b\x32$.techbank.account.v1.TransferDebitedH\x00\x12\x44\n\x12transfer_completed\x18\x10 \x01(\x0b\x32&.techbank.account.v1.TransferCompletedH\x00\x12@\n\x10transfer_refused\x18\x11 \x01(\x0b\x32$.techbank.account.v1.TransferRefusedH\x00\x42\t\n\x07payloadB\x80\x01\n\x16io.techbank.account.v1B\x0b\x45ventsProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,11 +37,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ACCOUNTOPENED']._serialized_start=125
   _globals['_ACCOUNTOPENED']._serialized_end=243
   _globals['_FUNDSDEPOSITED']._serialized_start=245
-  _globals['_FUNDSDEPOSITED']._serialized_end=283
-  _globals['_FUNDSWITHDRAWN']._serialized_start=285
-  _globals['_FUNDSWITHDRAWN']._serialized_end=323
-  _globals['_ACCOUNTCLOSED']._serialized_start=325
-  _globals['_ACCOUNTCLOSED']._serialized_end=340
-  _globals['_EVENTENVELOPE']._serialized_start=343
-  _globals['_EVENTENVELOPE']._serialized_end=815
+  _globals['_FUNDSDEPOSITED']._serialized_end=323
+  _globals['_FUNDSWITHDRAWN']._serialized_start=325
+  _globals['_FUNDSWITHDRAWN']._serialized_end=403
+  _globals['_ACCOUNTCLOSED']._serialized_start=405
+  _globals['_ACCOUNTCLOSED']._serialized_end=420
+  _globals['_TRANSFERREQUESTED']._serialized_start=422
+  _globals['_TRANSFERREQUESTED']._serialized_end=536
+  _globals['_TRANSFERDEBITED']._serialized_start=538
+  _globals['_TRANSFERDEBITED']._serialized_end=555
+  _globals['_TRANSFERCOMPLETED']._serialized_start=557
+  _globals['_TRANSFERCOMPLETED']._serialized_end=576
+  _globals['_TRANSFERREFUSED']._serialized_start=578
+  _globals['_TRANSFERREFUSED']._serialized_end=646
+  _globals['_EVENTENVELOPE']._serialized_start=649
+  _globals['_EVENTENVELOPE']._serialized_end=1393
 # @@protoc_insertion_point(module_scope)

@@ -53,21 +53,33 @@ Global___AccountOpened: _TypeAlias = AccountOpened  # noqa: Y015
 
 @_typing.final
 class FundsDeposited(_message.Message):
-    """Money was deposited."""
+    """Money was deposited. Schema version 2 added `reference` and `transfer_id`; an event
+    stored at version 1 is read (and published) as version 2 with both empty.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     AMOUNT_CENTS_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
+    TRANSFER_ID_FIELD_NUMBER: _builtins.int
     amount_cents: _builtins.int
     """Cents deposited; more than zero."""
+    reference: _builtins.str
+    """The client's free text for the deposit (up to 140 characters); may be empty."""
+    transfer_id: _builtins.str
+    """The transfer this deposit is a step of (its credit, or its refund to the source
+    account); empty for a deposit a client asked for.
+    """
     def __init__(
         self,
         *,
         amount_cents: _builtins.int = ...,
+        reference: _builtins.str = ...,
+        transfer_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_cents", b"amount_cents"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_cents", b"amount_cents", "reference", b"reference", "transfer_id", b"transfer_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -75,21 +87,31 @@ Global___FundsDeposited: _TypeAlias = FundsDeposited  # noqa: Y015
 
 @_typing.final
 class FundsWithdrawn(_message.Message):
-    """Money was withdrawn."""
+    """Money was withdrawn. Schema version 2 added `reference` and `transfer_id`; an event
+    stored at version 1 is read (and published) as version 2 with both empty.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     AMOUNT_CENTS_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
+    TRANSFER_ID_FIELD_NUMBER: _builtins.int
     amount_cents: _builtins.int
     """Cents withdrawn; more than zero, never more than the balance was."""
+    reference: _builtins.str
+    """The client's free text for the withdrawal (up to 140 characters); may be empty."""
+    transfer_id: _builtins.str
+    """The transfer this withdrawal is the debit of; empty for a withdrawal a client asked for."""
     def __init__(
         self,
         *,
         amount_cents: _builtins.int = ...,
+        reference: _builtins.str = ...,
+        transfer_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_cents", b"amount_cents"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_cents", b"amount_cents", "reference", b"reference", "transfer_id", b"transfer_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -113,6 +135,110 @@ class AccountClosed(_message.Message):
 Global___AccountClosed: _TypeAlias = AccountClosed  # noqa: Y015
 
 @_typing.final
+class TransferRequested(_message.Message):
+    """A transfer was asked for: the first event of a Transfer's stream. Each step that
+    follows moves money by an account event carrying the transfer's id.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SOURCE_ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    TARGET_ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    AMOUNT_CENTS_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
+    source_account_id: _builtins.str
+    """The account the money comes from."""
+    target_account_id: _builtins.str
+    """The account the money goes to."""
+    amount_cents: _builtins.int
+    """Cents to move; more than zero."""
+    reference: _builtins.str
+    """The client's free text, copied onto both accounts' movements."""
+    def __init__(
+        self,
+        *,
+        source_account_id: _builtins.str = ...,
+        target_account_id: _builtins.str = ...,
+        amount_cents: _builtins.int = ...,
+        reference: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_cents", b"amount_cents", "reference", b"reference", "source_account_id", b"source_account_id", "target_account_id", b"target_account_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransferRequested: _TypeAlias = TransferRequested  # noqa: Y015
+
+@_typing.final
+class TransferDebited(_message.Message):
+    """The source account was debited (a FundsWithdrawn with this transfer's id): the money
+    is in flight until it is credited or refunded.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransferDebited: _TypeAlias = TransferDebited  # noqa: Y015
+
+@_typing.final
+class TransferCompleted(_message.Message):
+    """The target account was credited: the transfer is done."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransferCompleted: _TypeAlias = TransferCompleted  # noqa: Y015
+
+@_typing.final
+class TransferRefused(_message.Message):
+    """The transfer was refused and ended: nothing moved (the debit was refused), or the
+    credit was refused and the money went back to the source account.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REASON_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    REFUNDED_FIELD_NUMBER: _builtins.int
+    reason: _builtins.str
+    """Why, as ErrorInfo.reason (for example INSUFFICIENT_FUNDS, ACCOUNT_CLOSED, ACCOUNT_NOT_FOUND)."""
+    message: _builtins.str
+    """The refusal's message, for people."""
+    refunded: _builtins.bool
+    """True when the source account had been debited and was refunded."""
+    def __init__(
+        self,
+        *,
+        reason: _builtins.str = ...,
+        message: _builtins.str = ...,
+        refunded: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["message", b"message", "reason", b"reason", "refunded", b"refunded"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransferRefused: _TypeAlias = TransferRefused  # noqa: Y015
+
+@_typing.final
 class EventEnvelope(_message.Message):
     """One event with its metadata: the message on the Kafka topic, keyed by aggregate_id."""
 
@@ -130,12 +256,16 @@ class EventEnvelope(_message.Message):
     FUNDS_DEPOSITED_FIELD_NUMBER: _builtins.int
     FUNDS_WITHDRAWN_FIELD_NUMBER: _builtins.int
     ACCOUNT_CLOSED_FIELD_NUMBER: _builtins.int
+    TRANSFER_REQUESTED_FIELD_NUMBER: _builtins.int
+    TRANSFER_DEBITED_FIELD_NUMBER: _builtins.int
+    TRANSFER_COMPLETED_FIELD_NUMBER: _builtins.int
+    TRANSFER_REFUSED_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     """Unique per event (a UUID): consumers apply each event once by it and by version."""
     aggregate_id: _builtins.str
-    """The account's id."""
+    """The account's id (or the transfer's, for a Transfer's events)."""
     aggregate_type: _builtins.str
-    """"BankAccount"."""
+    """"BankAccount" or "Transfer"."""
     version: _builtins.int
     """Position of the event in its aggregate's stream; the first event is version 1."""
     event_type: _builtins.str
@@ -143,7 +273,9 @@ class EventEnvelope(_message.Message):
     request_id: _builtins.str
     """The client's request id of the command that caused the event."""
     schema_version: _builtins.int
-    """The version of the payload's layout, for readers of older events."""
+    """The version of the payload's layout. Published events are always at the current
+    version (FundsDeposited and FundsWithdrawn: 2; the others: 1); see docs/evolution.md.
+    """
     @_builtins.property
     def occurred_at(self) -> _timestamp_pb2.Timestamp:
         """When the command that caused it was decided (UTC)."""
@@ -164,6 +296,22 @@ class EventEnvelope(_message.Message):
     def account_closed(self) -> Global___AccountClosed:
         """See AccountClosed."""
 
+    @_builtins.property
+    def transfer_requested(self) -> Global___TransferRequested:
+        """See TransferRequested."""
+
+    @_builtins.property
+    def transfer_debited(self) -> Global___TransferDebited:
+        """See TransferDebited."""
+
+    @_builtins.property
+    def transfer_completed(self) -> Global___TransferCompleted:
+        """See TransferCompleted."""
+
+    @_builtins.property
+    def transfer_refused(self) -> Global___TransferRefused:
+        """See TransferRefused."""
+
     def __init__(
         self,
         *,
@@ -179,12 +327,16 @@ class EventEnvelope(_message.Message):
         funds_deposited: Global___FundsDeposited | None = ...,
         funds_withdrawn: Global___FundsWithdrawn | None = ...,
         account_closed: Global___AccountClosed | None = ...,
+        transfer_requested: Global___TransferRequested | None = ...,
+        transfer_debited: Global___TransferDebited | None = ...,
+        transfer_completed: Global___TransferCompleted | None = ...,
+        transfer_refused: Global___TransferRefused | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["account_closed", b"account_closed", "account_opened", b"account_opened", "funds_deposited", b"funds_deposited", "funds_withdrawn", b"funds_withdrawn", "occurred_at", b"occurred_at", "payload", b"payload"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["account_closed", b"account_closed", "account_opened", b"account_opened", "funds_deposited", b"funds_deposited", "funds_withdrawn", b"funds_withdrawn", "occurred_at", b"occurred_at", "payload", b"payload", "transfer_completed", b"transfer_completed", "transfer_debited", b"transfer_debited", "transfer_refused", b"transfer_refused", "transfer_requested", b"transfer_requested"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_closed", b"account_closed", "account_opened", b"account_opened", "aggregate_id", b"aggregate_id", "aggregate_type", b"aggregate_type", "event_id", b"event_id", "event_type", b"event_type", "funds_deposited", b"funds_deposited", "funds_withdrawn", b"funds_withdrawn", "occurred_at", b"occurred_at", "payload", b"payload", "request_id", b"request_id", "schema_version", b"schema_version", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_closed", b"account_closed", "account_opened", b"account_opened", "aggregate_id", b"aggregate_id", "aggregate_type", b"aggregate_type", "event_id", b"event_id", "event_type", b"event_type", "funds_deposited", b"funds_deposited", "funds_withdrawn", b"funds_withdrawn", "occurred_at", b"occurred_at", "payload", b"payload", "request_id", b"request_id", "schema_version", b"schema_version", "transfer_completed", b"transfer_completed", "transfer_debited", b"transfer_debited", "transfer_refused", b"transfer_refused", "transfer_requested", b"transfer_requested", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["account_opened", "funds_deposited", "funds_withdrawn", "account_closed"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["account_opened", "funds_deposited", "funds_withdrawn", "account_closed", "transfer_requested", "transfer_debited", "transfer_completed", "transfer_refused"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 

@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from techbank.account.v1 import account_pb2 as techbank_dot_account_dot_v1_dot_account__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!techbank/account/v1/queries.proto\x12\x13techbank.account.v1\x1a!techbank/account/v1/account.proto\"?\n\x16\x46indAllAccountsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"b\n\x17\x46indAllAccountsResponse\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"V\n\x16\x46indAccountByIdRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x18\n\x0bmin_version\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x0e\n\x0c_min_version\"H\n\x17\x46indAccountByIdResponse\x12-\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1c.techbank.account.v1.Account\"T\n\x1b\x46indAccountsByHolderRequest\x12\x0e\n\x06holder\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"g\n\x1c\x46indAccountsByHolderResponse\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x98\x01\n\x1e\x46indAccountsWithBalanceRequest\x12\x38\n\requality_type\x18\x01 \x01(\x0e\x32!.techbank.account.v1.EqualityType\x12\x15\n\rbalance_cents\x18\x02 \x01(\x03\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"j\n\x1f\x46indAccountsWithBalanceResponse\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*j\n\x0c\x45qualityType\x12\x1d\n\x19\x45QUALITY_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45QUALITY_TYPE_GREATER_THAN\x10\x01\x12\x1b\n\x17\x45QUALITY_TYPE_LESS_THAN\x10\x02\x32\xf7\x03\n\x13\x41\x63\x63ountQueryService\x12n\n\x0f\x46indAllAccounts\x12+.techbank.account.v1.FindAllAccountsRequest\x1a,.techbank.account.v1.FindAllAccountsResponse0\x01\x12l\n\x0f\x46indAccountById\x12+.techbank.account.v1.FindAccountByIdRequest\x1a,.techbank.account.v1.FindAccountByIdResponse\x12{\n\x14\x46indAccountsByHolder\x12\x30.techbank.account.v1.FindAccountsByHolderRequest\x1a\x31.techbank.account.v1.FindAccountsByHolderResponse\x12\x84\x01\n\x17\x46indAccountsWithBalance\x12\x33.techbank.account.v1.FindAccountsWithBalanceRequest\x1a\x34.techbank.account.v1.FindAccountsWithBalanceResponseB\x81\x01\n\x16io.techbank.account.v1B\x0cQueriesProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!techbank/account/v1/queries.proto\x12\x13techbank.account.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!techbank/account/v1/account.proto\"?\n\x16\x46indAllAccountsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"b\n\x17\x46indAllAccountsResponse\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"V\n\x16\x46indAccountByIdRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x18\n\x0bmin_version\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x0e\n\x0c_min_version\"H\n\x17\x46indAccountByIdResponse\x12-\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1c.techbank.account.v1.Account\"T\n\x1b\x46indAccountsByHolderRequest\x12\x0e\n\x06holder\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"g\n\x1c\x46indAccountsByHolderResponse\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x98\x01\n\x1e\x46indAccountsWithBalanceRequest\x12\x38\n\requality_type\x18\x01 \x01(\x0e\x32!.techbank.account.v1.EqualityType\x12\x15\n\rbalance_cents\x18\x02 \x01(\x03\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"j\n\x1f\x46indAccountsWithBalanceResponse\x12.\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1c.techbank.account.v1.Account\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x81\x01\n\x1aGetAccountStatementRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x0bmin_version\x18\x04 \x01(\x03H\x00\x88\x01\x01\x42\x0e\n\x0c_min_version\"\xd2\x01\n\x08Movement\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12/\n\x04kind\x18\x02 \x01(\x0e\x32!.techbank.account.v1.MovementKind\x12\x14\n\x0c\x61mount_cents\x18\x03 \x01(\x03\x12\x15\n\rbalance_cents\x18\x04 \x01(\x03\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\treference\x18\x06 \x01(\t\x12\x13\n\x0btransfer_id\x18\x07 \x01(\t\"h\n\x1bGetAccountStatementResponse\x12\x30\n\tmovements\x18\x01 \x03(\x0b\x32\x1d.techbank.account.v1.Movement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*j\n\x0c\x45qualityType\x12\x1d\n\x19\x45QUALITY_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45QUALITY_TYPE_GREATER_THAN\x10\x01\x12\x1b\n\x17\x45QUALITY_TYPE_LESS_THAN\x10\x02*\xd9\x01\n\x0cMovementKind\x12\x1d\n\x19MOVEMENT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14MOVEMENT_KIND_OPENED\x10\x01\x12\x19\n\x15MOVEMENT_KIND_DEPOSIT\x10\x02\x12\x1c\n\x18MOVEMENT_KIND_WITHDRAWAL\x10\x03\x12\x1d\n\x19MOVEMENT_KIND_TRANSFER_IN\x10\x04\x12\x1e\n\x1aMOVEMENT_KIND_TRANSFER_OUT\x10\x05\x12\x18\n\x14MOVEMENT_KIND_CLOSED\x10\x06\x32\xf3\x04\n\x13\x41\x63\x63ountQueryService\x12n\n\x0f\x46indAllAccounts\x12+.techbank.account.v1.FindAllAccountsRequest\x1a,.techbank.account.v1.FindAllAccountsResponse0\x01\x12l\n\x0f\x46indAccountById\x12+.techbank.account.v1.FindAccountByIdRequest\x1a,.techbank.account.v1.FindAccountByIdResponse\x12{\n\x14\x46indAccountsByHolder\x12\x30.techbank.account.v1.FindAccountsByHolderRequest\x1a\x31.techbank.account.v1.FindAccountsByHolderResponse\x12\x84\x01\n\x17\x46indAccountsWithBalance\x12\x33.techbank.account.v1.FindAccountsWithBalanceRequest\x1a\x34.techbank.account.v1.FindAccountsWithBalanceResponse\x12z\n\x13GetAccountStatement\x12/.techbank.account.v1.GetAccountStatementRequest\x1a\x30.techbank.account.v1.GetAccountStatementResponse0\x01\x42\x81\x01\n\x16io.techbank.account.v1B\x0cQueriesProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,24 +34,32 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'techbank.account.v1.queries
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\026io.techbank.account.v1B\014QueriesProtoP\001ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\252\002\023Techbank.Account.V1'
-  _globals['_EQUALITYTYPE']._serialized_start=874
-  _globals['_EQUALITYTYPE']._serialized_end=980
-  _globals['_FINDALLACCOUNTSREQUEST']._serialized_start=93
-  _globals['_FINDALLACCOUNTSREQUEST']._serialized_end=156
-  _globals['_FINDALLACCOUNTSRESPONSE']._serialized_start=158
-  _globals['_FINDALLACCOUNTSRESPONSE']._serialized_end=256
-  _globals['_FINDACCOUNTBYIDREQUEST']._serialized_start=258
-  _globals['_FINDACCOUNTBYIDREQUEST']._serialized_end=344
-  _globals['_FINDACCOUNTBYIDRESPONSE']._serialized_start=346
-  _globals['_FINDACCOUNTBYIDRESPONSE']._serialized_end=418
-  _globals['_FINDACCOUNTSBYHOLDERREQUEST']._serialized_start=420
-  _globals['_FINDACCOUNTSBYHOLDERREQUEST']._serialized_end=504
-  _globals['_FINDACCOUNTSBYHOLDERRESPONSE']._serialized_start=506
-  _globals['_FINDACCOUNTSBYHOLDERRESPONSE']._serialized_end=609
-  _globals['_FINDACCOUNTSWITHBALANCEREQUEST']._serialized_start=612
-  _globals['_FINDACCOUNTSWITHBALANCEREQUEST']._serialized_end=764
-  _globals['_FINDACCOUNTSWITHBALANCERESPONSE']._serialized_start=766
-  _globals['_FINDACCOUNTSWITHBALANCERESPONSE']._serialized_end=872
-  _globals['_ACCOUNTQUERYSERVICE']._serialized_start=983
-  _globals['_ACCOUNTQUERYSERVICE']._serialized_end=1486
+  _globals['_EQUALITYTYPE']._serialized_start=1358
+  _globals['_EQUALITYTYPE']._serialized_end=1464
+  _globals['_MOVEMENTKIND']._serialized_start=1467
+  _globals['_MOVEMENTKIND']._serialized_end=1684
+  _globals['_FINDALLACCOUNTSREQUEST']._serialized_start=126
+  _globals['_FINDALLACCOUNTSREQUEST']._serialized_end=189
+  _globals['_FINDALLACCOUNTSRESPONSE']._serialized_start=191
+  _globals['_FINDALLACCOUNTSRESPONSE']._serialized_end=289
+  _globals['_FINDACCOUNTBYIDREQUEST']._serialized_start=291
+  _globals['_FINDACCOUNTBYIDREQUEST']._serialized_end=377
+  _globals['_FINDACCOUNTBYIDRESPONSE']._serialized_start=379
+  _globals['_FINDACCOUNTBYIDRESPONSE']._serialized_end=451
+  _globals['_FINDACCOUNTSBYHOLDERREQUEST']._serialized_start=453
+  _globals['_FINDACCOUNTSBYHOLDERREQUEST']._serialized_end=537
+  _globals['_FINDACCOUNTSBYHOLDERRESPONSE']._serialized_start=539
+  _globals['_FINDACCOUNTSBYHOLDERRESPONSE']._serialized_end=642
+  _globals['_FINDACCOUNTSWITHBALANCEREQUEST']._serialized_start=645
+  _globals['_FINDACCOUNTSWITHBALANCEREQUEST']._serialized_end=797
+  _globals['_FINDACCOUNTSWITHBALANCERESPONSE']._serialized_start=799
+  _globals['_FINDACCOUNTSWITHBALANCERESPONSE']._serialized_end=905
+  _globals['_GETACCOUNTSTATEMENTREQUEST']._serialized_start=908
+  _globals['_GETACCOUNTSTATEMENTREQUEST']._serialized_end=1037
+  _globals['_MOVEMENT']._serialized_start=1040
+  _globals['_MOVEMENT']._serialized_end=1250
+  _globals['_GETACCOUNTSTATEMENTRESPONSE']._serialized_start=1252
+  _globals['_GETACCOUNTSTATEMENTRESPONSE']._serialized_end=1356
+  _globals['_ACCOUNTQUERYSERVICE']._serialized_start=1687
+  _globals['_ACCOUNTQUERYSERVICE']._serialized_end=2314
 # @@protoc_insertion_point(module_scope)

@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from techbank.account.v1 import account_pb2 as _account_pb2
@@ -43,6 +44,46 @@ EQUALITY_TYPE_GREATER_THAN: EqualityType.ValueType  # 1
 EQUALITY_TYPE_LESS_THAN: EqualityType.ValueType  # 2
 """Balances strictly less than the amount."""
 Global___EqualityType: _TypeAlias = EqualityType  # noqa: Y015
+
+class _MovementKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MovementKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MovementKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MOVEMENT_KIND_UNSPECIFIED: _MovementKind.ValueType  # 0
+    """Never answered by the servers."""
+    MOVEMENT_KIND_OPENED: _MovementKind.ValueType  # 1
+    """The account was opened (amount: its opening balance)."""
+    MOVEMENT_KIND_DEPOSIT: _MovementKind.ValueType  # 2
+    """A client deposited money."""
+    MOVEMENT_KIND_WITHDRAWAL: _MovementKind.ValueType  # 3
+    """A client withdrew money."""
+    MOVEMENT_KIND_TRANSFER_IN: _MovementKind.ValueType  # 4
+    """A transfer credited this account, or refunded it after a refused credit."""
+    MOVEMENT_KIND_TRANSFER_OUT: _MovementKind.ValueType  # 5
+    """A transfer debited this account."""
+    MOVEMENT_KIND_CLOSED: _MovementKind.ValueType  # 6
+    """The account was closed (amount: zero)."""
+
+class MovementKind(_MovementKind, metaclass=_MovementKindEnumTypeWrapper):
+    """What a movement did to an account."""
+
+MOVEMENT_KIND_UNSPECIFIED: MovementKind.ValueType  # 0
+"""Never answered by the servers."""
+MOVEMENT_KIND_OPENED: MovementKind.ValueType  # 1
+"""The account was opened (amount: its opening balance)."""
+MOVEMENT_KIND_DEPOSIT: MovementKind.ValueType  # 2
+"""A client deposited money."""
+MOVEMENT_KIND_WITHDRAWAL: MovementKind.ValueType  # 3
+"""A client withdrew money."""
+MOVEMENT_KIND_TRANSFER_IN: MovementKind.ValueType  # 4
+"""A transfer credited this account, or refunded it after a refused credit."""
+MOVEMENT_KIND_TRANSFER_OUT: MovementKind.ValueType  # 5
+"""A transfer debited this account."""
+MOVEMENT_KIND_CLOSED: MovementKind.ValueType  # 6
+"""The account was closed (amount: zero)."""
+Global___MovementKind: _TypeAlias = MovementKind  # noqa: Y015
 
 @_typing.final
 class FindAllAccountsRequest(_message.Message):
@@ -279,3 +320,119 @@ class FindAccountsWithBalanceResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FindAccountsWithBalanceResponse: _TypeAlias = FindAccountsWithBalanceResponse  # noqa: Y015
+
+@_typing.final
+class GetAccountStatementRequest(_message.Message):
+    """Stream an account's statement."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    MIN_VERSION_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    """A UUID."""
+    page_size: _builtins.int
+    """Movements per message: 0 means the default (100); values above 1000 are read as 1000."""
+    page_token: _builtins.str
+    """Empty to start from the account's opening; else a next_page_token of an earlier
+    stream for the same account, to go on after the movement it was given with.
+    """
+    min_version: _builtins.int
+    """When set, answer only once the read model has reached this version of the account,
+    waiting within the call's deadline (DEADLINE_EXCEEDED past it).
+    """
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        min_version: _builtins.int | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_min_version", b"_min_version", "min_version", b"min_version"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_min_version", b"_min_version", "account_id", b"account_id", "min_version", b"min_version", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__min_version: _TypeAlias = _typing.Literal["min_version"]  # noqa: Y015
+    _WhichOneofArgType__min_version: _TypeAlias = _typing.Literal["_min_version", b"_min_version"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__min_version) -> _WhichOneofReturnType__min_version | None: ...
+
+Global___GetAccountStatementRequest: _TypeAlias = GetAccountStatementRequest  # noqa: Y015
+
+@_typing.final
+class Movement(_message.Message):
+    """One event of an account, as a line of its statement."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VERSION_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    AMOUNT_CENTS_FIELD_NUMBER: _builtins.int
+    BALANCE_CENTS_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
+    TRANSFER_ID_FIELD_NUMBER: _builtins.int
+    version: _builtins.int
+    """The event's version: movements are numbered 1, 2, 3... with no gap."""
+    kind: Global___MovementKind.ValueType
+    """What happened."""
+    amount_cents: _builtins.int
+    """The change to the balance, in cents: positive in, negative out, zero for CLOSED."""
+    balance_cents: _builtins.int
+    """The balance after this movement, in cents."""
+    reference: _builtins.str
+    """The client's free text; may be empty."""
+    transfer_id: _builtins.str
+    """The transfer this movement is a step of; empty otherwise."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
+        """When it happened (UTC)."""
+
+    def __init__(
+        self,
+        *,
+        version: _builtins.int = ...,
+        kind: Global___MovementKind.ValueType = ...,
+        amount_cents: _builtins.int = ...,
+        balance_cents: _builtins.int = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        reference: _builtins.str = ...,
+        transfer_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_cents", b"amount_cents", "balance_cents", b"balance_cents", "kind", b"kind", "occurred_at", b"occurred_at", "reference", b"reference", "transfer_id", b"transfer_id", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Movement: _TypeAlias = Movement  # noqa: Y015
+
+@_typing.final
+class GetAccountStatementResponse(_message.Message):
+    """One page of an account's statement, in version order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MOVEMENTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Pass it as page_token to resume after this message; empty on the last message."""
+    @_builtins.property
+    def movements(self) -> _containers.RepeatedCompositeFieldContainer[Global___Movement]:
+        """At most page_size movements."""
+
+    def __init__(
+        self,
+        *,
+        movements: _abc.Iterable[Global___Movement] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["movements", b"movements", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAccountStatementResponse: _TypeAlias = GetAccountStatementResponse  # noqa: Y015

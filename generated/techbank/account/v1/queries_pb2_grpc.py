@@ -60,6 +60,11 @@ class AccountQueryServiceStub:
                 request_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceRequest.SerializeToString,
                 response_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceResponse.FromString,
                 _registered_method=True)
+        self.GetAccountStatement = channel.unary_stream(
+                '/techbank.account.v1.AccountQueryService/GetAccountStatement',
+                request_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.GetAccountStatementRequest.SerializeToString,
+                response_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.GetAccountStatementResponse.FromString,
+                _registered_method=True)
 
 
 class AccountQueryServiceServicer:
@@ -100,6 +105,15 @@ class AccountQueryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAccountStatement(self, request, context):
+        """Streams an account's movements in the order they happened, each with the balance
+        after it, one page per message. A broken stream is resumed by calling again with
+        the next_page_token of the last message received. NOT_FOUND for an unknown account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccountQueryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -122,6 +136,11 @@ def add_AccountQueryServiceServicer_to_server(servicer, server):
                     servicer.FindAccountsWithBalance,
                     request_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceRequest.FromString,
                     response_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceResponse.SerializeToString,
+            ),
+            'GetAccountStatement': grpc.unary_stream_rpc_method_handler(
+                    servicer.GetAccountStatement,
+                    request_deserializer=techbank_dot_account_dot_v1_dot_queries__pb2.GetAccountStatementRequest.FromString,
+                    response_serializer=techbank_dot_account_dot_v1_dot_queries__pb2.GetAccountStatementResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -238,6 +257,33 @@ class AccountQueryService:
             '/techbank.account.v1.AccountQueryService/FindAccountsWithBalance',
             techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceRequest.SerializeToString,
             techbank_dot_account_dot_v1_dot_queries__pb2.FindAccountsWithBalanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccountStatement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/techbank.account.v1.AccountQueryService/GetAccountStatement',
+            techbank_dot_account_dot_v1_dot_queries__pb2.GetAccountStatementRequest.SerializeToString,
+            techbank_dot_account_dot_v1_dot_queries__pb2.GetAccountStatementResponse.FromString,
             options,
             channel_credentials,
             insecure,

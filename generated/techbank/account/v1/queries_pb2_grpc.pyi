@@ -49,6 +49,11 @@ class AccountQueryServiceStub:
     """One page of the accounts whose holder is exactly this name (after Unicode NFC)."""
     FindAccountsWithBalance: _grpc.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsWithBalanceRequest, _queries_pb2.FindAccountsWithBalanceResponse]
     """One page of the accounts whose balance is greater or less than an amount."""
+    GetAccountStatement: _grpc.UnaryStreamMultiCallable[_queries_pb2.GetAccountStatementRequest, _queries_pb2.GetAccountStatementResponse]
+    """Streams an account's movements in the order they happened, each with the balance
+    after it, one page per message. A broken stream is resumed by calling again with
+    the next_page_token of the last message received. NOT_FOUND for an unknown account.
+    """
 
 @_typing.type_check_only
 class AccountQueryServiceAsyncStub(AccountQueryServiceStub):
@@ -71,6 +76,11 @@ class AccountQueryServiceAsyncStub(AccountQueryServiceStub):
     """One page of the accounts whose holder is exactly this name (after Unicode NFC)."""
     FindAccountsWithBalance: _aio.UnaryUnaryMultiCallable[_queries_pb2.FindAccountsWithBalanceRequest, _queries_pb2.FindAccountsWithBalanceResponse]  # type: ignore[assignment]
     """One page of the accounts whose balance is greater or less than an amount."""
+    GetAccountStatement: _aio.UnaryStreamMultiCallable[_queries_pb2.GetAccountStatementRequest, _queries_pb2.GetAccountStatementResponse]  # type: ignore[assignment]
+    """Streams an account's movements in the order they happened, each with the balance
+    after it, one page per message. A broken stream is resumed by calling again with
+    the next_page_token of the last message received. NOT_FOUND for an unknown account.
+    """
 
 class AccountQueryServiceServicer(metaclass=_abc_1.ABCMeta):
     """The read side: answers from the read database, which the projector keeps up to date.
@@ -114,5 +124,16 @@ class AccountQueryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_queries_pb2.FindAccountsWithBalanceResponse, _abc.Awaitable[_queries_pb2.FindAccountsWithBalanceResponse]]:
         """One page of the accounts whose balance is greater or less than an amount."""
+
+    @_abc_1.abstractmethod
+    def GetAccountStatement(
+        self,
+        request: _queries_pb2.GetAccountStatementRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_queries_pb2.GetAccountStatementResponse], _abc.AsyncIterator[_queries_pb2.GetAccountStatementResponse]]:
+        """Streams an account's movements in the order they happened, each with the balance
+        after it, one page per message. A broken stream is resumed by calling again with
+        the next_page_token of the last message received. NOT_FOUND for an unknown account.
+        """
 
 def add_AccountQueryServiceServicer_to_server(servicer: AccountQueryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

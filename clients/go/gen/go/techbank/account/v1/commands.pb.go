@@ -104,7 +104,10 @@ type DepositFundsRequest struct {
 	// When set, the command applies only if the account is at this version (else ABORTED).
 	ExpectedVersion *int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3,oneof" json:"expected_version,omitempty"`
 	// Up to 128 characters: a repeat with the same id gets the first answer again.
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Free text kept with the movement and shown on the statement: up to 140 characters,
+	// printable; may be empty.
+	Reference     string `protobuf:"bytes,5,opt,name=reference,proto3" json:"reference,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -167,6 +170,13 @@ func (x *DepositFundsRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *DepositFundsRequest) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
 // Withdraw money from an account.
 type WithdrawFundsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -177,7 +187,10 @@ type WithdrawFundsRequest struct {
 	// When set, the command applies only if the account is at this version (else ABORTED).
 	ExpectedVersion *int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3,oneof" json:"expected_version,omitempty"`
 	// Up to 128 characters: a repeat with the same id gets the first answer again.
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Free text kept with the movement and shown on the statement: up to 140 characters,
+	// printable; may be empty.
+	Reference     string `protobuf:"bytes,5,opt,name=reference,proto3" json:"reference,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -236,6 +249,13 @@ func (x *WithdrawFundsRequest) GetExpectedVersion() int64 {
 func (x *WithdrawFundsRequest) GetRequestId() string {
 	if x != nil {
 		return x.RequestId
+	}
+	return ""
+}
+
+func (x *WithdrawFundsRequest) GetReference() string {
+	if x != nil {
+		return x.Reference
 	}
 	return ""
 }
@@ -534,22 +554,24 @@ const file_techbank_account_v1_commands_proto_rawDesc = "" +
 	"\faccount_type\x18\x02 \x01(\x0e2 .techbank.account.v1.AccountTypeR\vaccountType\x122\n" +
 	"\x15opening_balance_cents\x18\x03 \x01(\x03R\x13openingBalanceCents\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"\xbb\x01\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\xd9\x01\n" +
 	"\x13DepositFundsRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
 	"\famount_cents\x18\x02 \x01(\x03R\vamountCents\x12.\n" +
 	"\x10expected_version\x18\x03 \x01(\x03H\x00R\x0fexpectedVersion\x88\x01\x01\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestIdB\x13\n" +
-	"\x11_expected_version\"\xbc\x01\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\x12\x1c\n" +
+	"\treference\x18\x05 \x01(\tR\treferenceB\x13\n" +
+	"\x11_expected_version\"\xda\x01\n" +
 	"\x14WithdrawFundsRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
 	"\famount_cents\x18\x02 \x01(\x03R\vamountCents\x12.\n" +
 	"\x10expected_version\x18\x03 \x01(\x03H\x00R\x0fexpectedVersion\x88\x01\x01\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestIdB\x13\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\x12\x1c\n" +
+	"\treference\x18\x05 \x01(\tR\treferenceB\x13\n" +
 	"\x11_expected_version\"\x98\x01\n" +
 	"\x13CloseAccountRequest\x12\x1d\n" +
 	"\n" +

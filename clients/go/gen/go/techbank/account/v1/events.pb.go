@@ -86,11 +86,17 @@ func (x *AccountOpened) GetOpeningBalanceCents() int64 {
 	return 0
 }
 
-// Money was deposited.
+// Money was deposited. Schema version 2 added `reference` and `transfer_id`; an event
+// stored at version 1 is read (and published) as version 2 with both empty.
 type FundsDeposited struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Cents deposited; more than zero.
-	AmountCents   int64 `protobuf:"varint,1,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	AmountCents int64 `protobuf:"varint,1,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	// The client's free text for the deposit (up to 140 characters); may be empty.
+	Reference string `protobuf:"bytes,2,opt,name=reference,proto3" json:"reference,omitempty"`
+	// The transfer this deposit is a step of (its credit, or its refund to the source
+	// account); empty for a deposit a client asked for.
+	TransferId    string `protobuf:"bytes,3,opt,name=transfer_id,json=transferId,proto3" json:"transfer_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -132,11 +138,30 @@ func (x *FundsDeposited) GetAmountCents() int64 {
 	return 0
 }
 
-// Money was withdrawn.
+func (x *FundsDeposited) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *FundsDeposited) GetTransferId() string {
+	if x != nil {
+		return x.TransferId
+	}
+	return ""
+}
+
+// Money was withdrawn. Schema version 2 added `reference` and `transfer_id`; an event
+// stored at version 1 is read (and published) as version 2 with both empty.
 type FundsWithdrawn struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Cents withdrawn; more than zero, never more than the balance was.
-	AmountCents   int64 `protobuf:"varint,1,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	AmountCents int64 `protobuf:"varint,1,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	// The client's free text for the withdrawal (up to 140 characters); may be empty.
+	Reference string `protobuf:"bytes,2,opt,name=reference,proto3" json:"reference,omitempty"`
+	// The transfer this withdrawal is the debit of; empty for a withdrawal a client asked for.
+	TransferId    string `protobuf:"bytes,3,opt,name=transfer_id,json=transferId,proto3" json:"transfer_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -178,6 +203,20 @@ func (x *FundsWithdrawn) GetAmountCents() int64 {
 	return 0
 }
 
+func (x *FundsWithdrawn) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *FundsWithdrawn) GetTransferId() string {
+	if x != nil {
+		return x.TransferId
+	}
+	return ""
+}
+
 // The account was closed.
 type AccountClosed struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -215,14 +254,228 @@ func (*AccountClosed) Descriptor() ([]byte, []int) {
 	return file_techbank_account_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
+// A transfer was asked for: the first event of a Transfer's stream. Each step that
+// follows moves money by an account event carrying the transfer's id.
+type TransferRequested struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account the money comes from.
+	SourceAccountId string `protobuf:"bytes,1,opt,name=source_account_id,json=sourceAccountId,proto3" json:"source_account_id,omitempty"`
+	// The account the money goes to.
+	TargetAccountId string `protobuf:"bytes,2,opt,name=target_account_id,json=targetAccountId,proto3" json:"target_account_id,omitempty"`
+	// Cents to move; more than zero.
+	AmountCents int64 `protobuf:"varint,3,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	// The client's free text, copied onto both accounts' movements.
+	Reference     string `protobuf:"bytes,4,opt,name=reference,proto3" json:"reference,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferRequested) Reset() {
+	*x = TransferRequested{}
+	mi := &file_techbank_account_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferRequested) ProtoMessage() {}
+
+func (x *TransferRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_techbank_account_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferRequested.ProtoReflect.Descriptor instead.
+func (*TransferRequested) Descriptor() ([]byte, []int) {
+	return file_techbank_account_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *TransferRequested) GetSourceAccountId() string {
+	if x != nil {
+		return x.SourceAccountId
+	}
+	return ""
+}
+
+func (x *TransferRequested) GetTargetAccountId() string {
+	if x != nil {
+		return x.TargetAccountId
+	}
+	return ""
+}
+
+func (x *TransferRequested) GetAmountCents() int64 {
+	if x != nil {
+		return x.AmountCents
+	}
+	return 0
+}
+
+func (x *TransferRequested) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+// The source account was debited (a FundsWithdrawn with this transfer's id): the money
+// is in flight until it is credited or refunded.
+type TransferDebited struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferDebited) Reset() {
+	*x = TransferDebited{}
+	mi := &file_techbank_account_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferDebited) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferDebited) ProtoMessage() {}
+
+func (x *TransferDebited) ProtoReflect() protoreflect.Message {
+	mi := &file_techbank_account_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferDebited.ProtoReflect.Descriptor instead.
+func (*TransferDebited) Descriptor() ([]byte, []int) {
+	return file_techbank_account_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+// The target account was credited: the transfer is done.
+type TransferCompleted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferCompleted) Reset() {
+	*x = TransferCompleted{}
+	mi := &file_techbank_account_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferCompleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferCompleted) ProtoMessage() {}
+
+func (x *TransferCompleted) ProtoReflect() protoreflect.Message {
+	mi := &file_techbank_account_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferCompleted.ProtoReflect.Descriptor instead.
+func (*TransferCompleted) Descriptor() ([]byte, []int) {
+	return file_techbank_account_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+// The transfer was refused and ended: nothing moved (the debit was refused), or the
+// credit was refused and the money went back to the source account.
+type TransferRefused struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Why, as ErrorInfo.reason (for example INSUFFICIENT_FUNDS, ACCOUNT_CLOSED, ACCOUNT_NOT_FOUND).
+	Reason string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The refusal's message, for people.
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// True when the source account had been debited and was refunded.
+	Refunded      bool `protobuf:"varint,3,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferRefused) Reset() {
+	*x = TransferRefused{}
+	mi := &file_techbank_account_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferRefused) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferRefused) ProtoMessage() {}
+
+func (x *TransferRefused) ProtoReflect() protoreflect.Message {
+	mi := &file_techbank_account_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferRefused.ProtoReflect.Descriptor instead.
+func (*TransferRefused) Descriptor() ([]byte, []int) {
+	return file_techbank_account_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TransferRefused) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *TransferRefused) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *TransferRefused) GetRefunded() bool {
+	if x != nil {
+		return x.Refunded
+	}
+	return false
+}
+
 // One event with its metadata: the message on the Kafka topic, keyed by aggregate_id.
 type EventEnvelope struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Unique per event (a UUID): consumers apply each event once by it and by version.
 	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	// The account's id.
+	// The account's id (or the transfer's, for a Transfer's events).
 	AggregateId string `protobuf:"bytes,2,opt,name=aggregate_id,json=aggregateId,proto3" json:"aggregate_id,omitempty"`
-	// "BankAccount".
+	// "BankAccount" or "Transfer".
 	AggregateType string `protobuf:"bytes,3,opt,name=aggregate_type,json=aggregateType,proto3" json:"aggregate_type,omitempty"`
 	// Position of the event in its aggregate's stream; the first event is version 1.
 	Version int64 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
@@ -232,7 +485,8 @@ type EventEnvelope struct {
 	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
 	// The client's request id of the command that caused the event.
 	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// The version of the payload's layout, for readers of older events.
+	// The version of the payload's layout. Published events are always at the current
+	// version (FundsDeposited and FundsWithdrawn: 2; the others: 1); see docs/evolution.md.
 	SchemaVersion int32 `protobuf:"varint,8,opt,name=schema_version,json=schemaVersion,proto3" json:"schema_version,omitempty"`
 	// The event itself: exactly one of these.
 	//
@@ -242,6 +496,10 @@ type EventEnvelope struct {
 	//	*EventEnvelope_FundsDeposited
 	//	*EventEnvelope_FundsWithdrawn
 	//	*EventEnvelope_AccountClosed
+	//	*EventEnvelope_TransferRequested
+	//	*EventEnvelope_TransferDebited
+	//	*EventEnvelope_TransferCompleted
+	//	*EventEnvelope_TransferRefused
 	Payload       isEventEnvelope_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -249,7 +507,7 @@ type EventEnvelope struct {
 
 func (x *EventEnvelope) Reset() {
 	*x = EventEnvelope{}
-	mi := &file_techbank_account_v1_events_proto_msgTypes[4]
+	mi := &file_techbank_account_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -261,7 +519,7 @@ func (x *EventEnvelope) String() string {
 func (*EventEnvelope) ProtoMessage() {}
 
 func (x *EventEnvelope) ProtoReflect() protoreflect.Message {
-	mi := &file_techbank_account_v1_events_proto_msgTypes[4]
+	mi := &file_techbank_account_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -274,7 +532,7 @@ func (x *EventEnvelope) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventEnvelope.ProtoReflect.Descriptor instead.
 func (*EventEnvelope) Descriptor() ([]byte, []int) {
-	return file_techbank_account_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_techbank_account_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *EventEnvelope) GetEventId() string {
@@ -376,6 +634,42 @@ func (x *EventEnvelope) GetAccountClosed() *AccountClosed {
 	return nil
 }
 
+func (x *EventEnvelope) GetTransferRequested() *TransferRequested {
+	if x != nil {
+		if x, ok := x.Payload.(*EventEnvelope_TransferRequested); ok {
+			return x.TransferRequested
+		}
+	}
+	return nil
+}
+
+func (x *EventEnvelope) GetTransferDebited() *TransferDebited {
+	if x != nil {
+		if x, ok := x.Payload.(*EventEnvelope_TransferDebited); ok {
+			return x.TransferDebited
+		}
+	}
+	return nil
+}
+
+func (x *EventEnvelope) GetTransferCompleted() *TransferCompleted {
+	if x != nil {
+		if x, ok := x.Payload.(*EventEnvelope_TransferCompleted); ok {
+			return x.TransferCompleted
+		}
+	}
+	return nil
+}
+
+func (x *EventEnvelope) GetTransferRefused() *TransferRefused {
+	if x != nil {
+		if x, ok := x.Payload.(*EventEnvelope_TransferRefused); ok {
+			return x.TransferRefused
+		}
+	}
+	return nil
+}
+
 type isEventEnvelope_Payload interface {
 	isEventEnvelope_Payload()
 }
@@ -400,6 +694,26 @@ type EventEnvelope_AccountClosed struct {
 	AccountClosed *AccountClosed `protobuf:"bytes,13,opt,name=account_closed,json=accountClosed,proto3,oneof"`
 }
 
+type EventEnvelope_TransferRequested struct {
+	// See TransferRequested.
+	TransferRequested *TransferRequested `protobuf:"bytes,14,opt,name=transfer_requested,json=transferRequested,proto3,oneof"`
+}
+
+type EventEnvelope_TransferDebited struct {
+	// See TransferDebited.
+	TransferDebited *TransferDebited `protobuf:"bytes,15,opt,name=transfer_debited,json=transferDebited,proto3,oneof"`
+}
+
+type EventEnvelope_TransferCompleted struct {
+	// See TransferCompleted.
+	TransferCompleted *TransferCompleted `protobuf:"bytes,16,opt,name=transfer_completed,json=transferCompleted,proto3,oneof"`
+}
+
+type EventEnvelope_TransferRefused struct {
+	// See TransferRefused.
+	TransferRefused *TransferRefused `protobuf:"bytes,17,opt,name=transfer_refused,json=transferRefused,proto3,oneof"`
+}
+
 func (*EventEnvelope_AccountOpened) isEventEnvelope_Payload() {}
 
 func (*EventEnvelope_FundsDeposited) isEventEnvelope_Payload() {}
@@ -407,6 +721,14 @@ func (*EventEnvelope_FundsDeposited) isEventEnvelope_Payload() {}
 func (*EventEnvelope_FundsWithdrawn) isEventEnvelope_Payload() {}
 
 func (*EventEnvelope_AccountClosed) isEventEnvelope_Payload() {}
+
+func (*EventEnvelope_TransferRequested) isEventEnvelope_Payload() {}
+
+func (*EventEnvelope_TransferDebited) isEventEnvelope_Payload() {}
+
+func (*EventEnvelope_TransferCompleted) isEventEnvelope_Payload() {}
+
+func (*EventEnvelope_TransferRefused) isEventEnvelope_Payload() {}
 
 var File_techbank_account_v1_events_proto protoreflect.FileDescriptor
 
@@ -416,12 +738,29 @@ const file_techbank_account_v1_events_proto_rawDesc = "" +
 	"\rAccountOpened\x12\x16\n" +
 	"\x06holder\x18\x01 \x01(\tR\x06holder\x12C\n" +
 	"\faccount_type\x18\x02 \x01(\x0e2 .techbank.account.v1.AccountTypeR\vaccountType\x122\n" +
-	"\x15opening_balance_cents\x18\x03 \x01(\x03R\x13openingBalanceCents\"3\n" +
+	"\x15opening_balance_cents\x18\x03 \x01(\x03R\x13openingBalanceCents\"r\n" +
 	"\x0eFundsDeposited\x12!\n" +
-	"\famount_cents\x18\x01 \x01(\x03R\vamountCents\"3\n" +
+	"\famount_cents\x18\x01 \x01(\x03R\vamountCents\x12\x1c\n" +
+	"\treference\x18\x02 \x01(\tR\treference\x12\x1f\n" +
+	"\vtransfer_id\x18\x03 \x01(\tR\n" +
+	"transferId\"r\n" +
 	"\x0eFundsWithdrawn\x12!\n" +
-	"\famount_cents\x18\x01 \x01(\x03R\vamountCents\"\x0f\n" +
-	"\rAccountClosed\"\xf5\x04\n" +
+	"\famount_cents\x18\x01 \x01(\x03R\vamountCents\x12\x1c\n" +
+	"\treference\x18\x02 \x01(\tR\treference\x12\x1f\n" +
+	"\vtransfer_id\x18\x03 \x01(\tR\n" +
+	"transferId\"\x0f\n" +
+	"\rAccountClosed\"\xac\x01\n" +
+	"\x11TransferRequested\x12*\n" +
+	"\x11source_account_id\x18\x01 \x01(\tR\x0fsourceAccountId\x12*\n" +
+	"\x11target_account_id\x18\x02 \x01(\tR\x0ftargetAccountId\x12!\n" +
+	"\famount_cents\x18\x03 \x01(\x03R\vamountCents\x12\x1c\n" +
+	"\treference\x18\x04 \x01(\tR\treference\"\x11\n" +
+	"\x0fTransferDebited\"\x13\n" +
+	"\x11TransferCompleted\"_\n" +
+	"\x0fTransferRefused\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1a\n" +
+	"\brefunded\x18\x03 \x01(\bR\brefunded\"\xcd\a\n" +
 	"\rEventEnvelope\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12!\n" +
 	"\faggregate_id\x18\x02 \x01(\tR\vaggregateId\x12%\n" +
@@ -438,7 +777,11 @@ const file_techbank_account_v1_events_proto_rawDesc = "" +
 	" \x01(\v2\".techbank.account.v1.AccountOpenedH\x00R\raccountOpened\x12N\n" +
 	"\x0ffunds_deposited\x18\v \x01(\v2#.techbank.account.v1.FundsDepositedH\x00R\x0efundsDeposited\x12N\n" +
 	"\x0ffunds_withdrawn\x18\f \x01(\v2#.techbank.account.v1.FundsWithdrawnH\x00R\x0efundsWithdrawn\x12K\n" +
-	"\x0eaccount_closed\x18\r \x01(\v2\".techbank.account.v1.AccountClosedH\x00R\raccountClosedB\t\n" +
+	"\x0eaccount_closed\x18\r \x01(\v2\".techbank.account.v1.AccountClosedH\x00R\raccountClosed\x12W\n" +
+	"\x12transfer_requested\x18\x0e \x01(\v2&.techbank.account.v1.TransferRequestedH\x00R\x11transferRequested\x12Q\n" +
+	"\x10transfer_debited\x18\x0f \x01(\v2$.techbank.account.v1.TransferDebitedH\x00R\x0ftransferDebited\x12W\n" +
+	"\x12transfer_completed\x18\x10 \x01(\v2&.techbank.account.v1.TransferCompletedH\x00R\x11transferCompleted\x12Q\n" +
+	"\x10transfer_refused\x18\x11 \x01(\v2$.techbank.account.v1.TransferRefusedH\x00R\x0ftransferRefusedB\t\n" +
 	"\apayloadB\x80\x01\n" +
 	"\x16io.techbank.account.v1B\vEventsProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3"
 
@@ -454,28 +797,36 @@ func file_techbank_account_v1_events_proto_rawDescGZIP() []byte {
 	return file_techbank_account_v1_events_proto_rawDescData
 }
 
-var file_techbank_account_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_techbank_account_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_techbank_account_v1_events_proto_goTypes = []any{
 	(*AccountOpened)(nil),         // 0: techbank.account.v1.AccountOpened
 	(*FundsDeposited)(nil),        // 1: techbank.account.v1.FundsDeposited
 	(*FundsWithdrawn)(nil),        // 2: techbank.account.v1.FundsWithdrawn
 	(*AccountClosed)(nil),         // 3: techbank.account.v1.AccountClosed
-	(*EventEnvelope)(nil),         // 4: techbank.account.v1.EventEnvelope
-	(AccountType)(0),              // 5: techbank.account.v1.AccountType
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*TransferRequested)(nil),     // 4: techbank.account.v1.TransferRequested
+	(*TransferDebited)(nil),       // 5: techbank.account.v1.TransferDebited
+	(*TransferCompleted)(nil),     // 6: techbank.account.v1.TransferCompleted
+	(*TransferRefused)(nil),       // 7: techbank.account.v1.TransferRefused
+	(*EventEnvelope)(nil),         // 8: techbank.account.v1.EventEnvelope
+	(AccountType)(0),              // 9: techbank.account.v1.AccountType
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_techbank_account_v1_events_proto_depIdxs = []int32{
-	5, // 0: techbank.account.v1.AccountOpened.account_type:type_name -> techbank.account.v1.AccountType
-	6, // 1: techbank.account.v1.EventEnvelope.occurred_at:type_name -> google.protobuf.Timestamp
-	0, // 2: techbank.account.v1.EventEnvelope.account_opened:type_name -> techbank.account.v1.AccountOpened
-	1, // 3: techbank.account.v1.EventEnvelope.funds_deposited:type_name -> techbank.account.v1.FundsDeposited
-	2, // 4: techbank.account.v1.EventEnvelope.funds_withdrawn:type_name -> techbank.account.v1.FundsWithdrawn
-	3, // 5: techbank.account.v1.EventEnvelope.account_closed:type_name -> techbank.account.v1.AccountClosed
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	9,  // 0: techbank.account.v1.AccountOpened.account_type:type_name -> techbank.account.v1.AccountType
+	10, // 1: techbank.account.v1.EventEnvelope.occurred_at:type_name -> google.protobuf.Timestamp
+	0,  // 2: techbank.account.v1.EventEnvelope.account_opened:type_name -> techbank.account.v1.AccountOpened
+	1,  // 3: techbank.account.v1.EventEnvelope.funds_deposited:type_name -> techbank.account.v1.FundsDeposited
+	2,  // 4: techbank.account.v1.EventEnvelope.funds_withdrawn:type_name -> techbank.account.v1.FundsWithdrawn
+	3,  // 5: techbank.account.v1.EventEnvelope.account_closed:type_name -> techbank.account.v1.AccountClosed
+	4,  // 6: techbank.account.v1.EventEnvelope.transfer_requested:type_name -> techbank.account.v1.TransferRequested
+	5,  // 7: techbank.account.v1.EventEnvelope.transfer_debited:type_name -> techbank.account.v1.TransferDebited
+	6,  // 8: techbank.account.v1.EventEnvelope.transfer_completed:type_name -> techbank.account.v1.TransferCompleted
+	7,  // 9: techbank.account.v1.EventEnvelope.transfer_refused:type_name -> techbank.account.v1.TransferRefused
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_techbank_account_v1_events_proto_init() }
@@ -484,11 +835,15 @@ func file_techbank_account_v1_events_proto_init() {
 		return
 	}
 	file_techbank_account_v1_account_proto_init()
-	file_techbank_account_v1_events_proto_msgTypes[4].OneofWrappers = []any{
+	file_techbank_account_v1_events_proto_msgTypes[8].OneofWrappers = []any{
 		(*EventEnvelope_AccountOpened)(nil),
 		(*EventEnvelope_FundsDeposited)(nil),
 		(*EventEnvelope_FundsWithdrawn)(nil),
 		(*EventEnvelope_AccountClosed)(nil),
+		(*EventEnvelope_TransferRequested)(nil),
+		(*EventEnvelope_TransferDebited)(nil),
+		(*EventEnvelope_TransferCompleted)(nil),
+		(*EventEnvelope_TransferRefused)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -496,7 +851,7 @@ func file_techbank_account_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_techbank_account_v1_events_proto_rawDesc), len(file_techbank_account_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

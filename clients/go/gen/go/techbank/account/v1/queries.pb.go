@@ -9,6 +9,7 @@ package accountv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -72,6 +73,75 @@ func (x EqualityType) Number() protoreflect.EnumNumber {
 // Deprecated: Use EqualityType.Descriptor instead.
 func (EqualityType) EnumDescriptor() ([]byte, []int) {
 	return file_techbank_account_v1_queries_proto_rawDescGZIP(), []int{0}
+}
+
+// What a movement did to an account.
+type MovementKind int32
+
+const (
+	// Never answered by the servers.
+	MovementKind_MOVEMENT_KIND_UNSPECIFIED MovementKind = 0
+	// The account was opened (amount: its opening balance).
+	MovementKind_MOVEMENT_KIND_OPENED MovementKind = 1
+	// A client deposited money.
+	MovementKind_MOVEMENT_KIND_DEPOSIT MovementKind = 2
+	// A client withdrew money.
+	MovementKind_MOVEMENT_KIND_WITHDRAWAL MovementKind = 3
+	// A transfer credited this account, or refunded it after a refused credit.
+	MovementKind_MOVEMENT_KIND_TRANSFER_IN MovementKind = 4
+	// A transfer debited this account.
+	MovementKind_MOVEMENT_KIND_TRANSFER_OUT MovementKind = 5
+	// The account was closed (amount: zero).
+	MovementKind_MOVEMENT_KIND_CLOSED MovementKind = 6
+)
+
+// Enum value maps for MovementKind.
+var (
+	MovementKind_name = map[int32]string{
+		0: "MOVEMENT_KIND_UNSPECIFIED",
+		1: "MOVEMENT_KIND_OPENED",
+		2: "MOVEMENT_KIND_DEPOSIT",
+		3: "MOVEMENT_KIND_WITHDRAWAL",
+		4: "MOVEMENT_KIND_TRANSFER_IN",
+		5: "MOVEMENT_KIND_TRANSFER_OUT",
+		6: "MOVEMENT_KIND_CLOSED",
+	}
+	MovementKind_value = map[string]int32{
+		"MOVEMENT_KIND_UNSPECIFIED":  0,
+		"MOVEMENT_KIND_OPENED":       1,
+		"MOVEMENT_KIND_DEPOSIT":      2,
+		"MOVEMENT_KIND_WITHDRAWAL":   3,
+		"MOVEMENT_KIND_TRANSFER_IN":  4,
+		"MOVEMENT_KIND_TRANSFER_OUT": 5,
+		"MOVEMENT_KIND_CLOSED":       6,
+	}
+)
+
+func (x MovementKind) Enum() *MovementKind {
+	p := new(MovementKind)
+	*p = x
+	return p
+}
+
+func (x MovementKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MovementKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_techbank_account_v1_queries_proto_enumTypes[1].Descriptor()
+}
+
+func (MovementKind) Type() protoreflect.EnumType {
+	return &file_techbank_account_v1_queries_proto_enumTypes[1]
+}
+
+func (x MovementKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MovementKind.Descriptor instead.
+func (MovementKind) EnumDescriptor() ([]byte, []int) {
+	return file_techbank_account_v1_queries_proto_rawDescGZIP(), []int{1}
 }
 
 // Stream every account.
@@ -537,11 +607,241 @@ func (x *FindAccountsWithBalanceResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Stream an account's statement.
+type GetAccountStatementRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A UUID.
+	AccountId string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// Movements per message: 0 means the default (100); values above 1000 are read as 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Empty to start from the account's opening; else a next_page_token of an earlier
+	// stream for the same account, to go on after the movement it was given with.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// When set, answer only once the read model has reached this version of the account,
+	// waiting within the call's deadline (DEADLINE_EXCEEDED past it).
+	MinVersion    *int64 `protobuf:"varint,4,opt,name=min_version,json=minVersion,proto3,oneof" json:"min_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountStatementRequest) Reset() {
+	*x = GetAccountStatementRequest{}
+	mi := &file_techbank_account_v1_queries_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountStatementRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountStatementRequest) ProtoMessage() {}
+
+func (x *GetAccountStatementRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_techbank_account_v1_queries_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountStatementRequest.ProtoReflect.Descriptor instead.
+func (*GetAccountStatementRequest) Descriptor() ([]byte, []int) {
+	return file_techbank_account_v1_queries_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *GetAccountStatementRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *GetAccountStatementRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *GetAccountStatementRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *GetAccountStatementRequest) GetMinVersion() int64 {
+	if x != nil && x.MinVersion != nil {
+		return *x.MinVersion
+	}
+	return 0
+}
+
+// One event of an account, as a line of its statement.
+type Movement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event's version: movements are numbered 1, 2, 3... with no gap.
+	Version int64 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
+	// What happened.
+	Kind MovementKind `protobuf:"varint,2,opt,name=kind,proto3,enum=techbank.account.v1.MovementKind" json:"kind,omitempty"`
+	// The change to the balance, in cents: positive in, negative out, zero for CLOSED.
+	AmountCents int64 `protobuf:"varint,3,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	// The balance after this movement, in cents.
+	BalanceCents int64 `protobuf:"varint,4,opt,name=balance_cents,json=balanceCents,proto3" json:"balance_cents,omitempty"`
+	// When it happened (UTC).
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// The client's free text; may be empty.
+	Reference string `protobuf:"bytes,6,opt,name=reference,proto3" json:"reference,omitempty"`
+	// The transfer this movement is a step of; empty otherwise.
+	TransferId    string `protobuf:"bytes,7,opt,name=transfer_id,json=transferId,proto3" json:"transfer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Movement) Reset() {
+	*x = Movement{}
+	mi := &file_techbank_account_v1_queries_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Movement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Movement) ProtoMessage() {}
+
+func (x *Movement) ProtoReflect() protoreflect.Message {
+	mi := &file_techbank_account_v1_queries_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Movement.ProtoReflect.Descriptor instead.
+func (*Movement) Descriptor() ([]byte, []int) {
+	return file_techbank_account_v1_queries_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Movement) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *Movement) GetKind() MovementKind {
+	if x != nil {
+		return x.Kind
+	}
+	return MovementKind_MOVEMENT_KIND_UNSPECIFIED
+}
+
+func (x *Movement) GetAmountCents() int64 {
+	if x != nil {
+		return x.AmountCents
+	}
+	return 0
+}
+
+func (x *Movement) GetBalanceCents() int64 {
+	if x != nil {
+		return x.BalanceCents
+	}
+	return 0
+}
+
+func (x *Movement) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *Movement) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *Movement) GetTransferId() string {
+	if x != nil {
+		return x.TransferId
+	}
+	return ""
+}
+
+// One page of an account's statement, in version order.
+type GetAccountStatementResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most page_size movements.
+	Movements []*Movement `protobuf:"bytes,1,rep,name=movements,proto3" json:"movements,omitempty"`
+	// Pass it as page_token to resume after this message; empty on the last message.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountStatementResponse) Reset() {
+	*x = GetAccountStatementResponse{}
+	mi := &file_techbank_account_v1_queries_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountStatementResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountStatementResponse) ProtoMessage() {}
+
+func (x *GetAccountStatementResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_techbank_account_v1_queries_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountStatementResponse.ProtoReflect.Descriptor instead.
+func (*GetAccountStatementResponse) Descriptor() ([]byte, []int) {
+	return file_techbank_account_v1_queries_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetAccountStatementResponse) GetMovements() []*Movement {
+	if x != nil {
+		return x.Movements
+	}
+	return nil
+}
+
+func (x *GetAccountStatementResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_techbank_account_v1_queries_proto protoreflect.FileDescriptor
 
 const file_techbank_account_v1_queries_proto_rawDesc = "" +
 	"\n" +
-	"!techbank/account/v1/queries.proto\x12\x13techbank.account.v1\x1a!techbank/account/v1/account.proto\"T\n" +
+	"!techbank/account/v1/queries.proto\x12\x13techbank.account.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!techbank/account/v1/account.proto\"T\n" +
 	"\x16FindAllAccountsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -573,16 +873,47 @@ const file_techbank_account_v1_queries_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"\x83\x01\n" +
 	"\x1fFindAccountsWithBalanceResponse\x128\n" +
 	"\baccounts\x18\x01 \x03(\v2\x1c.techbank.account.v1.AccountR\baccounts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xad\x01\n" +
+	"\x1aGetAccountStatementRequest\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12$\n" +
+	"\vmin_version\x18\x04 \x01(\x03H\x00R\n" +
+	"minVersion\x88\x01\x01B\x0e\n" +
+	"\f_min_version\"\x9f\x02\n" +
+	"\bMovement\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\x03R\aversion\x125\n" +
+	"\x04kind\x18\x02 \x01(\x0e2!.techbank.account.v1.MovementKindR\x04kind\x12!\n" +
+	"\famount_cents\x18\x03 \x01(\x03R\vamountCents\x12#\n" +
+	"\rbalance_cents\x18\x04 \x01(\x03R\fbalanceCents\x12;\n" +
+	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1c\n" +
+	"\treference\x18\x06 \x01(\tR\treference\x12\x1f\n" +
+	"\vtransfer_id\x18\a \x01(\tR\n" +
+	"transferId\"\x82\x01\n" +
+	"\x1bGetAccountStatementResponse\x12;\n" +
+	"\tmovements\x18\x01 \x03(\v2\x1d.techbank.account.v1.MovementR\tmovements\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*j\n" +
 	"\fEqualityType\x12\x1d\n" +
 	"\x19EQUALITY_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aEQUALITY_TYPE_GREATER_THAN\x10\x01\x12\x1b\n" +
-	"\x17EQUALITY_TYPE_LESS_THAN\x10\x022\xf7\x03\n" +
+	"\x17EQUALITY_TYPE_LESS_THAN\x10\x02*\xd9\x01\n" +
+	"\fMovementKind\x12\x1d\n" +
+	"\x19MOVEMENT_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14MOVEMENT_KIND_OPENED\x10\x01\x12\x19\n" +
+	"\x15MOVEMENT_KIND_DEPOSIT\x10\x02\x12\x1c\n" +
+	"\x18MOVEMENT_KIND_WITHDRAWAL\x10\x03\x12\x1d\n" +
+	"\x19MOVEMENT_KIND_TRANSFER_IN\x10\x04\x12\x1e\n" +
+	"\x1aMOVEMENT_KIND_TRANSFER_OUT\x10\x05\x12\x18\n" +
+	"\x14MOVEMENT_KIND_CLOSED\x10\x062\xf3\x04\n" +
 	"\x13AccountQueryService\x12n\n" +
 	"\x0fFindAllAccounts\x12+.techbank.account.v1.FindAllAccountsRequest\x1a,.techbank.account.v1.FindAllAccountsResponse0\x01\x12l\n" +
 	"\x0fFindAccountById\x12+.techbank.account.v1.FindAccountByIdRequest\x1a,.techbank.account.v1.FindAccountByIdResponse\x12{\n" +
 	"\x14FindAccountsByHolder\x120.techbank.account.v1.FindAccountsByHolderRequest\x1a1.techbank.account.v1.FindAccountsByHolderResponse\x12\x84\x01\n" +
-	"\x17FindAccountsWithBalance\x123.techbank.account.v1.FindAccountsWithBalanceRequest\x1a4.techbank.account.v1.FindAccountsWithBalanceResponseB\x81\x01\n" +
+	"\x17FindAccountsWithBalance\x123.techbank.account.v1.FindAccountsWithBalanceRequest\x1a4.techbank.account.v1.FindAccountsWithBalanceResponse\x12z\n" +
+	"\x13GetAccountStatement\x12/.techbank.account.v1.GetAccountStatementRequest\x1a0.techbank.account.v1.GetAccountStatementResponse0\x01B\x81\x01\n" +
 	"\x16io.techbank.account.v1B\fQueriesProtoP\x01ZAgithub.com/techbank/techbank/gen/go/techbank/account/v1;accountv1\xaa\x02\x13Techbank.Account.V1b\x06proto3"
 
 var (
@@ -597,39 +928,49 @@ func file_techbank_account_v1_queries_proto_rawDescGZIP() []byte {
 	return file_techbank_account_v1_queries_proto_rawDescData
 }
 
-var file_techbank_account_v1_queries_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_techbank_account_v1_queries_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_techbank_account_v1_queries_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_techbank_account_v1_queries_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_techbank_account_v1_queries_proto_goTypes = []any{
 	(EqualityType)(0),                       // 0: techbank.account.v1.EqualityType
-	(*FindAllAccountsRequest)(nil),          // 1: techbank.account.v1.FindAllAccountsRequest
-	(*FindAllAccountsResponse)(nil),         // 2: techbank.account.v1.FindAllAccountsResponse
-	(*FindAccountByIdRequest)(nil),          // 3: techbank.account.v1.FindAccountByIdRequest
-	(*FindAccountByIdResponse)(nil),         // 4: techbank.account.v1.FindAccountByIdResponse
-	(*FindAccountsByHolderRequest)(nil),     // 5: techbank.account.v1.FindAccountsByHolderRequest
-	(*FindAccountsByHolderResponse)(nil),    // 6: techbank.account.v1.FindAccountsByHolderResponse
-	(*FindAccountsWithBalanceRequest)(nil),  // 7: techbank.account.v1.FindAccountsWithBalanceRequest
-	(*FindAccountsWithBalanceResponse)(nil), // 8: techbank.account.v1.FindAccountsWithBalanceResponse
-	(*Account)(nil),                         // 9: techbank.account.v1.Account
+	(MovementKind)(0),                       // 1: techbank.account.v1.MovementKind
+	(*FindAllAccountsRequest)(nil),          // 2: techbank.account.v1.FindAllAccountsRequest
+	(*FindAllAccountsResponse)(nil),         // 3: techbank.account.v1.FindAllAccountsResponse
+	(*FindAccountByIdRequest)(nil),          // 4: techbank.account.v1.FindAccountByIdRequest
+	(*FindAccountByIdResponse)(nil),         // 5: techbank.account.v1.FindAccountByIdResponse
+	(*FindAccountsByHolderRequest)(nil),     // 6: techbank.account.v1.FindAccountsByHolderRequest
+	(*FindAccountsByHolderResponse)(nil),    // 7: techbank.account.v1.FindAccountsByHolderResponse
+	(*FindAccountsWithBalanceRequest)(nil),  // 8: techbank.account.v1.FindAccountsWithBalanceRequest
+	(*FindAccountsWithBalanceResponse)(nil), // 9: techbank.account.v1.FindAccountsWithBalanceResponse
+	(*GetAccountStatementRequest)(nil),      // 10: techbank.account.v1.GetAccountStatementRequest
+	(*Movement)(nil),                        // 11: techbank.account.v1.Movement
+	(*GetAccountStatementResponse)(nil),     // 12: techbank.account.v1.GetAccountStatementResponse
+	(*Account)(nil),                         // 13: techbank.account.v1.Account
+	(*timestamppb.Timestamp)(nil),           // 14: google.protobuf.Timestamp
 }
 var file_techbank_account_v1_queries_proto_depIdxs = []int32{
-	9, // 0: techbank.account.v1.FindAllAccountsResponse.accounts:type_name -> techbank.account.v1.Account
-	9, // 1: techbank.account.v1.FindAccountByIdResponse.account:type_name -> techbank.account.v1.Account
-	9, // 2: techbank.account.v1.FindAccountsByHolderResponse.accounts:type_name -> techbank.account.v1.Account
-	0, // 3: techbank.account.v1.FindAccountsWithBalanceRequest.equality_type:type_name -> techbank.account.v1.EqualityType
-	9, // 4: techbank.account.v1.FindAccountsWithBalanceResponse.accounts:type_name -> techbank.account.v1.Account
-	1, // 5: techbank.account.v1.AccountQueryService.FindAllAccounts:input_type -> techbank.account.v1.FindAllAccountsRequest
-	3, // 6: techbank.account.v1.AccountQueryService.FindAccountById:input_type -> techbank.account.v1.FindAccountByIdRequest
-	5, // 7: techbank.account.v1.AccountQueryService.FindAccountsByHolder:input_type -> techbank.account.v1.FindAccountsByHolderRequest
-	7, // 8: techbank.account.v1.AccountQueryService.FindAccountsWithBalance:input_type -> techbank.account.v1.FindAccountsWithBalanceRequest
-	2, // 9: techbank.account.v1.AccountQueryService.FindAllAccounts:output_type -> techbank.account.v1.FindAllAccountsResponse
-	4, // 10: techbank.account.v1.AccountQueryService.FindAccountById:output_type -> techbank.account.v1.FindAccountByIdResponse
-	6, // 11: techbank.account.v1.AccountQueryService.FindAccountsByHolder:output_type -> techbank.account.v1.FindAccountsByHolderResponse
-	8, // 12: techbank.account.v1.AccountQueryService.FindAccountsWithBalance:output_type -> techbank.account.v1.FindAccountsWithBalanceResponse
-	9, // [9:13] is the sub-list for method output_type
-	5, // [5:9] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	13, // 0: techbank.account.v1.FindAllAccountsResponse.accounts:type_name -> techbank.account.v1.Account
+	13, // 1: techbank.account.v1.FindAccountByIdResponse.account:type_name -> techbank.account.v1.Account
+	13, // 2: techbank.account.v1.FindAccountsByHolderResponse.accounts:type_name -> techbank.account.v1.Account
+	0,  // 3: techbank.account.v1.FindAccountsWithBalanceRequest.equality_type:type_name -> techbank.account.v1.EqualityType
+	13, // 4: techbank.account.v1.FindAccountsWithBalanceResponse.accounts:type_name -> techbank.account.v1.Account
+	1,  // 5: techbank.account.v1.Movement.kind:type_name -> techbank.account.v1.MovementKind
+	14, // 6: techbank.account.v1.Movement.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 7: techbank.account.v1.GetAccountStatementResponse.movements:type_name -> techbank.account.v1.Movement
+	2,  // 8: techbank.account.v1.AccountQueryService.FindAllAccounts:input_type -> techbank.account.v1.FindAllAccountsRequest
+	4,  // 9: techbank.account.v1.AccountQueryService.FindAccountById:input_type -> techbank.account.v1.FindAccountByIdRequest
+	6,  // 10: techbank.account.v1.AccountQueryService.FindAccountsByHolder:input_type -> techbank.account.v1.FindAccountsByHolderRequest
+	8,  // 11: techbank.account.v1.AccountQueryService.FindAccountsWithBalance:input_type -> techbank.account.v1.FindAccountsWithBalanceRequest
+	10, // 12: techbank.account.v1.AccountQueryService.GetAccountStatement:input_type -> techbank.account.v1.GetAccountStatementRequest
+	3,  // 13: techbank.account.v1.AccountQueryService.FindAllAccounts:output_type -> techbank.account.v1.FindAllAccountsResponse
+	5,  // 14: techbank.account.v1.AccountQueryService.FindAccountById:output_type -> techbank.account.v1.FindAccountByIdResponse
+	7,  // 15: techbank.account.v1.AccountQueryService.FindAccountsByHolder:output_type -> techbank.account.v1.FindAccountsByHolderResponse
+	9,  // 16: techbank.account.v1.AccountQueryService.FindAccountsWithBalance:output_type -> techbank.account.v1.FindAccountsWithBalanceResponse
+	12, // 17: techbank.account.v1.AccountQueryService.GetAccountStatement:output_type -> techbank.account.v1.GetAccountStatementResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_techbank_account_v1_queries_proto_init() }
@@ -639,13 +980,14 @@ func file_techbank_account_v1_queries_proto_init() {
 	}
 	file_techbank_account_v1_account_proto_init()
 	file_techbank_account_v1_queries_proto_msgTypes[2].OneofWrappers = []any{}
+	file_techbank_account_v1_queries_proto_msgTypes[8].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_techbank_account_v1_queries_proto_rawDesc), len(file_techbank_account_v1_queries_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   8,
+			NumEnums:      2,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

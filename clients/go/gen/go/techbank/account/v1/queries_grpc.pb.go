@@ -23,6 +23,7 @@ const (
 	AccountQueryService_FindAccountById_FullMethodName         = "/techbank.account.v1.AccountQueryService/FindAccountById"
 	AccountQueryService_FindAccountsByHolder_FullMethodName    = "/techbank.account.v1.AccountQueryService/FindAccountsByHolder"
 	AccountQueryService_FindAccountsWithBalance_FullMethodName = "/techbank.account.v1.AccountQueryService/FindAccountsWithBalance"
+	AccountQueryService_GetAccountStatement_FullMethodName     = "/techbank.account.v1.AccountQueryService/GetAccountStatement"
 )
 
 // AccountQueryServiceClient is the client API for AccountQueryService service.
@@ -45,6 +46,10 @@ type AccountQueryServiceClient interface {
 	FindAccountsByHolder(ctx context.Context, in *FindAccountsByHolderRequest, opts ...grpc.CallOption) (*FindAccountsByHolderResponse, error)
 	// One page of the accounts whose balance is greater or less than an amount.
 	FindAccountsWithBalance(ctx context.Context, in *FindAccountsWithBalanceRequest, opts ...grpc.CallOption) (*FindAccountsWithBalanceResponse, error)
+	// Streams an account's movements in the order they happened, each with the balance
+	// after it, one page per message. A broken stream is resumed by calling again with
+	// the next_page_token of the last message received. NOT_FOUND for an unknown account.
+	GetAccountStatement(ctx context.Context, in *GetAccountStatementRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetAccountStatementResponse], error)
 }
 
 type accountQueryServiceClient struct {
@@ -104,6 +109,25 @@ func (c *accountQueryServiceClient) FindAccountsWithBalance(ctx context.Context,
 	return out, nil
 }
 
+func (c *accountQueryServiceClient) GetAccountStatement(ctx context.Context, in *GetAccountStatementRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetAccountStatementResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AccountQueryService_ServiceDesc.Streams[1], AccountQueryService_GetAccountStatement_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[GetAccountStatementRequest, GetAccountStatementResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AccountQueryService_GetAccountStatementClient = grpc.ServerStreamingClient[GetAccountStatementResponse]
+
 // AccountQueryServiceServer is the server API for AccountQueryService service.
 // All implementations must embed UnimplementedAccountQueryServiceServer
 // for forward compatibility.
@@ -124,6 +148,10 @@ type AccountQueryServiceServer interface {
 	FindAccountsByHolder(context.Context, *FindAccountsByHolderRequest) (*FindAccountsByHolderResponse, error)
 	// One page of the accounts whose balance is greater or less than an amount.
 	FindAccountsWithBalance(context.Context, *FindAccountsWithBalanceRequest) (*FindAccountsWithBalanceResponse, error)
+	// Streams an account's movements in the order they happened, each with the balance
+	// after it, one page per message. A broken stream is resumed by calling again with
+	// the next_page_token of the last message received. NOT_FOUND for an unknown account.
+	GetAccountStatement(*GetAccountStatementRequest, grpc.ServerStreamingServer[GetAccountStatementResponse]) error
 	mustEmbedUnimplementedAccountQueryServiceServer()
 }
 
@@ -145,6 +173,9 @@ func (UnimplementedAccountQueryServiceServer) FindAccountsByHolder(context.Conte
 }
 func (UnimplementedAccountQueryServiceServer) FindAccountsWithBalance(context.Context, *FindAccountsWithBalanceRequest) (*FindAccountsWithBalanceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FindAccountsWithBalance not implemented")
+}
+func (UnimplementedAccountQueryServiceServer) GetAccountStatement(*GetAccountStatementRequest, grpc.ServerStreamingServer[GetAccountStatementResponse]) error {
+	return status.Error(codes.Unimplemented, "method GetAccountStatement not implemented")
 }
 func (UnimplementedAccountQueryServiceServer) mustEmbedUnimplementedAccountQueryServiceServer() {}
 func (UnimplementedAccountQueryServiceServer) testEmbeddedByValue()                             {}
@@ -232,6 +263,17 @@ func _AccountQueryService_FindAccountsWithBalance_Handler(srv interface{}, ctx c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AccountQueryService_GetAccountStatement_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(GetAccountStatementRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AccountQueryServiceServer).GetAccountStatement(m, &grpc.GenericServerStream[GetAccountStatementRequest, GetAccountStatementResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AccountQueryService_GetAccountStatementServer = grpc.ServerStreamingServer[GetAccountStatementResponse]
+
 // AccountQueryService_ServiceDesc is the grpc.ServiceDesc for AccountQueryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -256,6 +298,11 @@ var AccountQueryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "FindAllAccounts",
 			Handler:       _AccountQueryService_FindAllAccounts_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "GetAccountStatement",
+			Handler:       _AccountQueryService_GetAccountStatement_Handler,
 			ServerStreams: true,
 		},
 	},
