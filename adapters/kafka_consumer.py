@@ -34,7 +34,7 @@ class StopConsuming(Exception):
 
 
 class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, consumer: AIOKafkaConsumer, load_offsets: LoadOffsets) -> None:
+    def __init__(self, consumer: AIOKafkaConsumer, load_offsets: LoadOffsets | None) -> None:
         self._consumer = consumer
         self._load_offsets = load_offsets
 
@@ -42,6 +42,9 @@ class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
         """Nothing to flush: every handled batch is already stored with its offsets."""
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        if self._load_offsets is None:  # Kafka's committed offsets are the ones to resume at
+            log.info("assigned partitions %s", sorted(p.partition for p in assigned))
+            return
         stored = await self._load_offsets()
         for partition in assigned:
             if partition.partition in stored:
@@ -65,10 +68,14 @@ class KafkaBatchConsumer:
         )
 
     async def run(
-        self, store_batch: StoreBatch, load_offsets: LoadOffsets, stop: asyncio.Event
+        self, store_batch: StoreBatch, load_offsets: LoadOffsets | None, stop: asyncio.Event
     ) -> None:
         """Hand batches to `store_batch` until `stop` is set; the batch in hand is finished,
-        unless `store_batch` gives it up with StopConsuming (it is then read again later)."""
+        unless `store_batch` gives it up with StopConsuming (it is then read again later).
+
+        Without `load_offsets` a batch's offsets are stored nowhere else: the commit to
+        Kafka after `store_batch` returns is what a restart resumes from, so a batch is
+        handled at least once (twice when the process dies between the two)."""
         listener = _SeekToStoredOffsets(self._consumer, load_offsets)
         self._consumer.subscribe([self._topic], listener=listener)
         await self._consumer.start()

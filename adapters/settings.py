@@ -55,6 +55,10 @@ class Settings:
     projector_group: str = field(
         default_factory=lambda: env_value("TECHBANK_PROJECTOR_GROUP", "techbank-projector")
     )
+    # The command servers' consumer group, reading the bus for transfers left under way.
+    transfers_group: str = field(
+        default_factory=lambda: env_value("TECHBANK_TRANSFERS_GROUP", "techbank-transfers")
+    )
     # The longest a query waits for the read model (min_version), whatever the deadline.
     max_wait_seconds: float = field(
         default_factory=lambda: float(env_value("TECHBANK_MAX_WAIT_SECONDS", "30"))

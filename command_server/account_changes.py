@@ -14,7 +14,13 @@ from functools import partial
 from typing import Any
 
 from bank.domain.account import BankAccount, unknown_account
-from bank.domain.commands import AccountCommand, CloseAccount, DepositFunds, WithdrawFunds
+from bank.domain.commands import (
+    AccountCommand,
+    CloseAccount,
+    DepositFunds,
+    RefundTransfer,
+    WithdrawFunds,
+)
 from command_server.outcome import CommandOutcome
 from core.errors import ConcurrencyError, DomainError, kind_of
 from core.idempotency import decide_once, refuse
@@ -28,11 +34,15 @@ Answer = CommandOutcome | BaseException
 
 
 def _deposit(account: BankAccount, command: DepositFunds) -> None:
-    account.deposit(command.amount_cents)
+    account.deposit(command.amount_cents, command.reference, command.transfer_id)
 
 
 def _withdraw(account: BankAccount, command: WithdrawFunds) -> None:
-    account.withdraw(command.amount_cents)
+    account.withdraw(command.amount_cents, command.reference, command.transfer_id)
+
+
+def _refund(account: BankAccount, command: RefundTransfer) -> None:
+    account.refund_transfer(command.amount_cents, command.transfer_id, command.reference)
 
 
 def _close(account: BankAccount, _command: CloseAccount) -> None:
@@ -43,6 +53,7 @@ DECISIONS: dict[type[Any], Callable[[BankAccount, Any], None]] = {
     DepositFunds: _deposit,
     WithdrawFunds: _withdraw,
     CloseAccount: _close,
+    RefundTransfer: _refund,
 }
 
 

@@ -4,18 +4,27 @@ the ones the settings name."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from adapters.factories import open_event_bus, open_event_store
+from adapters.inprocess_bus import InProcessEventBus
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings
 from adapters.tracing import current_headers
 from bank.domain.account import BankAccount
+from bank.domain.transfer import Transfer
+from bank.evolution import in_current_shapes
 from command_server.event_codec import ProtobufEventCodec
 from command_server.faults import fault_after_append
 from command_server.handlers import register_handlers
+from command_server.history import GetBalanceAsOf, account_as_of
 from command_server.outcome import CommandOutcome
 from command_server.servicer import AccountCommandServicer
 from command_server.snapshot_codec import BankAccountSnapshots
+from command_server.transfer_handlers import register_transfer_handlers
+from command_server.transfer_recovery import start_transfer_recovery
+from command_server.transfer_servicer import AccountHistoryServicer, TransferServicer
+from command_server.transfers import TransferProcess
 from core.dispatcher import Dispatcher
 from core.event_bus import EventBus
 from core.event_store import EventStore
@@ -25,6 +34,7 @@ from core.snapshots import Snapshotting
 from techbank.account.v1 import events_pb2
 
 ENVELOPES = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
+CODEC = ProtobufEventCodec()
 
 
 @dataclass
@@ -33,6 +43,9 @@ class CommandSide:
     bus: EventBus
     outbox: Outbox
     servicer: AccountCommandServicer
+    transfers: TransferProcess
+    transfer_servicer: TransferServicer
+    history_servicer: AccountHistoryServicer
     # What else to stop before the store closes (the embedded root's projection).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -55,11 +68,24 @@ def bootstrap(
     after_append: AppendHook | None = None,
     snapshot_every: int = 0,
 ) -> CommandSide:
-    """The command side over `store` and `bus`, not yet publishing (see CommandSide.start)."""
+    """The command side over `store` and `bus`, not yet publishing (see CommandSide.start).
+    On the in-process bus the transfer process hears of the transfers left under way
+    there; elsewhere the caller feeds it (command_server.transfer_recovery)."""
+    store = in_current_shapes(store)
     outbox = Outbox(store, bus, headers_of=current_headers)  # the command's trace
     dispatcher = command_dispatcher(store, outbox, after_append, snapshot_every)
-    servicer = AccountCommandServicer(dispatcher)
-    return CommandSide(store, bus, outbox, servicer)
+    transfers = transfer_process(store, outbox, dispatcher, after_append)
+    if isinstance(bus, InProcessEventBus):
+        bus.subscribe(transfers.resume)
+    return CommandSide(
+        store,
+        bus,
+        outbox,
+        AccountCommandServicer(dispatcher),
+        transfers,
+        TransferServicer(transfer_dispatcher(transfers)),
+        AccountHistoryServicer(history_dispatcher(store)),
+    )
 
 
 def account_repository(
@@ -73,7 +99,7 @@ def account_repository(
     return Repository(
         store,
         outbox,
-        ProtobufEventCodec(),
+        CODEC,
         BankAccount,
         BankAccount.AGGREGATE_TYPE,
         after_append=after_append,
@@ -94,10 +120,36 @@ def command_dispatcher(
     return dispatcher
 
 
+def transfer_process(
+    store: EventStore,
+    outbox: Outbox,
+    accounts: Dispatcher[CommandOutcome],
+    after_append: AppendHook | None = None,
+) -> TransferProcess:
+    """The transfer process over `store`, taking its account steps through `accounts`."""
+    transfers = Repository(
+        store, outbox, CODEC, Transfer, Transfer.AGGREGATE_TYPE, after_append=after_append
+    )
+    return TransferProcess(transfers, accounts.send)
+
+
+def transfer_dispatcher(process: TransferProcess) -> Dispatcher[Transfer]:
+    dispatcher: Dispatcher[Transfer] = Dispatcher()
+    register_transfer_handlers(dispatcher, process)
+    return dispatcher
+
+
+def history_dispatcher(store: EventStore) -> Dispatcher[BankAccount]:
+    dispatcher: Dispatcher[BankAccount] = Dispatcher()
+    dispatcher.register(GetBalanceAsOf, partial(account_as_of, store=store, codec=CODEC))
+    return dispatcher
+
+
 async def build_command_side(settings: Settings) -> CommandSide:
     """The command side over the stores the settings name, publishing."""
     store = await open_event_store(settings.event_store_url)
     bus = await open_event_bus(settings.event_bus_url, ENVELOPES.encode)
     side = bootstrap(store, bus, fault_after_append(), settings.snapshot_every)
     await side.start()
+    side.closers.append(await start_transfer_recovery(settings, side.transfers))
     return side

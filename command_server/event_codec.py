@@ -1,60 +1,113 @@
-"""Account events to and from the protobuf messages of events.proto, for the event store."""
+"""The bank's events to and from the protobuf messages of events.proto, for the event store.
+
+One codec for both aggregates' events (BankAccount's and Transfer's). Each type is
+written at its current schema version (bank.evolution); decoding expects that version,
+which the store's readers see every event in (core.upcasting).
+"""
+
+from collections.abc import Callable
+
+from google.protobuf.message import Message
 
 from bank.domain.events import (
     AccountClosed,
     AccountOpened,
     FundsDeposited,
     FundsWithdrawn,
+    TransferCompleted,
+    TransferDebited,
+    TransferRefused,
+    TransferRequested,
 )
+from bank.evolution import UPCASTER
 from bank.wire import ACCOUNT_TYPES, WIRE_ACCOUNT_TYPES
 from core.events import DomainEvent
-from techbank.account.v1 import events_pb2
+from techbank.account.v1 import events_pb2 as pb
 
-EventMessage = (
-    events_pb2.AccountOpened
-    | events_pb2.FundsDeposited
-    | events_pb2.FundsWithdrawn
-    | events_pb2.AccountClosed
-)
+
+def _opened(m: pb.AccountOpened) -> DomainEvent:
+    return AccountOpened(m.holder, ACCOUNT_TYPES[m.account_type], m.opening_balance_cents)
+
+
+def _requested(m: pb.TransferRequested) -> DomainEvent:
+    return TransferRequested(m.source_account_id, m.target_account_id, m.amount_cents, m.reference)
+
+
+# Each event's message type, and how a parsed message becomes the event.
+DECODERS: dict[str, tuple[type[Message], Callable[..., DomainEvent]]] = {
+    "AccountOpened": (pb.AccountOpened, _opened),
+    "FundsDeposited": (
+        pb.FundsDeposited,
+        lambda m: FundsDeposited(m.amount_cents, m.reference, m.transfer_id),
+    ),
+    "FundsWithdrawn": (
+        pb.FundsWithdrawn,
+        lambda m: FundsWithdrawn(m.amount_cents, m.reference, m.transfer_id),
+    ),
+    "AccountClosed": (pb.AccountClosed, lambda _: AccountClosed()),
+    "TransferRequested": (pb.TransferRequested, _requested),
+    "TransferDebited": (pb.TransferDebited, lambda _: TransferDebited()),
+    "TransferCompleted": (pb.TransferCompleted, lambda _: TransferCompleted()),
+    "TransferRefused": (
+        pb.TransferRefused,
+        lambda m: TransferRefused(m.reason, m.message, m.refunded),
+    ),
+}
 
 
 class ProtobufEventCodec:
-    """Serializes account events as the protobuf messages of events.proto."""
+    """Serializes the bank's events as the protobuf messages of events.proto."""
 
     def encode(self, event: DomainEvent) -> tuple[str, bytes]:
         message = _to_message(event)
         return type(event).__name__, message.SerializeToString(deterministic=True)
 
+    def schema_version(self, event_type: str) -> int:
+        return UPCASTER.current(event_type)
+
     def decode(self, event_type: str, payload: bytes) -> DomainEvent:
-        match event_type:
-            case "AccountOpened":
-                opened = events_pb2.AccountOpened.FromString(payload)
-                return AccountOpened(
-                    opened.holder,
-                    ACCOUNT_TYPES[opened.account_type],
-                    opened.opening_balance_cents,
-                )
-            case "FundsDeposited":
-                return FundsDeposited(events_pb2.FundsDeposited.FromString(payload).amount_cents)
-            case "FundsWithdrawn":
-                return FundsWithdrawn(events_pb2.FundsWithdrawn.FromString(payload).amount_cents)
-            case "AccountClosed":
-                return AccountClosed()
-        raise ValueError(f"unknown account event type {event_type!r}")
+        try:
+            message_type, to_event = DECODERS[event_type]
+        except KeyError:
+            raise ValueError(f"unknown event type {event_type!r}") from None
+        return to_event(message_type.FromString(payload))
 
 
-def _to_message(event: DomainEvent) -> EventMessage:
+def _to_message(event: DomainEvent) -> Message:
     match event:
         case AccountOpened():
-            return events_pb2.AccountOpened(
+            return pb.AccountOpened(
                 holder=event.holder,
                 account_type=WIRE_ACCOUNT_TYPES[event.account_type],
                 opening_balance_cents=event.opening_balance_cents,
             )
         case FundsDeposited():
-            return events_pb2.FundsDeposited(amount_cents=event.amount_cents)
+            return pb.FundsDeposited(
+                amount_cents=event.amount_cents,
+                reference=event.reference,
+                transfer_id=event.transfer_id,
+            )
         case FundsWithdrawn():
-            return events_pb2.FundsWithdrawn(amount_cents=event.amount_cents)
+            return pb.FundsWithdrawn(
+                amount_cents=event.amount_cents,
+                reference=event.reference,
+                transfer_id=event.transfer_id,
+            )
         case AccountClosed():
-            return events_pb2.AccountClosed()
-    raise TypeError(f"not an account event: {type(event).__name__}")
+            return pb.AccountClosed()
+        case TransferRequested():
+            return pb.TransferRequested(
+                source_account_id=event.source_account_id,
+                target_account_id=event.target_account_id,
+                amount_cents=event.amount_cents,
+                reference=event.reference,
+            )
+        case TransferDebited():
+            return pb.TransferDebited()
+        case TransferCompleted():
+            return pb.TransferCompleted()
+        case TransferRefused():
+            return pb.TransferRefused(
+                reason=event.reason, message=event.message, refunded=event.refunded
+            )
+    raise TypeError(f"not a bank event: {type(event).__name__}")

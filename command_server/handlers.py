@@ -13,6 +13,7 @@ from bank.domain.commands import (
     CloseAccount,
     DepositFunds,
     OpenAccount,
+    RefundTransfer,
     WithdrawFunds,
 )
 from command_server.account_changes import AccountChanges, Accounts
@@ -45,3 +46,4 @@ def register_handlers(dispatcher: Dispatcher[CommandOutcome], accounts: Accounts
     dispatcher.register(DepositFunds, changes.handle)
     dispatcher.register(WithdrawFunds, changes.handle)
     dispatcher.register(CloseAccount, changes.handle)
+    dispatcher.register(RefundTransfer, changes.handle)

@@ -8,11 +8,19 @@ from bank.domain.account import (
     amount_of,
     holder_of,
     opening_balance_of,
+    reference_of,
 )
-from bank.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
+from bank.domain.commands import (
+    CloseAccount,
+    DepositFunds,
+    OpenAccount,
+    TransferFunds,
+    WithdrawFunds,
+)
+from bank.domain.transfer import checked_request
 from bank.wire import ACCOUNT_TYPES
 from core.errors import Checks, InvalidInput
-from techbank.account.v1 import commands_pb2
+from techbank.account.v1 import commands_pb2, transfers_pb2
 
 MAX_REQUEST_ID_LENGTH = 128
 
@@ -75,9 +83,34 @@ def _money_moved(
         expected_version=check(lambda: expected_version_of(request), None),
         request_id=check(lambda: request_id_of(request.request_id), ""),
         client=client,
+        reference=check(lambda: reference_of(request.reference), ""),
     )
     check.done()
     return command
+
+
+def transfer_funds(request: transfers_pb2.TransferFundsRequest, client: str = "") -> TransferFunds:
+    check = Checks()
+    wanted = check(
+        lambda: checked_request(
+            request.source_account_id,
+            request.target_account_id,
+            request.amount_cents,
+            request.reference,
+        ),
+        None,
+    )
+    request_id = check(lambda: request_id_of(request.request_id), "")
+    check.done()
+    assert wanted is not None
+    return TransferFunds(
+        wanted.source_account_id,
+        wanted.target_account_id,
+        wanted.amount_cents,
+        wanted.reference,
+        request_id,
+        client,
+    )
 
 
 def close_account(request: commands_pb2.CloseAccountRequest, client: str = "") -> CloseAccount:

@@ -31,6 +31,9 @@ class EventCodec(Protocol):
     def encode(self, event: DomainEvent) -> tuple[str, bytes]:
         """Return the event's type name and its serialized payload."""
 
+    def schema_version(self, event_type: str) -> int:
+        """The version of the payload's shape `encode` writes for `event_type`."""
+
     def decode(self, event_type: str, payload: bytes) -> DomainEvent:
         """Rebuild an event from its type name and payload."""
 
@@ -204,6 +207,7 @@ class Repository(Generic[A]):
                     occurred_at=now,
                     request_id=request_id,
                     payload=payload,
+                    schema_version=self._codec.schema_version(event_type),
                 )
             )
         return stored

@@ -27,7 +27,12 @@ from harness.stack import (
     scratch_mongo_database,
     scratch_read_database,
 )
-from techbank.account.v1 import commands_pb2_grpc, queries_pb2_grpc
+from techbank.account.v1 import (
+    commands_pb2_grpc,
+    history_pb2_grpc,
+    queries_pb2_grpc,
+    transfers_pb2_grpc,
+)
 
 
 @dataclass
@@ -37,6 +42,8 @@ class System:
     processes: list[ServerProcess]
     commands: commands_pb2_grpc.AccountCommandServiceStub
     queries: queries_pb2_grpc.AccountQueryServiceStub
+    transfers: transfers_pb2_grpc.TransferServiceStub
+    history: history_pb2_grpc.AccountHistoryServiceStub
 
     def process(self, role: str) -> ServerProcess:
         """The process that is `role` ("command_server", "projector", "query_server")."""
@@ -98,6 +105,7 @@ def stack_env(
             "TECHBANK_READ_DB_URL": read_db.writer_url,
             "TECHBANK_QUERY_DB_URL": read_db.reader_url,
             "TECHBANK_PROJECTOR_GROUP": topic,
+            "TECHBANK_TRANSFERS_GROUP": f"{topic}-transfers",
         }
     return env
 
@@ -150,4 +158,6 @@ def running_system(
             processes,
             commands_pb2_grpc.AccountCommandServiceStub(command_channel),
             queries_pb2_grpc.AccountQueryServiceStub(query_channel),
+            transfers_pb2_grpc.TransferServiceStub(command_channel),
+            history_pb2_grpc.AccountHistoryServiceStub(command_channel),
         )

@@ -18,6 +18,7 @@ from adapters.kafka_topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings, configure_telemetry
 from adapters.signals import run_until_stopped
+from bank.evolution import UPCASTER
 from projector.batch_writer import batch_writer
 from projector.bootstrap import build_projector
 from projector.transient import is_transient
@@ -59,7 +60,10 @@ async def _consume(settings: Settings, stop: asyncio.Event) -> None:
             log.info("new read model filled from the event store: %d events", applied)
         codec = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
         consumer = KafkaBatchConsumer(
-            where.bootstrap_servers, where.topic, settings.projector_group, codec.decode
+            where.bootstrap_servers,
+            where.topic,
+            settings.projector_group,
+            lambda record: UPCASTER(codec.decode(record)),  # older events on the topic too
         )
         log.info("projector consuming %s as group %s", where.topic, settings.projector_group)
         await consumer.run(

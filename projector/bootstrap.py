@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.factories import open_event_store
 from adapters.settings import Settings
+from bank.evolution import in_current_shapes
 from core.event_store import EventStore
 from projector.projection import AccountProjection
 from projector.read_model import ReadModel
@@ -26,7 +27,9 @@ class Projector:
 
 
 def bootstrap(store: EventStore, read_model: ReadModel, fresh: bool = False) -> Projector:
-    """The projection into `read_model`, healing gaps from `store`."""
+    """The projection into `read_model`, healing gaps from `store` (read in the events'
+    current shapes, like everything the projector reads from it)."""
+    store = in_current_shapes(store)
     return Projector(store, read_model, AccountProjection(read_model, store.load), fresh)
 
 

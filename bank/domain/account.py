@@ -16,6 +16,7 @@ from core.events import DomainEvent
 from core.text import checked_text
 
 MAX_HOLDER_LENGTH = 200
+MAX_REFERENCE_LENGTH = 140  # what a SEPA remittance line holds
 MAX_CENTS = 2**63 - 1  # int64, the wire type of every amount
 
 # The reasons the account's rules refuse a command for (ErrorInfo.reason on the wire).
@@ -53,17 +54,29 @@ class BankAccount(AggregateRoot):
         account._raise(opened)
         return account
 
-    def deposit(self, amount_cents: int) -> None:
+    def deposit(self, amount_cents: int, reference: str = "", transfer_id: str = "") -> None:
+        """Money in: from a client, or a transfer's credit (`transfer_id`)."""
         amount_of(amount_cents)
         if not self.is_open:
             message = "Funds cannot be deposited into a closed bank account!"
             raise RuleViolation(message, reason=ACCOUNT_CLOSED)
-        if self.balance_cents + amount_cents > MAX_CENTS:
+        self._take_in(FundsDeposited(amount_cents, reference_of(reference), transfer_id))
+
+    def refund_transfer(self, amount_cents: int, transfer_id: str, reference: str = "") -> None:
+        """Money a transfer debited from this account comes back, its credit refused.
+        Taken even when the account was closed since: the money is the holder's, and a
+        transfer must end with it somewhere."""
+        amount_of(amount_cents)
+        self._take_in(FundsDeposited(amount_cents, reference_of(reference), transfer_id))
+
+    def _take_in(self, deposited: FundsDeposited) -> None:
+        if self.balance_cents + deposited.amount_cents > MAX_CENTS:
             message = "amount_cents would overflow the balance (int64 cents)"
             raise InvalidInput(message, field="amount_cents", reason=BALANCE_OVERFLOW)
-        self._raise(FundsDeposited(amount_cents))
+        self._raise(deposited)
 
-    def withdraw(self, amount_cents: int) -> None:
+    def withdraw(self, amount_cents: int, reference: str = "", transfer_id: str = "") -> None:
+        """Money out: to a client, or a transfer's debit (`transfer_id`)."""
         amount_of(amount_cents)
         if not self.is_open:
             message = "Funds cannot be withdrawn from a closed account!"
@@ -71,7 +84,7 @@ class BankAccount(AggregateRoot):
         if amount_cents > self.balance_cents:
             message = "Withdraw declined, insufficient funds!"
             raise RuleViolation(message, reason=INSUFFICIENT_FUNDS)
-        self._raise(FundsWithdrawn(amount_cents))
+        self._raise(FundsWithdrawn(amount_cents, reference_of(reference), transfer_id))
 
     def close(self) -> None:
         if not self.is_open:
@@ -96,13 +109,14 @@ def unknown_account(metadata: dict[str, str] | None = None) -> NotFound:
     return NotFound(UNKNOWN_ACCOUNT, reason=ACCOUNT_NOT_FOUND, metadata=metadata)
 
 
-def account_id_of(raw: str) -> str:
-    """The canonical form of an account id, as stored; InvalidInput unless it is a UUID."""
+def account_id_of(raw: str, field: str = "account_id") -> str:
+    """The canonical form of an account id, as stored; InvalidInput naming `field` unless
+    it is a UUID."""
     try:
         return str(uuid.UUID(raw))
     except ValueError:
-        message = f"account_id must be a UUID, got {raw[:64]!r}"
-        raise InvalidInput(message, field="account_id") from None
+        message = f"{field} must be a UUID, got {raw[:64]!r}"
+        raise InvalidInput(message, field=field) from None
 
 
 def holder_of(raw: str) -> str:
@@ -122,6 +136,14 @@ def opening_balance_of(cents: int) -> int:
     if cents < 0:
         raise InvalidInput(f"{field} must not be negative", field=field)
     return _in_range(field, cents)
+
+
+def reference_of(raw: str) -> str:
+    """A movement's free text as stored: empty, or checked like a holder (core.text)
+    within MAX_REFERENCE_LENGTH code points."""
+    if raw == "":
+        return raw
+    return checked_text("reference", raw, MAX_REFERENCE_LENGTH)
 
 
 def amount_of(cents: int) -> int:

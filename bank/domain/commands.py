@@ -25,6 +25,8 @@ class DepositFunds:
     expected_version: int | None
     request_id: str
     client: str = ""
+    reference: str = ""
+    transfer_id: str = ""  # set by the transfer process only, for its steps
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class WithdrawFunds:
     expected_version: int | None
     request_id: str
     client: str = ""
+    reference: str = ""
+    transfer_id: str = ""  # set by the transfer process only, for its steps
 
 
 @dataclass(frozen=True)
@@ -44,4 +48,27 @@ class CloseAccount:
     client: str = ""
 
 
-AccountCommand = DepositFunds | WithdrawFunds | CloseAccount
+@dataclass(frozen=True)
+class RefundTransfer:
+    """A transfer's debit comes back to its source account (the transfer process only)."""
+
+    account_id: str
+    amount_cents: int
+    transfer_id: str
+    reference: str
+    request_id: str
+    client: str = ""
+    expected_version: None = None
+
+
+@dataclass(frozen=True)
+class TransferFunds:
+    source_account_id: str
+    target_account_id: str
+    amount_cents: int
+    reference: str
+    request_id: str
+    client: str = ""
+
+
+AccountCommand = DepositFunds | WithdrawFunds | CloseAccount | RefundTransfer

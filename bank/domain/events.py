@@ -21,13 +21,42 @@ class AccountOpened(DomainEvent):
 @dataclass(frozen=True)
 class FundsDeposited(DomainEvent):
     amount_cents: int
+    reference: str = ""  # schema version 2 on
+    transfer_id: str = ""  # the transfer it is the credit or the refund of (version 2 on)
 
 
 @dataclass(frozen=True)
 class FundsWithdrawn(DomainEvent):
     amount_cents: int
+    reference: str = ""  # schema version 2 on
+    transfer_id: str = ""  # the transfer it is the debit of (version 2 on)
 
 
 @dataclass(frozen=True)
 class AccountClosed(DomainEvent):
     pass
+
+
+@dataclass(frozen=True)
+class TransferRequested(DomainEvent):
+    source_account_id: str
+    target_account_id: str
+    amount_cents: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class TransferDebited(DomainEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class TransferCompleted(DomainEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class TransferRefused(DomainEvent):
+    reason: str
+    message: str
+    refunded: bool

@@ -28,4 +28,11 @@ def test_each_file_names_its_code_for_go_java_and_csharp(
 
 def test_the_descriptor_set_holds_the_whole_contract() -> None:
     names = {file.name.rpartition("/")[2] for file in our_files()}
-    assert names == {"account.proto", "commands.proto", "events.proto", "queries.proto"}
+    assert names == {
+        "account.proto",
+        "commands.proto",
+        "events.proto",
+        "history.proto",
+        "queries.proto",
+        "transfers.proto",
+    }

@@ -1,0 +1,88 @@
+"""Finishing the transfers whose driver died: the bus tells of every transfer event, and
+a transfer an event leaves under way is driven again (command_server.transfers).
+
+On Kafka the command servers read the topic as one consumer group of their own
+(TECHBANK_TRANSFERS_GROUP), committing a batch's offsets only once every transfer in
+it has ended: a server killed in between leaves the batch to whoever reads it next,
+itself after a restart or another server. On the in-process bus the outbox delivers
+the events to the process directly (command_server.bootstrap subscribes it), and an
+event is marked published only once that delivery has returned.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from adapters.kafka_bus import ensure_topic
+from adapters.kafka_consumer import KafkaBatchConsumer, Offsets, StopConsuming
+from adapters.kafka_topic import KafkaTopic
+from adapters.protobuf_envelope import ProtobufEnvelopeCodec
+from adapters.settings import Settings
+from bank.evolution import UPCASTER
+from command_server.transfers import TransferProcess
+from core.events import StoredEvent
+from techbank.account.v1 import events_pb2
+
+log = logging.getLogger(__name__)
+RETRY_SECONDS = 1.0
+Closer = Callable[[], Awaitable[None]]
+
+
+async def start_transfer_recovery(settings: Settings, process: TransferProcess) -> Closer:
+    """Start reading the bus for transfers left under way; the closer stops it."""
+    if settings.on_in_process_bus():
+        return _nothing_to_stop
+    stop = asyncio.Event()
+    task = asyncio.create_task(_consume_until_stopped(settings, process, stop))
+
+    async def close() -> None:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, RETRY_SECONDS * 5)
+
+    return close
+
+
+async def _nothing_to_stop() -> None:
+    return None
+
+
+async def _consume_until_stopped(
+    settings: Settings, process: TransferProcess, stop: asyncio.Event
+) -> None:
+    where = KafkaTopic.from_url(settings.event_bus_url)
+    codec = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
+    while not stop.is_set():
+        try:
+            await ensure_topic(where)
+            consumer = KafkaBatchConsumer(
+                where.bootstrap_servers,
+                where.topic,
+                settings.transfers_group,
+                lambda record: UPCASTER(codec.decode(record)),
+            )
+            await consumer.run(_resuming(process, stop), None, stop)
+        except Exception as exc:
+            log.warning("reading the bus for transfers failed (%r); again shortly", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RETRY_SECONDS)
+
+
+def _resuming(
+    process: TransferProcess, stop: asyncio.Event
+) -> Callable[[Sequence[StoredEvent], Offsets], Awaitable[None]]:
+    async def resume(events: Sequence[StoredEvent], _offsets: Offsets) -> None:
+        """Return only once every transfer the batch leaves under way has ended: the
+        batch's offsets are committed then."""
+        while True:
+            try:
+                await process.resume(events)
+                return
+            except Exception as exc:
+                if stop.is_set():
+                    raise StopConsuming from exc
+                log.warning("finishing transfers failed (%r); trying again", exc)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    return resume

@@ -1,0 +1,188 @@
+"""The transfer process (a saga): drives each transfer from its request to its end.
+
+A transfer never spans two accounts in one write. Its steps are account commands,
+each decided once under a request id derived from the transfer's id (core.idempotency),
+and each followed by an event on the transfer's own stream that records it:
+
+    debit the source -> TransferDebited -> credit the target -> TransferCompleted
+         | refused                              | refused
+         v                                      v
+    TransferRefused                        refund the source -> TransferRefused(refunded)
+
+Any process may take the next step of any transfer at any time, as often as it likes:
+a step already taken answers its recorded outcome, and a transfer event already
+written makes the other writer's append fail and look again. So a transfer killed
+between two steps is finished by whoever looks at it next: the call that asked for it
+(driving it at once), a repeat of that call, or the bus, whose every delivery of a
+transfer's event left under way drives it again (command_server.transfer_recovery).
+"""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+
+from bank.domain.commands import DepositFunds, RefundTransfer, TransferFunds, WithdrawFunds
+from bank.domain.transfer import Transfer
+from command_server.outcome import CommandOutcome
+from core.errors import ConcurrencyError, DomainError, InvalidInput, NotFound, RuleViolation
+from core.events import StoredEvent
+from core.idempotency import decide_once
+from core.repository import Repository
+from core.requests import Request, RequestAlreadyDecided, fingerprint, request_for
+
+log = logging.getLogger(__name__)
+
+# The client the steps' requests are recorded under. Callers authenticate as "cert:..."
+# or "token:..." (or "" without authentication): none can take a step's request id.
+PROCESS_CLIENT = "process:transfers"
+# What an account answers that ends a transfer (any other error is retried later).
+REFUSALS = (RuleViolation, NotFound, InvalidInput)
+UNDER_WAY = frozenset({"TransferRequested", "TransferDebited"})
+TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
+
+Transfers = Repository[Transfer]
+SendCommand = Callable[[object], Awaitable[CommandOutcome]]
+
+
+class TransferProcess:
+    def __init__(self, transfers: Transfers, send: SendCommand) -> None:
+        self._transfers = transfers
+        self._send = send
+        self._driving: dict[str, asyncio.Task[Transfer]] = {}
+
+    async def request(self, command: TransferFunds) -> str:
+        """Record the transfer once per request; its id (a repeat answers the same)."""
+        request = request_for(command, command.request_id, command.client)
+
+        async def attempt() -> str:
+            transfer = Transfer.request(
+                str(uuid.uuid4()),
+                command.source_account_id,
+                command.target_account_id,
+                command.amount_cents,
+                command.reference,
+            )
+            await self._transfers.save(transfer, request)
+            return transfer.id
+
+        return await decide_once(self._transfers.store, request, attempt, _transfer_id)
+
+    async def get(self, transfer_id: str) -> Transfer:
+        transfer = await self._transfers.load(transfer_id, latest=True)
+        if transfer is None:
+            message = f"no transfer {transfer_id}"
+            raise NotFound(message, reason=TRANSFER_NOT_FOUND)
+        return transfer
+
+    def drive(self, transfer_id: str) -> asyncio.Task[Transfer]:
+        """The task taking the transfer's steps to its end: one per transfer in a process,
+        whoever asks; it goes on when the one who asked stops waiting."""
+        task = self._driving.get(transfer_id)
+        if task is None:
+            task = asyncio.create_task(self._drive(transfer_id), name=f"transfer {transfer_id}")
+            self._driving[transfer_id] = task
+            task.add_done_callback(lambda _: self._driving.pop(transfer_id, None))
+        return task
+
+    async def resume(self, events: Sequence[StoredEvent]) -> None:
+        """Drive every transfer these events leave under way to its end (the bus's
+        delivery: at least once, so a transfer whose driver died is finished here)."""
+        transfers = under_way(events)
+        if transfers:
+            await asyncio.gather(*(self.drive(transfer_id) for transfer_id in transfers))
+
+    async def _drive(self, transfer_id: str) -> Transfer:
+        while True:
+            transfer = await self.get(transfer_id)
+            if transfer.ended:
+                return transfer
+            try:
+                await self._take_next_step(transfer)
+            except (ConcurrencyError, RequestAlreadyDecided):
+                log.debug("transfer %s moved on meanwhile; looking again", transfer_id)
+
+    async def _take_next_step(self, transfer: Transfer) -> None:
+        if not transfer.debited:
+            refusal = await self._try(_debit(transfer))
+            if refusal is None:
+                transfer.mark_debited()
+            else:
+                transfer.refuse(refusal.reason, refusal.message)
+        else:
+            refusal = await self._try(_credit(transfer))
+            if refusal is None:
+                transfer.complete()
+            else:
+                await self._send(_refund(transfer))
+                transfer.refuse(refusal.reason, refusal.message)
+        await self._transfers.save(transfer, _recording(transfer))
+
+    async def _try(self, step: object) -> DomainError | None:
+        """Take an account step; the refusal that ends the transfer, if it is refused."""
+        try:
+            await self._send(step)
+        except REFUSALS as refusal:
+            return refusal
+        return None
+
+
+def under_way(events: Iterable[StoredEvent]) -> set[str]:
+    """The transfers whose last of these events leaves them under way."""
+    last: dict[str, StoredEvent] = {}
+    for event in events:
+        if event.aggregate_type == Transfer.AGGREGATE_TYPE:
+            seen = last.get(event.aggregate_id)
+            if seen is None or seen.version < event.version:
+                last[event.aggregate_id] = event
+    return {transfer_id for transfer_id, e in last.items() if e.event_type in UNDER_WAY}
+
+
+def _step_id(transfer: Transfer, step: str) -> str:
+    return f"transfer/{transfer.id}/{step}"
+
+
+def _debit(transfer: Transfer) -> WithdrawFunds:
+    return WithdrawFunds(
+        transfer.source_account_id,
+        transfer.amount_cents,
+        None,
+        _step_id(transfer, "debit"),
+        PROCESS_CLIENT,
+        transfer.reference,
+        transfer.id,
+    )
+
+
+def _credit(transfer: Transfer) -> DepositFunds:
+    return DepositFunds(
+        transfer.target_account_id,
+        transfer.amount_cents,
+        None,
+        _step_id(transfer, "credit"),
+        PROCESS_CLIENT,
+        transfer.reference,
+        transfer.id,
+    )
+
+
+def _refund(transfer: Transfer) -> RefundTransfer:
+    return RefundTransfer(
+        transfer.source_account_id,
+        transfer.amount_cents,
+        transfer.id,
+        transfer.reference,
+        _step_id(transfer, "refund"),
+        PROCESS_CLIENT,
+    )
+
+
+def _recording(transfer: Transfer) -> Request:
+    """The request that records the transfer's newest event: one per version, so that
+    two processes recording the same step are one request, decided once."""
+    step = transfer.pending_events[-1]
+    return Request(_step_id(transfer, f"v{transfer.version}"), fingerprint(step), PROCESS_CLIENT)
+
+
+def _transfer_id(aggregate_id: str, _version: int) -> str:
+    return aggregate_id
