@@ -8,11 +8,20 @@ from typing import TYPE_CHECKING
 
 import grpc
 
-from techbank.account.v1 import account_pb2, commands_pb2_grpc, queries_pb2, queries_pb2_grpc
+from techbank.account.v1 import (
+    account_pb2,
+    commands_pb2_grpc,
+    history_pb2_grpc,
+    queries_pb2,
+    queries_pb2_grpc,
+    transfers_pb2_grpc,
+)
 
 if TYPE_CHECKING:
     from techbank.account.v1.commands_pb2_grpc import AccountCommandServiceAsyncStub
+    from techbank.account.v1.history_pb2_grpc import AccountHistoryServiceAsyncStub
     from techbank.account.v1.queries_pb2_grpc import AccountQueryServiceAsyncStub
+    from techbank.account.v1.transfers_pb2_grpc import TransferServiceAsyncStub
 
 # Generous: a read-your-write wait after a burst of commands includes the projector's backlog.
 CATCH_UP_TIMEOUT = 60.0
@@ -23,6 +32,8 @@ READY_TIMEOUT = 10.0
 class Api:
     commands: "AccountCommandServiceAsyncStub"
     queries: "AccountQueryServiceAsyncStub"
+    transfers: "TransferServiceAsyncStub"
+    history: "AccountHistoryServiceAsyncStub"
 
 
 @asynccontextmanager
@@ -36,6 +47,8 @@ async def connect(command_address: str, query_address: str) -> AsyncIterator[Api
         yield Api(
             commands_pb2_grpc.AccountCommandServiceStub(command_channel),
             queries_pb2_grpc.AccountQueryServiceStub(query_channel),
+            transfers_pb2_grpc.TransferServiceStub(command_channel),
+            history_pb2_grpc.AccountHistoryServiceStub(command_channel),
         )
 
 

@@ -40,6 +40,11 @@ async def open_accounts(api: Api, count: int, cfg: Config, results: Results) -> 
     return ids
 
 
+async def opened(api: Api, holder: str, cents: int = 0) -> str:
+    """A new account's id."""
+    return (await _open(api, holder, cents)).account_id
+
+
 def _open(
     api: Api, holder: str, cents: int = 0
 ) -> "grpc.aio.UnaryUnaryCall[commands_pb2.OpenAccountRequest, commands_pb2.OpenAccountResponse]":

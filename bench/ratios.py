@@ -19,6 +19,8 @@ def ratio_rows(figures: Figures, cfg: Config) -> Results:
     for leg, label, target in (
         ("deposit", f"DepositFunds, {cfg.deposit_accounts} accounts", 0.5),
         ("hot", "WithdrawFunds, one hot account", 0.3),
+        # Four dependent writes: a quarter of a deposit's ratio, as its own target.
+        ("transfer", "TransferFunds, a ring of accounts", 0.1),
         ("lookup", "FindAccountById", 0.7),
     ):
         rows[SCENARIO, f"{label} ÷ echo (target ≥ {target}x)"] = _ratio(figures, leg, echo, target)

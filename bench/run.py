@@ -15,6 +15,7 @@ from bench.reference import echo_legs
 from bench.results import Config, Figures, Results
 from bench.snapshots import account_loads
 from bench.stack import RunningStack
+from bench.transfers import ring_transfers
 
 CPU_SCENARIO = "CPU use, % of one core (200 = both cores busy)"
 LOGS_SCENARIO = "Server logs"
@@ -39,6 +40,7 @@ async def measure(stack: RunningStack, cfg: Config, say: Callable[[str], None]) 
             ("echo (reference)", partial(echo_legs, cfg, results, figures)),
             ("DepositFunds", partial(spread_deposits, api, pool, cfg, results, figures)),
             ("WithdrawFunds hot account", partial(hot_account, api, cfg, results, figures)),
+            ("TransferFunds", partial(ring_transfers, api, cfg, results, figures)),
             ("read-your-write", partial(read_your_write, api, pool, cfg, results)),
             ("FindAccountById", partial(find_by_id, api, ids, cfg, results, figures)),
             ("FindAllAccounts, 1 client", partial(scan_all, api, cfg, 1, results, figures)),
