@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sql_engine import writer
 from adapters.sql_errors import is_denied
 from adapters.sql_types import UtcDateTime
-from bank.domain.account import MAX_HOLDER_LENGTH
+from bank.domain.account import MAX_HOLDER_LENGTH, MAX_REFERENCE_LENGTH
 
 log = logging.getLogger(__name__)
 SCHEMA_POLL_SECONDS = 0.5
@@ -59,6 +59,29 @@ accounts = sa.Table(
 )
 
 
+reference_type = sa.String(MAX_REFERENCE_LENGTH).with_variant(
+    mysql.VARCHAR(MAX_REFERENCE_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"), "mysql"
+)
+
+# One row per event of an account: its statement, with the balance after each movement.
+movements = sa.Table(
+    "movements",
+    metadata,
+    sa.Column("account_id", sa.String(36), primary_key=True),
+    sa.Column("version", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),  # + in, - out
+    sa.Column("balance_cents", sa.BigInteger, nullable=False),  # after the movement
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("reference", reference_type, nullable=False),
+    sa.Column("transfer_id", sa.String(36), nullable=False),
+    # The movement as the statement answers it: a Movement message, framed as an element.
+    sa.Column("wire", sa.LargeBinary, nullable=False),
+    mysql_charset="utf8mb4",
+    sqlite_with_rowid=False,  # clustered on (account, version): a statement is one walk
+)
+
+
 # Where the projector has read up to, per partition, written with each batch's effects.
 consumer_offsets = sa.Table(
     "projector_offsets",
@@ -70,9 +93,9 @@ consumer_offsets = sa.Table(
 
 
 # What the rows mean, beyond their columns (2: `wire` holds the account framed as a list
-# element; 3: on SQLite, clustered on the account id). A read model of another layout is
-# dropped and rebuilt from the event store.
-LAYOUT = 3
+# element; 3: on SQLite, clustered on the account id; 4: the movements table). A read
+# model of another layout is dropped and rebuilt from the event store.
+LAYOUT = 4
 layout = sa.Table("read_model_layout", metadata, sa.Column("version", sa.Integer, nullable=False))
 
 

@@ -6,6 +6,7 @@ which the store's readers see every event in (core.upcasting).
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from google.protobuf.message import Message
 
@@ -73,41 +74,38 @@ class ProtobufEventCodec:
         return to_event(message_type.FromString(payload))
 
 
+def _movement(message_type: type[Message]) -> Callable[[Any], Message]:
+    return lambda e: message_type(
+        amount_cents=e.amount_cents, reference=e.reference, transfer_id=e.transfer_id
+    )
+
+
+# Each event type, and how the event becomes its message.
+ENCODERS: dict[type[DomainEvent], Callable[[Any], Message]] = {
+    AccountOpened: lambda e: pb.AccountOpened(
+        holder=e.holder,
+        account_type=WIRE_ACCOUNT_TYPES[e.account_type],
+        opening_balance_cents=e.opening_balance_cents,
+    ),
+    FundsDeposited: _movement(pb.FundsDeposited),
+    FundsWithdrawn: _movement(pb.FundsWithdrawn),
+    AccountClosed: lambda _: pb.AccountClosed(),
+    TransferRequested: lambda e: pb.TransferRequested(
+        source_account_id=e.source_account_id,
+        target_account_id=e.target_account_id,
+        amount_cents=e.amount_cents,
+        reference=e.reference,
+    ),
+    TransferDebited: lambda _: pb.TransferDebited(),
+    TransferCompleted: lambda _: pb.TransferCompleted(),
+    TransferRefused: lambda e: pb.TransferRefused(
+        reason=e.reason, message=e.message, refunded=e.refunded
+    ),
+}
+
+
 def _to_message(event: DomainEvent) -> Message:
-    match event:
-        case AccountOpened():
-            return pb.AccountOpened(
-                holder=event.holder,
-                account_type=WIRE_ACCOUNT_TYPES[event.account_type],
-                opening_balance_cents=event.opening_balance_cents,
-            )
-        case FundsDeposited():
-            return pb.FundsDeposited(
-                amount_cents=event.amount_cents,
-                reference=event.reference,
-                transfer_id=event.transfer_id,
-            )
-        case FundsWithdrawn():
-            return pb.FundsWithdrawn(
-                amount_cents=event.amount_cents,
-                reference=event.reference,
-                transfer_id=event.transfer_id,
-            )
-        case AccountClosed():
-            return pb.AccountClosed()
-        case TransferRequested():
-            return pb.TransferRequested(
-                source_account_id=event.source_account_id,
-                target_account_id=event.target_account_id,
-                amount_cents=event.amount_cents,
-                reference=event.reference,
-            )
-        case TransferDebited():
-            return pb.TransferDebited()
-        case TransferCompleted():
-            return pb.TransferCompleted()
-        case TransferRefused():
-            return pb.TransferRefused(
-                reason=event.reason, message=event.message, refunded=event.refunded
-            )
-    raise TypeError(f"not a bank event: {type(event).__name__}")
+    try:
+        return ENCODERS[type(event)](event)
+    except KeyError:
+        raise TypeError(f"not a bank event: {type(event).__name__}") from None

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from projector.read_model import Events
-from projector.translation import Row, rows_after
+from projector.translation import Row, projected
 
 
 @dataclass(frozen=True)
@@ -13,12 +13,14 @@ class Plan:
     """What a batch does to the rows it touches: the new rows, and the gaps."""
 
     changed: dict[str, tuple[Row | None, Row]]  # account id -> (row before, row after)
+    movements: list[Row]  # one per event applied
     gaps: dict[str, int]  # account id -> its row's version
 
 
 def plan(current: Mapping[str, Row | None], events: Events) -> Plan:
     """Apply each account's events that follow on from its current row."""
     changed: dict[str, tuple[Row | None, Row]] = {}
+    movements: list[Row] = []
     gaps: dict[str, int] = {}
     for account_id, stream in events.items():
         before = current.get(account_id)
@@ -29,7 +31,8 @@ def plan(current: Mapping[str, Row | None], events: Events) -> Plan:
         if [e.version for e in pending] != list(range(version + 1, version + 1 + len(pending))):
             gaps[account_id] = version
             continue
-        after = rows_after(before, pending)
+        after, moved = projected(before, pending)
         assert after is not None
         changed[account_id] = (before, after)
-    return Plan(changed, gaps)
+        movements += moved
+    return Plan(changed, movements, gaps)

@@ -1,6 +1,6 @@
 """`python -m projector.check`: compare the read database with the fold of the event store.
 
-Prints every account whose row differs from the fold of its events, and every row
+Prints every account whose row or movements differ from the fold of its events, and every row
 the store does not know, then exits 1 if there was any. On a busy system the
 projector may simply be behind: --settle-seconds re-checks until then.
 """
@@ -20,6 +20,7 @@ from projector.read_model import ReadModel
 from projector.translation import Row
 
 OnProgress = Callable[[int], None]  # accounts compared so far
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -27,25 +28,50 @@ class Difference:
     account_id: str
     expected: Row | None
     actual: Row | None
+    movements: str = ""  # how the movements differ, when they do
 
 
 async def differences(
     read_model: ReadModel, store: EventStore, on_progress: OnProgress | None = None
 ) -> list[Difference]:
-    """Every account whose read-model row is not the fold of its stored events;
-    `on_progress` is told how many accounts were compared after each one."""
+    """Every account whose read-model row or movements are not the fold of its stored
+    events; `on_progress` is told how many accounts were compared after each chunk."""
     rows = {row["account_id"]: row async for row in read_model.rows()}
-    found = []
+    found: list[Difference] = []
     compared = 0
+    chunk: list[str] = []
     async for account_id in store.aggregate_ids():
-        expected = fold(await store.load(account_id))
-        actual = rows.pop(account_id, None)
-        if expected != actual:
-            found.append(Difference(account_id, expected, actual))
-        compared += 1
+        chunk.append(account_id)
+        if len(chunk) == CHUNK:
+            found += await _compare(read_model, store, chunk, rows)
+            compared += len(chunk)
+            chunk = []
+            if on_progress is not None:
+                on_progress(compared)
+    if chunk:
+        found += await _compare(read_model, store, chunk, rows)
         if on_progress is not None:
-            on_progress(compared)
+            on_progress(compared + len(chunk))
     found.extend(Difference(account_id, None, row) for account_id, row in rows.items())
+    return found
+
+
+async def _compare(
+    read_model: ReadModel, store: EventStore, account_ids: list[str], rows: dict[str, Row]
+) -> list[Difference]:
+    """The differences among these accounts, whose rows are taken out of `rows`."""
+    histories = await store.load_many(account_ids)
+    movements = await read_model.movements(account_ids)
+    found = []
+    for account_id in account_ids:
+        expected, lines = fold(histories[account_id])
+        actual = rows.pop(account_id, None)
+        moved = movements.get(account_id, [])
+        about = ""
+        if moved != lines:
+            about = f"movements differ from the fold ({len(moved)} kept, {len(lines)} expected)"
+        if expected != actual or about:
+            found.append(Difference(account_id, expected, actual, about))
     return found
 
 
@@ -75,6 +101,8 @@ def main() -> int:
     found = asyncio.run(check_stores(settings, args.settle_seconds))
     for diff in found:
         print(f"{diff.account_id}: expected {diff.expected}, read model has {diff.actual}")
+        if diff.movements:
+            print(f"{diff.account_id}: {diff.movements}")
     print(f"check: {len(found)} account(s) differ from the event store")
     return 1 if found else 0
 

@@ -14,6 +14,7 @@ from adapters.metrics import PROJECTED, PROJECTOR_LAG_SECONDS
 from adapters.tracing import batch_span
 from core.events import StoredEvent
 from projector.read_model import Position, ReadModel
+from projector.translation import account_events
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,9 @@ class AccountProjection:
 
 
 def by_account(events: Iterable[StoredEvent]) -> dict[str, list[StoredEvent]]:
-    """Each account's events, once each, in version order."""
+    """Each account's events, once each, in version order (a transfer's are left out)."""
     grouped: dict[str, dict[int, StoredEvent]] = {}
-    for event in events:
+    for event in account_events(events):
         grouped.setdefault(event.aggregate_id, {})[event.version] = event
     return {a: [versions[v] for v in sorted(versions)] for a, versions in grouped.items()}
 

@@ -1,4 +1,6 @@
-"""The read model's port on the projector's side: the accounts table, as it is written.
+"""The read model's port on the projector's side: the accounts and movements tables, as
+they are written. An applied event changes its account's row and adds its movement, in
+the same transaction.
 
 Each row keeps the version of the last event applied to it. A batch is applied in one
 transaction that reads the rows it changes under lock (another projector or a restore
@@ -13,10 +15,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass
 
 from core.events import StoredEvent
-from projector.translation import Row
+from projector.translation import Projected, Row
 
 Events = Mapping[str, Sequence[StoredEvent]]  # account id -> its events, in version order
-RowsNow = Callable[[Sequence[str]], Awaitable[Mapping[str, "Row | None"]]]
+RowsNow = Callable[[Sequence[str]], Awaitable[Mapping[str, Projected]]]
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,18 @@ class ReadModel(ABC):
 
     @abstractmethod
     async def rebuild(self, account_ids: Sequence[str], rows_now: RowsNow) -> None:
-        """Replace these accounts' rows with what `rows_now(account_ids)` gives (None: no
-        row), in one transaction that holds the rows from before it asks until it
-        commits: nothing is written to them in between, so the new rows are never older
-        than anything a projector wrote."""
+        """Replace these accounts' rows and movements with what `rows_now(account_ids)`
+        gives (a row of None: none), in one transaction that holds the rows from before it
+        asks until it commits: nothing is written to them in between, so the new rows are
+        never older than anything a projector wrote."""
 
     @abstractmethod
     def rows(self) -> AsyncIterator[Row]:
         """Every row, in account id order."""
+
+    @abstractmethod
+    async def movements(self, account_ids: Sequence[str]) -> dict[str, list[Row]]:
+        """These accounts' movements, each account's in version order (none: absent)."""
 
     @abstractmethod
     async def offsets(self, topic: str) -> dict[int, int]:

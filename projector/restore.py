@@ -19,7 +19,7 @@ from core.event_store import EventStore
 from projector.bootstrap import build_projector
 from projector.fold import fold
 from projector.read_model import ReadModel
-from projector.translation import Row
+from projector.translation import Projected
 
 log = logging.getLogger("projector.restore")
 PROGRESS_EVERY_SECONDS = 2.0
@@ -35,7 +35,7 @@ async def restore_accounts(read_model: ReadModel, store: EventStore, account_ids
     """
     folded = 0
 
-    async def rows_now(ids: Sequence[str]) -> dict[str, Row | None]:
+    async def rows_now(ids: Sequence[str]) -> dict[str, Projected]:
         nonlocal folded
         histories = await store.load_many(ids)
         folded = sum(len(history) for history in histories.values())

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql_engine import create_engine, writer
 from adapters.sql_errors import is_unavailable
-from bank.read_schema import accounts, consumer_offsets, prepare_read_model
+from bank.read_schema import accounts, consumer_offsets, movements, prepare_read_model
 from core.errors import Unavailable
 from projector.batch_plan import plan
 from projector.read_model import Events, Position, ReadModel, RowsNow
@@ -52,6 +52,8 @@ class SqlReadModel(ReadModel):
                 await conn.rollback()
                 return planned.gaps
             await _write(conn, list(planned.changed.values()))
+            if planned.movements:
+                await conn.execute(movements.insert(), planned.movements)
             if position is not None:
                 await _save_offsets(conn, position)
         return {}
@@ -64,17 +66,35 @@ class SqlReadModel(ReadModel):
     async def rebuild(self, account_ids: Sequence[str], rows_now: RowsNow) -> None:
         async with self._writer.begin() as conn:
             await _rows_of(conn, account_ids, lock=True)
-            rows = await rows_now(account_ids)
-            for account_id, row in rows.items():
-                await conn.execute(accounts.delete().where(accounts.c.account_id == account_id))
-                if row is not None:
-                    await conn.execute(accounts.insert().values(row))
+            folded = await rows_now(account_ids)
+            for chunk in _chunks(list(folded)):
+                await conn.execute(accounts.delete().where(accounts.c.account_id.in_(chunk)))
+                await conn.execute(movements.delete().where(movements.c.account_id.in_(chunk)))
+            rows = [row for row, _ in folded.values() if row is not None]
+            lines = [line for _, moved in folded.values() for line in moved]
+            if rows:
+                await conn.execute(accounts.insert(), rows)
+            if lines:
+                await conn.execute(movements.insert(), lines)
 
     async def rows(self) -> AsyncIterator[Row]:
         async with self._engine.connect() as conn:
             result = await conn.stream(sa.select(accounts).order_by(accounts.c.account_id))
             async for row in result.mappings():
                 yield dict(row)
+
+    async def movements(self, account_ids: Sequence[str]) -> dict[str, list[Row]]:
+        found: dict[str, list[Row]] = {}
+        async with self._engine.connect() as conn:
+            for chunk in _chunks(account_ids):
+                query = (
+                    sa.select(movements)
+                    .where(movements.c.account_id.in_(chunk))
+                    .order_by(movements.c.account_id, movements.c.version)
+                )
+                for row in (await conn.execute(query)).mappings():
+                    found.setdefault(row["account_id"], []).append(dict(row))
+        return found
 
     async def offsets(self, topic: str) -> dict[int, int]:
         table = consumer_offsets
@@ -86,12 +106,15 @@ class SqlReadModel(ReadModel):
         await self._engine.dispose()
 
 
+def _chunks(account_ids: Sequence[str]) -> list[Sequence[str]]:
+    return [account_ids[i : i + MAX_IDS] for i in range(0, len(account_ids), MAX_IDS)]
+
+
 async def _rows_of(
     conn: AsyncConnection, account_ids: Sequence[str], *, lock: bool
 ) -> dict[str, Row]:
     found: dict[str, Row] = {}
-    for start in range(0, len(account_ids), MAX_IDS):
-        chunk = account_ids[start : start + MAX_IDS]
+    for chunk in _chunks(account_ids):
         query = sa.select(accounts).where(accounts.c.account_id.in_(chunk))
         result = await conn.execute(query.with_for_update() if lock else query)
         for row in result.mappings():

@@ -20,11 +20,11 @@ from sqlalchemy.engine import make_url
 
 from adapters.sql_engine import use_wal
 from adapters.sqlite_writes import stored_time
-from bank.read_schema import accounts, prepare_read_model_sync
+from bank.read_schema import accounts, movements, prepare_read_model_sync
 from core.errors import Unavailable
 from projector.batch_plan import plan
 from projector.read_model import Events, Position, ReadModel, RowsNow
-from projector.translation import Row
+from projector.translation import Projected, Row
 
 T = TypeVar("T")
 UNAVAILABLE = "the read database is unavailable"
@@ -37,6 +37,13 @@ UPDATE = (
     "WHERE account_id = ? AND version = ?"
 )
 DELETE = "DELETE FROM accounts WHERE account_id = ?"
+MOVEMENT_COLUMNS = [column.name for column in movements.columns]
+SELECT_MOVEMENTS = f"SELECT {', '.join(MOVEMENT_COLUMNS)} FROM movements"
+INSERT_MOVEMENT = (
+    f"INSERT INTO movements ({', '.join(MOVEMENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(MOVEMENT_COLUMNS))})"
+)
+DELETE_MOVEMENTS = "DELETE FROM movements WHERE account_id = ?"
 OFFSETS = "SELECT partition_id, next_offset FROM projector_offsets WHERE topic = ?"
 SAVE_OFFSET = (
     "INSERT INTO projector_offsets (topic, partition_id, next_offset) VALUES (?, ?, ?) "
@@ -94,6 +101,17 @@ class SqliteReadModel(ReadModel):
         finally:
             scan.close()
 
+    async def movements(self, account_ids: Sequence[str]) -> dict[str, list[Row]]:
+        found: dict[str, list[Row]] = {}
+        for start in range(0, len(account_ids), MAX_IDS):
+            chunk = account_ids[start : start + MAX_IDS]
+            marks = ", ".join("?" * len(chunk))
+            query = f"{SELECT_MOVEMENTS} WHERE account_id IN ({marks}) ORDER BY account_id, version"
+            for values in self._reads.execute(query, tuple(chunk)):
+                line = _movement(values)
+                found.setdefault(line["account_id"], []).append(line)
+        return found
+
     async def offsets(self, topic: str) -> dict[int, int]:
         return dict(self._reads.execute(OFFSETS, (topic,)).fetchall())
 
@@ -117,6 +135,7 @@ class SqliteReadModel(ReadModel):
                     raise _Rollback(planned.gaps)
                 for before, after in planned.changed.values():
                     _write(db, before, after)
+                db.executemany(INSERT_MOVEMENT, map(_movement_values, planned.movements))
                 if position is not None:
                     offsets = position.offsets.items()
                     db.executemany(SAVE_OFFSET, [(position.topic, p, o) for p, o in offsets])
@@ -124,11 +143,13 @@ class SqliteReadModel(ReadModel):
             return rollback.gaps
         return {}
 
-    def _replace_and_commit(self, rows: Mapping[str, Row | None]) -> None:
-        for account_id, row in rows.items():
+    def _replace_and_commit(self, folded: Mapping[str, Projected]) -> None:
+        for account_id, (row, moved) in folded.items():
             self._writes.execute(DELETE, (account_id,))
+            self._writes.execute(DELETE_MOVEMENTS, (account_id,))
             if row is not None:
                 self._writes.execute(INSERT, _values(row))
+            self._writes.executemany(INSERT_MOVEMENT, map(_movement_values, moved))
         self._writes.execute("COMMIT")
 
     def _roll_back(self) -> None:
@@ -182,6 +203,16 @@ def _row(values: Sequence[Any]) -> Row:
     row = dict(zip(COLUMNS, values, strict=True))
     row["opened_at"] = datetime.fromisoformat(row["opened_at"]).replace(tzinfo=UTC)
     return row
+
+
+def _movement(values: Sequence[Any]) -> Row:
+    line = dict(zip(MOVEMENT_COLUMNS, values, strict=True))
+    line["occurred_at"] = datetime.fromisoformat(line["occurred_at"]).replace(tzinfo=UTC)
+    return line
+
+
+def _movement_values(line: Row) -> tuple[Any, ...]:
+    return tuple(stored_time(line[c]) if c == "occurred_at" else line[c] for c in MOVEMENT_COLUMNS)
 
 
 def _values(row: Row) -> tuple[Any, ...]:

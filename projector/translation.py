@@ -9,7 +9,7 @@ concatenating bytes instead of building messages.
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -28,21 +28,98 @@ ANSWERS_FRAMED_ALIKE = (
     queries_pb2.FindAccountByIdResponse.DESCRIPTOR.fields_by_name["account"],
 )
 assert all(field.number == ACCOUNTS_FIELD.number for field in ANSWERS_FRAMED_ALIKE)
+MOVEMENTS_FIELD = queries_pb2.GetAccountStatementResponse.DESCRIPTOR.fields_by_name["movements"]
+assert MOVEMENTS_FIELD.number == ACCOUNTS_FIELD.number  # wire.page frames both alike
+ACCOUNT_EVENTS = "BankAccount"  # the aggregate type the read model is about
 WIRE_STATUSES = {
     "OPEN": account_pb2.ACCOUNT_STATUS_OPEN,
     "CLOSED": account_pb2.ACCOUNT_STATUS_CLOSED,
 }
 
 
-def rows_after(row: Row | None, events: Iterable[StoredEvent]) -> Row | None:
-    """The account's row after `events` (in version order), given its row before them
-    (None before it was opened); its `wire` is rendered once, for the last."""
-    after = row
+class Projected(NamedTuple):
+    """An account's row after some events (None: never opened), and the movements of
+    those events, one per event, with the balance after each."""
+
+    row: Row | None
+    movements: list[Row]
+
+
+def account_events(events: Iterable[StoredEvent]) -> list[StoredEvent]:
+    """The events the read model is made of: accounts', not transfers' (those reach the
+    accounts as their debits and credits)."""
+    return [event for event in events if event.aggregate_type == ACCOUNT_EVENTS]
+
+
+def projected(row: Row | None, events: Iterable[StoredEvent]) -> Projected:
+    """The account's row and movements after `events` (in version order), given its row
+    before them (None before it was opened); its `wire` is rendered once, for the last."""
+    after, moved = row, []
     for event in events:
+        before_balance = after["balance_cents"] if after is not None else 0
         after = next_columns(after, event)
+        moved.append(movement(event, after, after["balance_cents"] - before_balance))
     if after is not None and after is not row:
         after["wire"] = wire_of(after)
-    return after
+    return Projected(after, moved)
+
+
+def rows_after(row: Row | None, events: Iterable[StoredEvent]) -> Row | None:
+    """The account's row after `events`: `projected` without the movements."""
+    return projected(row, events).row
+
+
+def movement(event: StoredEvent, after: Row, change: int) -> Row:
+    """The statement's line for `event`, which left the account as `after`."""
+    reference, transfer_id = _movement_text(event)
+    kind = _kind(event.event_type, transfer_id)
+    line = {
+        "account_id": event.aggregate_id,
+        "version": event.version,
+        "kind": kind,
+        "amount_cents": change,
+        "balance_cents": after["balance_cents"],
+        "occurred_at": event.occurred_at,
+        "reference": reference,
+        "transfer_id": transfer_id,
+    }
+    line["wire"] = movement_wire_of(line)
+    return line
+
+
+def _movement_text(event: StoredEvent) -> tuple[str, str]:
+    if event.event_type == "FundsDeposited":
+        deposited = events_pb2.FundsDeposited.FromString(event.payload)
+        return deposited.reference, deposited.transfer_id
+    if event.event_type == "FundsWithdrawn":
+        withdrawn = events_pb2.FundsWithdrawn.FromString(event.payload)
+        return withdrawn.reference, withdrawn.transfer_id
+    return "", ""
+
+
+def _kind(event_type: str, transfer_id: str) -> str:
+    match event_type:
+        case "AccountOpened":
+            return "OPENED"
+        case "FundsDeposited":
+            return "TRANSFER_IN" if transfer_id else "DEPOSIT"
+        case "FundsWithdrawn":
+            return "TRANSFER_OUT" if transfer_id else "WITHDRAWAL"
+    return "CLOSED"
+
+
+def movement_wire_of(line: Row) -> bytes:
+    """The line as the statement's Movement message, framed as a `movements` element."""
+    message = queries_pb2.Movement(
+        version=line["version"],
+        kind=queries_pb2.MovementKind.Value(f"MOVEMENT_KIND_{line['kind']}"),
+        amount_cents=line["amount_cents"],
+        balance_cents=line["balance_cents"],
+        occurred_at=_timestamp(line["occurred_at"]),
+        reference=line["reference"],
+        transfer_id=line["transfer_id"],
+    )
+    return element(MOVEMENTS_FIELD, message.SerializeToString(deterministic=True))
 
 
 def next_columns(row: Row | None, event: StoredEvent) -> Row:

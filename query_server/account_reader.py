@@ -1,8 +1,10 @@
-"""The read model's port on the query side: accounts as the read model keeps them.
+"""The read model's port on the query side: accounts and their movements as the read
+model keeps them.
 
-The projector writes the `accounts` table; this side only reads it. Each account comes
-with its version, for read-your-write waits, and its `wire`: the Account message the
-API answers with, serialized by the projector, so that answering copies bytes.
+The projector writes the `accounts` and `movements` tables; this side only reads them.
+Each account comes with its version, for read-your-write waits, and its `wire`: the
+Account message the API answers with, serialized by the projector, so that answering
+copies bytes (a movement likewise).
 """
 
 from abc import ABC, abstractmethod
@@ -69,6 +71,11 @@ class AccountReader(ABC):
     @abstractmethod
     async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         """Every account, ordered by account id."""
+
+    @abstractmethod
+    async def movements_after(self, account_id: str, after_version: int, limit: int) -> list[bytes]:
+        """The account's movements with a version above `after_version`, in version order,
+        each framed as a `movements` element of GetAccountStatementResponse."""
 
     @abstractmethod
     async def ping(self) -> None:

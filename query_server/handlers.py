@@ -21,6 +21,7 @@ from query_server.queries import (
     FindAccountsByHolder,
     FindAccountsWithBalance,
     FindAllAccounts,
+    GetAccountStatement,
     Pages,
 )
 from query_server.version_watch import VersionWatch
@@ -94,6 +95,36 @@ async def find_accounts_with_balance(query: FindAccountsWithBalance, reader: Acc
     return page_of(found, page_size, tokens, _by_balance)
 
 
+async def get_account_statement(
+    query: GetAccountStatement, reader: AccountReader, watch: VersionWatch
+) -> Pages:
+    """Check the page size and token, and that the account exists (at `min_version`, when
+    given), now: so that a bad request or an unknown account fails before any page."""
+    check = Checks()
+    page_size = check(lambda: page_size_of(query.page_size), 0)
+    tokens = PageTokens(f"statement {query.account_id}", shape=(int,))
+    start = check(lambda: tokens.position_of(query.page_token), None)
+    check.done()
+    account = FindAccountById(query.account_id, query.min_version, query.max_wait_seconds)
+    await find_account_by_id(account, reader, watch)
+    after = 0 if start is None else cast(int, start[0])
+    return _movement_pages(reader, query.account_id, page_size, tokens, after)
+
+
+async def _movement_pages(
+    reader: AccountReader, account_id: str, page_size: int, tokens: PageTokens, after: int
+) -> Pages:
+    while True:
+        found = await reader.movements_after(account_id, after, page_size + 1)
+        items = found[:page_size]
+        if len(found) <= page_size:
+            if items:
+                yield Page(items, "")
+            return
+        after = wire.movement_of(items[-1]).version
+        yield Page(items, tokens.token_after((after,)))
+
+
 def _comparison_of(query: FindAccountsWithBalance) -> Comparison:
     if query.comparison is None:
         message = "equality_type must be GREATER_THAN or LESS_THAN"
@@ -136,3 +167,6 @@ def register_handlers(dispatcher: Dispatcher[object], reader: AccountReader) -> 
     dispatcher.register(FindAllAccounts, partial(find_all_accounts, reader=reader))
     dispatcher.register(FindAccountsByHolder, partial(find_accounts_by_holder, reader=reader))
     dispatcher.register(FindAccountsWithBalance, partial(find_accounts_with_balance, reader=reader))
+    dispatcher.register(
+        GetAccountStatement, partial(get_account_statement, reader=reader, watch=watch)
+    )

@@ -98,6 +98,9 @@ class MysqlAccountReader(AccountReader):
             return await self._wires(SQL.first_page, (limit,))
         return await self._wires(SQL.next_page, (after_account_id, limit))
 
+    async def movements_after(self, account_id: str, after_version: int, limit: int) -> list[bytes]:
+        return await self._wires(SQL.movements_after, (account_id, after_version, limit))
+
     async def _wires(self, query: str, parameters: tuple[Any, ...]) -> list[bytes]:
         return [bytes(wire) for (wire,) in await self._rows(query, parameters)]
 

@@ -27,6 +27,7 @@ class PageSql(NamedTuple):
     above_after: str
     below: str
     below_after: str
+    movements_after: str  # (account id, version, limit)
 
 
 def page_sql(mark: str, exact_holder: str) -> PageSql:
@@ -45,6 +46,10 @@ def page_sql(mark: str, exact_holder: str) -> PageSql:
         above_after=f"{wires} WHERE {after_balance} {by_balance}",  # see balance_seek
         below=f"{wires} WHERE balance_cents < {mark} {by_balance}",
         below_after=f"{wires} WHERE balance_cents < {mark} AND {after_balance} {by_balance}",
+        movements_after=(
+            f"SELECT wire FROM movements WHERE account_id = {mark} AND version > {mark} "
+            f"ORDER BY version LIMIT {mark}"
+        ),
     )
 
 

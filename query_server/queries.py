@@ -29,6 +29,18 @@ class FindAccountById(Query[StoredAccount]):
 
 
 @dataclass(frozen=True)
+class GetAccountStatement(Query[Pages]):
+    """The account's movements from the page token on, in pages; with `min_version`,
+    once the read model has that version of the account (waiting as FindAccountById)."""
+
+    account_id: str
+    page_size: int = 0
+    page_token: str = ""
+    min_version: int | None = None
+    max_wait_seconds: float = DEFAULT_SECONDS
+
+
+@dataclass(frozen=True)
 class FindAccountsByHolder(Query[Page]):
     holder: str
     page_size: int = 0

@@ -48,6 +48,20 @@ class AccountQueryServicer:
         return wire.account(account.wire)
 
     @rpc_method
+    async def GetAccountStatement(
+        self, request: queries_pb2.GetAccountStatementRequest, context: Context
+    ) -> AsyncIterator[bytes]:
+        wait = min(max_wait_seconds(), self._wait_cap_seconds)
+        query = translation.get_account_statement(request, wait)
+        if query.min_version:
+            async with self._waits.held(context):
+                pages = await self._queries.ask(query)
+        else:
+            pages = await self._queries.ask(query)
+        async for page in pages:
+            yield wire.page(page)
+
+    @rpc_method
     async def FindAccountsByHolder(
         self, request: queries_pb2.FindAccountsByHolderRequest, context: Context
     ) -> bytes:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_unavailable
-from bank.read_schema import accounts, create_schema
+from bank.read_schema import accounts, create_schema, movements
 from core.errors import Unavailable
 from query_server.account_reader import (
     AccountReader,
@@ -96,6 +96,12 @@ class SqlAccountReader(AccountReader):
         if after_account_id is not None:
             query = query.where(accounts.c.account_id > after_account_id)
         return await self._wires(query, BY_ID, limit)
+
+    async def movements_after(self, account_id: str, after_version: int, limit: int) -> list[bytes]:
+        query = sa.select(movements.c.wire).where(
+            (movements.c.account_id == account_id) & (movements.c.version > after_version)
+        )
+        return await self._wires(query, (movements.c.version,), limit)
 
     async def _wires(self, query: sa.Select[Any], order: Order, limit: int) -> list[bytes]:
         rows = await self._rows(query.order_by(*order).limit(limit))

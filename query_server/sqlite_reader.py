@@ -99,6 +99,9 @@ class SqliteAccountReader(AccountReader):
             return self._wires(SQL.first_page, (limit,))
         return self._wires(SQL.next_page, (after_account_id, limit))
 
+    async def movements_after(self, account_id: str, after_version: int, limit: int) -> list[bytes]:
+        return self._wires(SQL.movements_after, (account_id, after_version, limit))
+
     def _wires(self, query: str, parameters: Parameters) -> list[bytes]:
         try:
             return [wire for (wire,) in self._db.execute(query, parameters).fetchall()]

@@ -8,6 +8,7 @@ from query_server.queries import (
     FindAccountsByHolder,
     FindAccountsWithBalance,
     FindAllAccounts,
+    GetAccountStatement,
 )
 from techbank.account.v1 import queries_pb2
 
@@ -34,7 +35,9 @@ def find_account_by_id(
     return query
 
 
-def min_version_of(request: queries_pb2.FindAccountByIdRequest) -> int | None:
+def min_version_of(
+    request: queries_pb2.FindAccountByIdRequest | queries_pb2.GetAccountStatementRequest,
+) -> int | None:
     if not request.HasField("min_version"):
         return None
     if request.min_version < 1:
@@ -60,3 +63,18 @@ def find_accounts_with_balance(
         page_size=request.page_size,
         page_token=request.page_token,
     )
+
+
+def get_account_statement(
+    request: queries_pb2.GetAccountStatementRequest, max_wait_seconds: float
+) -> GetAccountStatement:
+    check = Checks()
+    query = GetAccountStatement(
+        account_id=check(lambda: account_id_of(request.account_id), ""),
+        page_size=request.page_size,
+        page_token=request.page_token,
+        min_version=check(lambda: min_version_of(request), None),
+        max_wait_seconds=max_wait_seconds,
+    )
+    check.done()
+    return query

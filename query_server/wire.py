@@ -1,4 +1,5 @@
-"""Answers assembled from the read model's accounts, without parsing or building messages.
+"""Answers assembled from the read model's accounts and movements, without parsing or
+building messages.
 
 The projector keeps each account framed as field 1 of a message (adapters.protobuf_framing):
 one element of the `accounts` field that every paged answer has, and alike on the wire,
@@ -23,6 +24,11 @@ def page(found: Page) -> bytes:
     if not found.next_page_token:
         return accounts
     return accounts + TOKEN_ONLY(next_page_token=found.next_page_token).SerializeToString()
+
+
+def movement_of(framed: bytes) -> queries_pb2.Movement:
+    """The movement in a framed movement, parsed."""
+    return queries_pb2.GetAccountStatementResponse.FromString(framed).movements[0]
 
 
 def account_of(framed: bytes) -> account_pb2.Account:

@@ -71,6 +71,7 @@ def difference_json(difference: Difference) -> dict[str, Any]:
         "account_id": difference.account_id,
         "expected": _row_json(difference.expected),
         "actual": _row_json(difference.actual),
+        "movements": difference.movements,
     }
 
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import create_engine
-from bank.read_schema import accounts
+from bank.read_schema import accounts, movements
 from core.errors import Unavailable
-from projector.translation import wire_of
+from projector.translation import movement_wire_of, wire_of
 from query_server import wire
 from query_server.account_reader import AccountReader, BalancePosition, Comparison, StoredAccount
 from techbank.account.v1 import account_pb2
@@ -33,6 +33,21 @@ def row(balance_cents: int = 0, holder: str = "Ada", **changes: Any) -> dict[str
         "version": 1,
     } | changes
     return values | {"wire": wire_of(values)}
+
+
+def line(account_id: str, version: int, **changes: Any) -> dict[str, Any]:
+    """A movement row as the projector writes it."""
+    values = {
+        "account_id": account_id,
+        "version": version,
+        "kind": "DEPOSIT",
+        "amount_cents": 10,
+        "balance_cents": 10 * version,
+        "occurred_at": OPENED_AT,
+        "reference": "",
+        "transfer_id": "",
+    } | changes
+    return values | {"wire": movement_wire_of(values)}
 
 
 def stored(values: dict[str, Any]) -> StoredAccount:
@@ -84,6 +99,7 @@ class AccountReaderContract:
         engine = create_engine(database_url)
         async with engine.begin() as conn:
             await conn.execute(accounts.delete())
+            await conn.execute(movements.delete())
         yield engine
         await engine.dispose()
 
@@ -215,6 +231,20 @@ class AccountReaderContract:
             after = pages[-1][-1]
         assert [len(p) for p in pages] == [4, 4, 3]
         assert [i for p in pages for i in p] == sorted(r["account_id"] for r in rows)
+
+    async def test_movements_come_in_version_order_after_the_one_asked(
+        self, reader: AccountReader, writer: AsyncEngine
+    ) -> None:
+        account_id, other = str(uuid.uuid4()), str(uuid.uuid4())
+        lines = [line(account_id, v, reference=AWKWARD_HOLDER[:140]) for v in (3, 1, 2, 4)]
+        async with writer.begin() as conn:
+            await conn.execute(movements.insert(), [*lines, line(other, 1)])
+        found = await reader.movements_after(account_id, 0, EVERYTHING)
+        assert [wire.movement_of(m).version for m in found] == [1, 2, 3, 4]
+        assert wire.movement_of(found[0]).reference == AWKWARD_HOLDER[:140]
+        after = await reader.movements_after(account_id, 2, 1)
+        assert [wire.movement_of(m).version for m in after] == [3]
+        assert await reader.movements_after(str(uuid.uuid4()), 0, EVERYTHING) == []
 
     async def test_page_after_the_last_id_is_empty(
         self, reader: AccountReader, writer: AsyncEngine

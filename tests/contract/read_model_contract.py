@@ -1,6 +1,7 @@
 """The contract every ReadModel adapter keeps as the projection drives it. Subclass it."""
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
@@ -10,10 +11,11 @@ from bank.domain.events import AccountType
 from command_server.bootstrap import account_repository
 from core.events import StoredEvent
 from core.outbox import Outbox
+from projector.fold import fold
 from projector.projection import AccountProjection
 from projector.read_model import Position, ReadModel
 from projector.restore import restore_accounts
-from projector.translation import Row
+from projector.translation import Projected, Row
 from tests.contract.event_store_contract import request
 from tests.fakes import InMemoryEventStore, RecordingEventBus
 
@@ -77,6 +79,33 @@ class ReadModelContract:
         got = await row(read_model)
         assert (got["balance_cents"], got["status"], got["version"]) == (70, "CLOSED", 4)
         assert (got["holder"], got["account_type"]) == ("Ada", "CURRENT")
+
+    async def test_each_event_leaves_its_movement_with_the_balance_after_it(
+        self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
+    ) -> None:
+        events = await history(store)
+        await projection.handle(events[:2])
+        await projection.handle(events)  # the first two again: no second movement
+        [lines] = (await read_model.movements(["a1", "absent"])).values()
+        assert [
+            (m["version"], m["kind"], m["amount_cents"], m["balance_cents"]) for m in lines
+        ] == [
+            (1, "OPENED", 100, 100),
+            (2, "DEPOSIT", 20, 120),
+            (3, "WITHDRAWAL", -50, 70),
+            (4, "CLOSED", 0, 70),
+        ]
+        assert lines == fold(events).movements
+
+    async def test_transfer_events_on_the_bus_leave_the_read_model_alone(
+        self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
+    ) -> None:
+        events = await history(store)
+        transfer = StoredEvent(**{**events[0].__dict__, "aggregate_id": "t1"})
+        transfer = dataclasses.replace(transfer, aggregate_type="Transfer", event_id="t")
+        await projection.handle([transfer, *events])
+        assert [r["account_id"] async for r in read_model.rows()] == ["a1"]
+        assert list(await read_model.movements(["t1"])) == []
 
     async def test_redelivered_events_are_applied_once(
         self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
@@ -146,13 +175,14 @@ class ReadModelContract:
         await projection.handle(events)
         wrong = {**(await row(read_model)), "balance_cents": 1}
 
-        async def rows_now(_ids: Sequence[str]) -> dict[str, Row | None]:
-            return {"a1": wrong}
+        async def rows_now(_ids: Sequence[str]) -> dict[str, Projected]:
+            return {"a1": Projected(wrong, fold(events).movements)}
 
         await read_model.rebuild(["a1"], rows_now)
         assert (await row(read_model))["balance_cents"] == 1
         assert await restore_accounts(read_model, store, ["a1"]) == 4
         assert (await row(read_model))["balance_cents"] == 70
+        assert (await read_model.movements(["a1"]))["a1"] == fold(events).movements
 
     async def test_offsets_are_kept_with_the_batch_and_only_move_forward(
         self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel

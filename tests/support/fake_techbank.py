@@ -106,6 +106,7 @@ class FakeTechbank(
     def __init__(self, plan: Sequence[Step] = (), accounts: Sequence[account_pb2.Account] = ()):
         self.plan = list(plan)
         self.accounts = list(accounts)
+        self.movements: dict[str, list[queries_pb2.Movement]] = {}  # account id -> in order
         self.seen: list[Seen] = []
 
     async def _take_step(
@@ -183,6 +184,23 @@ class FakeTechbank(
         ]
         accounts, token = page_of(matching, request.page_size, request.page_token)
         return queries_pb2.FindAccountsWithBalanceResponse(accounts=accounts, next_page_token=token)
+
+    async def GetAccountStatement(
+        self, request: queries_pb2.GetAccountStatementRequest, context: Context
+    ) -> AsyncIterator[queries_pb2.GetAccountStatementResponse]:
+        """The account's movements, after the page token (a version), in pages."""
+        await self._take_step(context, "GetAccountStatement", page_token=request.page_token)
+        lines = self.movements.get(request.account_id)
+        if lines is None:
+            await fail(context, grpc.StatusCode.NOT_FOUND)
+            return
+        after = int(request.page_token or 0)
+        pending = [m for m in lines if m.version > after]
+        size = request.page_size or 100
+        while pending:
+            page, pending = pending[:size], pending[size:]
+            token = str(page[-1].version) if pending else ""
+            yield queries_pb2.GetAccountStatementResponse(movements=page, next_page_token=token)
 
     async def FindAllAccounts(
         self, request: queries_pb2.FindAllAccountsRequest, context: Context

@@ -56,6 +56,7 @@ class FakeReader(AccountReader):
         self.page_limits: list[int] = []
         self.marker: int | None = None
         self.failure: Exception | None = None
+        self.movements: dict[str, list[bytes]] = {}  # account id -> framed, in version order
 
     def put(self, values: Row) -> None:
         self.rows[values["account_id"]] = values
@@ -98,6 +99,10 @@ class FakeReader(AccountReader):
         else:
             found = [r for r in self.rows.values() if r["balance_cents"] < balance_cents]
         return self._page(found, by_balance, after, limit)
+
+    async def movements_after(self, account_id: str, after_version: int, limit: int) -> list[bytes]:
+        lines = self.movements.get(account_id, [])
+        return [m for m in lines if wire.movement_of(m).version > after_version][:limit]
 
     async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         self.page_limits.append(limit)
