@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import cast
 
-from bank.domain.account import MAX_HOLDER_LENGTH, unknown_account
+from bank.domain.account import MAX_HOLDER_LENGTH, account_id_of, unknown_account
 from core.dispatcher import Dispatcher
 from core.errors import Checks, InvalidInput
 from core.paging import Page, PageTokens, Position, page_size_of
@@ -23,6 +23,7 @@ from query_server.queries import (
     FindAllAccounts,
     GetAccountStatement,
     Pages,
+    checked_min_version,
 )
 from query_server.version_watch import VersionWatch
 from techbank.account.v1 import account_pb2
@@ -98,17 +99,19 @@ async def find_accounts_with_balance(query: FindAccountsWithBalance, reader: Acc
 async def get_account_statement(
     query: GetAccountStatement, reader: AccountReader, watch: VersionWatch
 ) -> Pages:
-    """Check the page size and token, and that the account exists (at `min_version`, when
-    given), now: so that a bad request or an unknown account fails before any page."""
+    """Check every field, and that the account exists (at `min_version`, when given),
+    now: so that a bad request or an unknown account fails before any page."""
     check = Checks()
+    account_id = check(lambda: account_id_of(query.account_id), query.account_id)
     page_size = check(lambda: page_size_of(query.page_size), 0)
-    tokens = PageTokens(f"statement {query.account_id}", shape=(int,))
+    tokens = PageTokens(f"statement {account_id}", shape=(int,))  # by version
     start = check(lambda: tokens.position_of(query.page_token), None)
+    min_version = check(lambda: checked_min_version(query.min_version), None)
     check.done()
-    account = FindAccountById(query.account_id, query.min_version, query.max_wait_seconds)
+    account = FindAccountById(account_id, min_version, query.max_wait_seconds)
     await find_account_by_id(account, reader, watch)
     after = 0 if start is None else cast(int, start[0])
-    return _movement_pages(reader, query.account_id, page_size, tokens, after)
+    return _movement_pages(reader, account_id, page_size, tokens, after)
 
 
 async def _movement_pages(

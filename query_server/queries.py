@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from core.deadline import DEFAULT_SECONDS
 from core.dispatcher import Query
+from core.errors import InvalidInput
 from core.paging import Page
 from query_server.account_reader import Comparison, StoredAccount
 
@@ -53,3 +54,11 @@ class FindAccountsWithBalance(Query[Page]):
     balance_cents: int
     page_size: int = 0
     page_token: str = ""
+
+
+def checked_min_version(min_version: int | None) -> int | None:
+    """`min_version` as asked (None: not given); InvalidInput below 1."""
+    if min_version is not None and min_version < 1:
+        message = f"min_version must be 1 or more when given, got {min_version}"
+        raise InvalidInput(message, field="min_version")
+    return min_version

@@ -1,7 +1,7 @@
 """The query side's edge: protobuf requests to queries (answers are in query_server.wire)."""
 
 from bank.domain.account import account_id_of
-from core.errors import Checks, InvalidInput
+from core.errors import Checks
 from query_server.account_reader import Comparison
 from query_server.queries import (
     FindAccountById,
@@ -9,6 +9,7 @@ from query_server.queries import (
     FindAccountsWithBalance,
     FindAllAccounts,
     GetAccountStatement,
+    checked_min_version,
 )
 from techbank.account.v1 import queries_pb2
 
@@ -35,15 +36,8 @@ def find_account_by_id(
     return query
 
 
-def min_version_of(
-    request: queries_pb2.FindAccountByIdRequest | queries_pb2.GetAccountStatementRequest,
-) -> int | None:
-    if not request.HasField("min_version"):
-        return None
-    if request.min_version < 1:
-        message = f"min_version must be 1 or more when given, got {request.min_version}"
-        raise InvalidInput(message, field="min_version")
-    return request.min_version
+def min_version_of(request: queries_pb2.FindAccountByIdRequest) -> int | None:
+    return checked_min_version(request.min_version if request.HasField("min_version") else None)
 
 
 def find_accounts_by_holder(
@@ -68,13 +62,13 @@ def find_accounts_with_balance(
 def get_account_statement(
     request: queries_pb2.GetAccountStatementRequest, max_wait_seconds: float
 ) -> GetAccountStatement:
-    check = Checks()
-    query = GetAccountStatement(
-        account_id=check(lambda: account_id_of(request.account_id), ""),
+    """The request as it came: the handler checks every field, the page token's against
+    the account id, and refuses them all in one answer."""
+    given = request.HasField("min_version")
+    return GetAccountStatement(
+        account_id=request.account_id,
         page_size=request.page_size,
         page_token=request.page_token,
-        min_version=check(lambda: min_version_of(request), None),
+        min_version=request.min_version if given else None,
         max_wait_seconds=max_wait_seconds,
     )
-    check.done()
-    return query

@@ -8,6 +8,8 @@ from techbank_client.models import (
     AccountType,
     CommandResult,
     Comparison,
+    Movement,
+    MovementKind,
 )
 from techbank_client.retry import RetryPolicy
 from techbank_client.security import Security
@@ -21,6 +23,8 @@ __all__ = [
     "CommandResult",
     "Comparison",
     "FieldViolation",
+    "Movement",
+    "MovementKind",
     "RetryPolicy",
     "Security",
     "TechbankClient",

@@ -90,6 +90,13 @@ async def list_accounts(bank: TechbankClient, args: argparse.Namespace, out: Out
     await out.accounts(bank.all_accounts(page_size=args.page_size))
 
 
+async def show_statement(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
+    movements = bank.statement(
+        args.account_id, page_size=args.page_size, min_version=args.min_version
+    )
+    await out.movements(movements)
+
+
 async def find_accounts(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
     if args.holder is not None:
         await out.accounts(bank.find_by_holder(args.holder, page_size=args.page_size))

@@ -113,5 +113,7 @@ async def run_check(args: argparse.Namespace, out: Output) -> int:
     else:
         for diff in found:
             out.line(f"{diff.account_id}: expected {diff.expected}, read model has {diff.actual}")
+            if diff.movements:  # as projector.check prints it
+                out.line(f"{diff.account_id}: {diff.movements}")
         out.line(f"check: {len(found)} account(s) differ from the event store")
     return DIFFERENCES_FOUND if found else 0

@@ -1,10 +1,10 @@
 """TechbankClient: typed async calls to the command and query servers.
 
 Every call has a deadline: `deadline` seconds (default 10) for each unary call (each try,
-each page), `stream_deadline` (default 300) for each FindAllAccounts stream opened; a call
-may pass its own. Every
-command carries a request id that a retry keeps (command_calls.py); retry.py says which
-failures are tried again. Failures are raised as TechbankError; money is int cents.
+each page), `stream_deadline` (default 300) for each stream opened (all_accounts,
+statement); a call may pass its own. Every command carries a request id that a retry
+keeps (command_calls.py); retry.py says which failures are tried again. Failures are
+raised as TechbankError; money is int cents.
 """
 
 from types import TracebackType

@@ -27,6 +27,18 @@ class Comparison(StrEnum):
     LESS_THAN = "less_than"
 
 
+class MovementKind(StrEnum):
+    """What a movement of a statement did to its account."""
+
+    OPENED = "opened"  # the amount is the opening balance
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    TRANSFER_IN = "transfer_in"  # a transfer's credit, or its refund
+    TRANSFER_OUT = "transfer_out"
+    CLOSED = "closed"  # the amount is zero
+    UNKNOWN = "unknown"  # a kind this client does not know yet (a newer server's)
+
+
 @dataclass(frozen=True)
 class Account:
     """An account as the read model knows it."""
@@ -38,6 +50,20 @@ class Account:
     status: AccountStatus
     opened_at: datetime
     version: int
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One line of an account's statement: an event of the account, the change it made
+    to the balance (positive in, negative out) and the balance after it."""
+
+    version: int
+    kind: MovementKind
+    amount_cents: int
+    balance_cents: int
+    occurred_at: datetime
+    reference: str  # the client's free text; may be empty
+    transfer_id: str  # the transfer this movement is a step of; empty otherwise
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,19 @@
 """What the `techbank` command prints: for people, or with --json one JSON object per
 account or result, a line each. Amounts for people are decimal (12000 cents: 120.00),
-computed on integers; in JSON every int64 (cents, versions) is a JSON number."""
+computed on integers; in JSON every int64 (cents, versions) is a JSON number; a
+statement's movements likewise, one a line."""
 
 import json
 import sys
 import unicodedata
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
-from techbank_client.models import Account, CommandResult
+from techbank_client.models import Account, CommandResult, Movement
 
 SHOWN_ESCAPED = {"Cc", "Zl", "Zp"}  # controls and line breaks: they could rewrite the terminal
+Item = TypeVar("Item")
 
 
 def money(cents: int) -> str:
@@ -63,6 +65,32 @@ def account_block(account: Account) -> str:
     return "\n".join(f"{name:<8}  {value}" for name, value in fields.items())
 
 
+def movement_json(movement: Movement) -> dict[str, Any]:
+    return {
+        "version": movement.version,
+        "kind": str(movement.kind),
+        "amount_cents": movement.amount_cents,
+        "balance_cents": movement.balance_cents,
+        "occurred_at": timestamp(movement.occurred_at),
+        "reference": movement.reference,
+        "transfer_id": movement.transfer_id,
+    }
+
+
+def movement_line(movement: Movement) -> str:
+    """Version, time, kind, the signed amount and the balance after it, then the texts."""
+    sign = "+" if movement.amount_cents > 0 else ""
+    line = (
+        f"v{movement.version:<4}  {timestamp(movement.occurred_at)}  {movement.kind:<12}  "
+        f"{sign + money(movement.amount_cents):>15}  {money(movement.balance_cents):>14}"
+    )
+    if movement.reference:
+        line += f"  {shown(movement.reference)}"
+    if movement.transfer_id:
+        line += f"  (transfer {movement.transfer_id})"
+    return line
+
+
 class Output:
     def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
         self.as_json = as_json
@@ -89,12 +117,25 @@ class Output:
 
     async def accounts(self, found: AsyncIterator[Account]) -> None:
         """Each account as it arrives; for people, then how many."""
+        await self._each(found, account_json, account_line, "account")
+
+    async def movements(self, found: AsyncIterator[Movement]) -> None:
+        """Each movement of a statement as it arrives; for people, then how many."""
+        await self._each(found, movement_json, movement_line, "movement")
+
+    async def _each(
+        self,
+        found: AsyncIterator[Item],
+        as_json: Callable[[Item], dict[str, Any]],
+        as_line: Callable[[Item], str],
+        noun: str,
+    ) -> None:
         count = 0
-        async for account in found:
+        async for item in found:
             count += 1
             if self.as_json:
-                self.json(account_json(account))
+                self.json(as_json(item))
             else:
-                self.line(account_line(account))
+                self.line(as_line(item))
         if not self.as_json:
-            self.line(f"{count} account{'' if count == 1 else 's'}")
+            self.line(f"{count} {noun}{'' if count == 1 else 's'}")

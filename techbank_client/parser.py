@@ -85,6 +85,14 @@ def _accounts(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParser
     getting.add_argument(
         "--min-version", type=int, metavar="V", help="wait until the account has it"
     )
+    stating = command(
+        "statement", actions.show_statement, "an account's movements, each with its balance after"
+    )
+    stating.add_argument("account_id", metavar="ID")
+    stating.add_argument("--page-size", type=int, default=0, metavar="N")
+    stating.add_argument(
+        "--min-version", type=int, metavar="V", help="wait until the account has it"
+    )
     listing = command("list", actions.list_accounts, "every account, in id order")
     listing.add_argument("--page-size", type=int, default=0, metavar="N")
     finding = command("find", actions.find_accounts, "accounts of a holder, or by balance")

@@ -6,8 +6,14 @@ from typing import TYPE_CHECKING, TypeVar
 import grpc
 
 from techbank.account.v1 import queries_pb2
-from techbank_client.models import Account, Comparison
-from techbank_client.paging import Page, Stream, every_account, resumed_stream
+from techbank_client.models import Account, Comparison, Movement
+from techbank_client.paging import (
+    Page,
+    accounts_of,
+    every_account,
+    movements_of,
+    resumed_stream,
+)
 from techbank_client.retry import QUERY_RETRIES, RetryPolicy, with_retries
 from techbank_client.translation import account_from_wire, comparison_to_wire
 
@@ -16,6 +22,12 @@ if TYPE_CHECKING:
 
 Request = TypeVar("Request")
 Reply = TypeVar("Reply")
+AllAccountsStream = grpc.aio.UnaryStreamCall[
+    queries_pb2.FindAllAccountsRequest, queries_pb2.FindAllAccountsResponse
+]
+StatementStream = grpc.aio.UnaryStreamCall[
+    queries_pb2.GetAccountStatementRequest, queries_pb2.GetAccountStatementResponse
+]
 
 
 class QueryCalls:
@@ -79,11 +91,37 @@ class QueryCalls:
         client's stream_deadline) bounds each stream opened."""
         seconds = deadline or self.stream_deadline
 
-        def open_stream(token: str) -> Stream:
+        def open_stream(token: str) -> AllAccountsStream:
             request = queries_pb2.FindAllAccountsRequest(page_size=page_size, page_token=token)
             return self._queries.FindAllAccounts(request, timeout=seconds)
 
-        return resumed_stream(open_stream, self.retry, page_token)
+        return resumed_stream(open_stream, accounts_of, self.retry, page_token)
+
+    def statement(
+        self,
+        account_id: str,
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        min_version: int | None = None,
+        deadline: float | None = None,
+    ) -> AsyncIterator[Movement]:
+        """The account's movements in the order they happened, each with the balance after
+        it (those after `page_token`'s, when given); with `min_version`, once the read
+        model has reached that version of the account. Resumed like all_accounts when
+        broken; `deadline` (default the client's stream_deadline) bounds each stream."""
+        seconds = deadline or self.stream_deadline
+
+        def open_stream(token: str) -> StatementStream:
+            request = queries_pb2.GetAccountStatementRequest(
+                account_id=account_id,
+                page_size=page_size,
+                page_token=token,
+                min_version=min_version,
+            )
+            return self._queries.GetAccountStatement(request, timeout=seconds)
+
+        return resumed_stream(open_stream, movements_of, self.retry, page_token)
 
     async def _query(
         self,

@@ -72,6 +72,18 @@ def account(number: int, holder: str = "Ada", balance_cents: int = 0) -> account
     )
 
 
+def movement(
+    version: int, kind: queries_pb2.MovementKind.ValueType, amount_cents: int, balance_cents: int
+) -> queries_pb2.Movement:
+    return queries_pb2.Movement(
+        version=version,
+        kind=kind,
+        amount_cents=amount_cents,
+        balance_cents=balance_cents,
+        occurred_at=Timestamp(seconds=1_800_000_000 + version),
+    )
+
+
 def page_of(
     accounts: Sequence[account_pb2.Account], size: int, token: str
 ) -> tuple[list[account_pb2.Account], str]:
@@ -188,19 +200,24 @@ class FakeTechbank(
     async def GetAccountStatement(
         self, request: queries_pb2.GetAccountStatementRequest, context: Context
     ) -> AsyncIterator[queries_pb2.GetAccountStatementResponse]:
-        """The account's movements, after the page token (a version), in pages."""
-        await self._take_step(context, "GetAccountStatement", page_token=request.page_token)
+        """The account's movements after the page token (a version), in pages; broken
+        after the pages a BreakAfter step says, like FindAllAccounts."""
+        step = await self._take_step(context, "GetAccountStatement", page_token=request.page_token)
+        pages_left = step.pages if isinstance(step, BreakAfter) else None
         lines = self.movements.get(request.account_id)
         if lines is None:
-            await fail(context, grpc.StatusCode.NOT_FOUND)
+            await fail(context, Refusal(grpc.StatusCode.NOT_FOUND, "ACCOUNT_NOT_FOUND"))
             return
         after = int(request.page_token or 0)
         pending = [m for m in lines if m.version > after]
         size = request.page_size or 100
         while pending:
+            if pages_left == 0:
+                await fail(context, grpc.StatusCode.UNAVAILABLE)
             page, pending = pending[:size], pending[size:]
             token = str(page[-1].version) if pending else ""
             yield queries_pb2.GetAccountStatementResponse(movements=page, next_page_token=token)
+            pages_left = None if pages_left is None else pages_left - 1
 
     async def FindAllAccounts(
         self, request: queries_pb2.FindAllAccountsRequest, context: Context

@@ -8,16 +8,28 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 
+from techbank.account.v1 import queries_pb2 as q
 from techbank_client.cli import main
-from tests.support.fake_techbank import FakeTechbank, Refusal, account, serving
+from tests.support.fake_techbank import FakeTechbank, Refusal, account, movement, serving
 
 ADA = account(1, "Ada", balance_cents=12000)
 BOB = account(2, "Bob\x1b[31m", balance_cents=5)
 
 
+STATEMENT = [
+    movement(1, q.MOVEMENT_KIND_OPENED, 12_000, 12_000),
+    movement(2, q.MOVEMENT_KIND_WITHDRAWAL, -2_505, 9_495),
+    movement(3, q.MOVEMENT_KIND_TRANSFER_IN, 5, 9_500),
+]
+STATEMENT[1].reference = "rent\x1b[2J"
+STATEMENT[2].transfer_id = BOB.account_id
+
+
 @pytest.fixture
 def fake() -> FakeTechbank:
-    return FakeTechbank(accounts=[ADA, BOB])
+    faked = FakeTechbank(accounts=[ADA, BOB])
+    faked.movements[ADA.account_id] = STATEMENT
+    return faked
 
 
 @pytest.fixture
@@ -74,6 +86,46 @@ async def test_commands_say_what_they_did(address: str, capsys: pytest.CaptureFi
     human, machine = capsys.readouterr().out.splitlines()
     assert human == f"withdrew 25.05 from {ADA.account_id} (version 3)"
     assert json.loads(machine) == {"account_id": ADA.account_id, "version": 4}
+
+
+async def test_a_statement_shows_each_movement_signed_with_the_balance_after_it(
+    address: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await techbank(address, "accounts", "statement", ADA.account_id, "--page-size", "2") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[2:5] for line in lines[:3]] == [
+        ["opened", "+120.00", "120.00"],
+        ["withdrawal", "-25.05", "94.95"],
+        ["transfer_in", "+0.05", "95.00"],
+    ]
+    assert lines[0].split()[:2] == ["v1", "2027-01-15T08:00:01.000Z"]
+    assert lines[1].endswith("  rent\\u001b[2J")
+    assert lines[2].endswith(f"  (transfer {BOB.account_id})")
+    assert lines[3] == "3 movements"
+
+
+async def test_a_statement_in_json_is_one_object_per_movement(
+    address: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await techbank(address, "--json", "accounts", "statement", ADA.account_id) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[1] == {
+        "version": 2,
+        "kind": "withdrawal",
+        "amount_cents": -2505,
+        "balance_cents": 9495,
+        "occurred_at": "2027-01-15T08:00:02.000Z",
+        "reference": "rent\x1b[2J",
+        "transfer_id": "",
+    }
+    assert len(lines) == 3
+
+
+async def test_a_statement_of_an_unknown_account_exits_with_not_found(
+    address: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await techbank(address, "accounts", "statement", BOB.account_id) == 10 + 5
+    assert capsys.readouterr().err.startswith("error: NOT_FOUND ACCOUNT_NOT_FOUND: ")
 
 
 async def test_a_refusal_is_one_line_and_an_exit_status_of_its_own(

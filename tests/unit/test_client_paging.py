@@ -6,14 +6,29 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 
-from techbank_client import Comparison, RetryPolicy, TechbankClient, TechbankError
+from techbank.account.v1 import queries_pb2 as q
+from techbank_client import Comparison, MovementKind, RetryPolicy, TechbankClient, TechbankError
 from techbank_client.models import AccountStatus, AccountType
-from tests.support.fake_techbank import BreakAfter, FakeTechbank, Refusal, account, serving
+from tests.support.fake_techbank import (
+    BreakAfter,
+    FakeTechbank,
+    Refusal,
+    account,
+    movement,
+    serving,
+)
 
 Code = grpc.StatusCode
 FAST = RetryPolicy(attempts=3, initial_backoff=0.01, max_backoff=0.02)
 ACCOUNTS = [account(n, "Ada" if n % 2 else "Bob", balance_cents=100 * n) for n in range(1, 8)]
 IDS = [a.account_id for a in ACCOUNTS]
+STATEMENT = [
+    movement(1, q.MOVEMENT_KIND_OPENED, 1_000, 1_000),
+    movement(2, q.MOVEMENT_KIND_DEPOSIT, 250, 1_250),
+    movement(3, q.MOVEMENT_KIND_TRANSFER_OUT, -200, 1_050),
+    movement(4, q.MOVEMENT_KIND_CLOSED, 0, 1_050),
+]
+STATEMENT[2].transfer_id, STATEMENT[2].reference = IDS[6], "rent"
 
 
 @pytest.fixture
@@ -70,6 +85,33 @@ async def test_all_accounts_starts_after_a_page_token_and_has_a_deadline(
     assert found == IDS[4:]
     (seen,) = fake.seen
     assert seen.time_remaining is not None and 290 < seen.time_remaining <= 310
+
+
+async def test_a_statement_comes_in_order_and_resumes_a_broken_stream(
+    fake: FakeTechbank, bank: TechbankClient
+) -> None:
+    fake.movements[IDS[0]] = STATEMENT
+    fake.plan = [BreakAfter(1), BreakAfter(0)]
+    found = [m async for m in bank.statement(IDS[0], page_size=2, min_version=4)]
+    assert [(m.version, m.kind, m.amount_cents, m.balance_cents) for m in found] == [
+        (1, MovementKind.OPENED, 1_000, 1_000),
+        (2, MovementKind.DEPOSIT, 250, 1_250),
+        (3, MovementKind.TRANSFER_OUT, -200, 1_050),
+        (4, MovementKind.CLOSED, 0, 1_050),
+    ]
+    assert (found[2].reference, found[2].transfer_id) == ("rent", IDS[6])
+    assert found[0].occurred_at.isoformat() == "2027-01-15T08:00:01+00:00"
+    assert [seen.page_token for seen in fake.seen] == ["", "2", "2"]
+
+
+async def test_a_statement_starts_after_a_page_token_and_names_an_unknown_account(
+    fake: FakeTechbank, bank: TechbankClient
+) -> None:
+    fake.movements[IDS[0]] = STATEMENT
+    assert [m.version async for m in bank.statement(IDS[0], page_token="3")] == [4]
+    with pytest.raises(TechbankError) as raised:
+        [m async for m in bank.statement(IDS[1])]
+    assert (raised.value.code, raised.value.reason) == (Code.NOT_FOUND, "ACCOUNT_NOT_FOUND")
 
 
 async def test_accounts_come_as_plain_values(bank: TechbankClient) -> None:

@@ -1,4 +1,5 @@
-"""Framed accounts concatenate into the very bytes protobuf gives for the whole answer."""
+"""Framed accounts (and a statement's framed movements) concatenate into the very bytes
+protobuf gives for the whole answer."""
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,6 +14,16 @@ PAGED = (
     queries_pb2.FindAllAccountsResponse,
     queries_pb2.FindAccountsByHolderResponse,
     queries_pb2.FindAccountsWithBalanceResponse,
+)
+MOVEMENTS = queries_pb2.GetAccountStatementResponse.DESCRIPTOR.fields_by_name["movements"]
+movements = st.builds(
+    queries_pb2.Movement,
+    version=st.integers(0, 2**63 - 1),
+    kind=st.sampled_from(queries_pb2.MovementKind.values()),
+    amount_cents=st.integers(-(2**63), 2**63 - 1),
+    balance_cents=st.integers(-(2**63), 2**63 - 1),
+    reference=st.text(max_size=140),
+    transfer_id=st.text(max_size=36),
 )
 accounts = st.builds(
     account_pb2.Account,
@@ -49,3 +60,13 @@ def test_a_framed_account_is_a_find_account_by_id_response(item: account_pb2.Acc
     answer = queries_pb2.FindAccountByIdResponse.FromString(wire.account(framed(item)))
     assert answer.account == item
     assert wire.account_of(framed(item)) == item
+
+
+@given(st.lists(movements, max_size=5), st.text(max_size=300))
+def test_a_statement_page_reads_the_movements_and_token(
+    items: list[queries_pb2.Movement], token: str
+) -> None:
+    framed = [element(MOVEMENTS, item.SerializeToString(deterministic=True)) for item in items]
+    answer = queries_pb2.GetAccountStatementResponse.FromString(wire.page(Page(framed, token)))
+    assert (list(answer.movements), answer.next_page_token) == (items, token)
+    assert [wire.movement_of(one) for one in framed] == items

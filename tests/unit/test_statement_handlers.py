@@ -85,3 +85,21 @@ async def test_min_version_waits_for_the_read_model_and_then_streams() -> None:
         await dispatcher_over(reader).ask(
             GetAccountStatement(ACCOUNT_ID, min_version=9, max_wait_seconds=0.01)
         )
+
+
+async def test_every_bad_field_is_refused_in_one_answer_before_any_read() -> None:
+    reader = reader_with(1)
+    query = GetAccountStatement("x", page_size=-1, page_token="not ours", min_version=0)
+    with pytest.raises(InvalidInput) as refused:
+        await dispatcher_over(reader).ask(query)
+    fields = [violation.field for violation in refused.value.violations]
+    assert fields == ["account_id", "page_size", "page_token", "min_version"]
+    assert reader.lookups == 0
+
+
+async def test_an_account_id_in_capitals_is_the_same_account_and_keeps_its_tokens() -> None:
+    reader = reader_with(3)
+    [(_, token), _] = await pages_of(reader, page_size=2)
+    query = GetAccountStatement(ACCOUNT_ID.upper(), page_size=2, page_token=token)
+    pages = await dispatcher_over(reader).ask(query)
+    assert [[wire.movement_of(m).version for m in p.items] async for p in pages] == [[3]]
