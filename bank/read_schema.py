@@ -1,7 +1,9 @@
 """The read database's tables, shared by the projector (writer) and the query server (reader).
 
 The same definitions create the schema on SQLite and on MySQL; `holder` compares
-byte for byte on MySQL (utf8mb4_bin) so a lookup matches the holder exactly.
+byte for byte on MySQL (utf8mb4_bin) so a lookup matches the holder exactly. The
+accounts and movements tables belong to a generation (bank.read_generations); the
+tables here are the read model's own.
 """
 
 import asyncio
@@ -11,13 +13,11 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc
-from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import writer
 from adapters.sql_errors import is_denied
-from adapters.sql_types import UtcDateTime
-from bank.domain.account import MAX_HOLDER_LENGTH, MAX_REFERENCE_LENGTH
+from bank.read_generations import FIRST, Generation, is_generation_table, tables_of
 
 log = logging.getLogger(__name__)
 SCHEMA_POLL_SECONDS = 0.5
@@ -31,56 +31,12 @@ CREATE_RACE_SIGNS = (
     "doesn't exist",
     "Deadlock found",
     "database is locked",  # SQLite, when a deferred transaction cannot take the write lock
+    "Duplicate entry",  # two processes writing the first generations row
+    "UNIQUE constraint failed",
 )
 T = TypeVar("T")
 
 metadata = sa.MetaData()
-
-holder_type = sa.String(MAX_HOLDER_LENGTH).with_variant(
-    mysql.VARCHAR(MAX_HOLDER_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"), "mysql"
-)
-
-accounts = sa.Table(
-    "accounts",
-    metadata,
-    sa.Column("account_id", sa.String(36), primary_key=True),
-    sa.Column("holder", holder_type, nullable=False, index=True),
-    sa.Column("account_type", sa.String(16), nullable=False),
-    sa.Column("balance_cents", sa.BigInteger, nullable=False, index=True),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("opened_at", UtcDateTime(), nullable=False),
-    sa.Column("version", sa.BigInteger, nullable=False),
-    # The account as the query API answers it: an Account message, serialized.
-    sa.Column("wire", sa.LargeBinary, nullable=False),
-    mysql_charset="utf8mb4",
-    # Clustered on the account id, as InnoDB tables are: a page of the FindAll stream is
-    # one walk along one B-tree instead of an index walk plus a table lookup per row.
-    sqlite_with_rowid=False,
-)
-
-
-reference_type = sa.String(MAX_REFERENCE_LENGTH).with_variant(
-    mysql.VARCHAR(MAX_REFERENCE_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"), "mysql"
-)
-
-# One row per event of an account: its statement, with the balance after each movement.
-movements = sa.Table(
-    "movements",
-    metadata,
-    sa.Column("account_id", sa.String(36), primary_key=True),
-    sa.Column("version", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("amount_cents", sa.BigInteger, nullable=False),  # + in, - out
-    sa.Column("balance_cents", sa.BigInteger, nullable=False),  # after the movement
-    sa.Column("occurred_at", UtcDateTime(), nullable=False),
-    sa.Column("reference", reference_type, nullable=False),
-    sa.Column("transfer_id", sa.String(36), nullable=False),
-    # The movement as the statement answers it: a Movement message, framed as an element.
-    sa.Column("wire", sa.LargeBinary, nullable=False),
-    mysql_charset="utf8mb4",
-    sqlite_with_rowid=False,  # clustered on (account, version): a statement is one walk
-)
-
 
 # Where the projector has read up to, per partition, written with each batch's effects.
 consumer_offsets = sa.Table(
@@ -92,10 +48,23 @@ consumer_offsets = sa.Table(
 )
 
 
+# Which generation is live, and which (if any) a rebuild is building: one row, which every
+# batch of the projector reads under a shared lock and a rebuild changes under an
+# exclusive one, so that no batch misses a generation that starts or ends.
+generations = sa.Table(
+    "read_model_generations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("live", sa.Integer, nullable=False),
+    sa.Column("building", sa.Integer, nullable=True),
+)
+THE_ROW = generations.c.id == 1
+
 # What the rows mean, beyond their columns (2: `wire` holds the account framed as a list
-# element; 3: on SQLite, clustered on the account id; 4: the movements table). A read
-# model of another layout is dropped and rebuilt from the event store.
-LAYOUT = 4
+# element; 3: on SQLite, clustered on the account id; 4: the movements table;
+# 5: generations). A read model of another layout is dropped and rebuilt from the event
+# store.
+LAYOUT = 5
 layout = sa.Table("read_model_layout", metadata, sa.Column("version", sa.Integer, nullable=False))
 
 
@@ -163,18 +132,42 @@ def _racing(error: exc.DBAPIError) -> bool:
 
 def prepare_tables(conn: sa.Connection) -> bool:
     """prepare_read_model, on a synchronous connection."""
-    if sa.inspect(conn).has_table(accounts.name) and _earlier_layout(conn):
+    names = sa.inspect(conn).get_table_names()
+    if any(is_generation_table(name) for name in names) and _earlier_layout(conn):
         log.warning("the read model is of an earlier layout; dropping it to rebuild it")
         for table in reversed(metadata.sorted_tables):
             table.drop(conn, checkfirst=True)
-    _create(conn)
-    return conn.execute(sa.select(accounts.c.account_id).limit(1)).first() is None
+        for name in filter(is_generation_table, names):
+            conn.execute(sa.text(f"DROP TABLE {conn.dialect.identifier_preparer.quote(name)}"))
+    live = _create(conn)
+    return conn.execute(sa.select(live.accounts.c.account_id).limit(1)).first() is None
 
 
-def _create(conn: sa.Connection) -> None:
+def _create(conn: sa.Connection) -> Generation:
+    """Create what is missing; the live generation's tables."""
     metadata.create_all(conn)
     if _layout_of(conn) is None:
         conn.execute(layout.insert().values(version=LAYOUT))
+    live = conn.scalar(sa.select(generations.c.live).where(THE_ROW))
+    if live is None:
+        live = FIRST
+        create_generation(conn, live)
+        conn.execute(generations.insert().values(id=1, live=live, building=None))
+    return tables_of(int(live))
+
+
+def create_generation(conn: sa.Connection, generation: int) -> Generation:
+    """Create a generation's tables, unless they exist."""
+    tables = tables_of(generation)
+    tables.accounts.create(conn, checkfirst=True)
+    tables.movements.create(conn, checkfirst=True)
+    return tables
+
+
+def drop_generation(conn: sa.Connection, generation: int) -> None:
+    tables = tables_of(generation)
+    tables.movements.drop(conn, checkfirst=True)
+    tables.accounts.drop(conn, checkfirst=True)
 
 
 def _earlier_layout(conn: sa.Connection) -> bool:

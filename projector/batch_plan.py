@@ -1,7 +1,7 @@
 """What a batch does to the rows it touches, decided the same way by every read model
 adapter (projector.read_model says why events that do not follow on wait)."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from projector.read_model import Events
@@ -15,6 +15,16 @@ class Plan:
     changed: dict[str, tuple[Row | None, Row]]  # account id -> (row before, row after)
     movements: list[Row]  # one per event applied
     gaps: dict[str, int]  # account id -> its row's version
+
+
+def merged_gaps(plans: Iterable[Plan]) -> dict[str, int]:
+    """The gaps of several generations' plans of one batch: each account's from the lowest
+    version any of them is at, so that the events loaded fill every generation's gap."""
+    gaps: dict[str, int] = {}
+    for planned in plans:
+        for account_id, version in planned.gaps.items():
+            gaps[account_id] = min(version, gaps.get(account_id, version))
+    return gaps
 
 
 def plan(current: Mapping[str, Row | None], events: Events) -> Plan:

@@ -13,12 +13,21 @@ caller is told where each such row stands, to fetch what is missing and try agai
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from core.events import StoredEvent
 from projector.translation import Projected, Row
 
 Events = Mapping[str, Sequence[StoredEvent]]  # account id -> its events, in version order
 RowsNow = Callable[[Sequence[str]], Awaitable[Mapping[str, Projected]]]
+
+
+class Generations(NamedTuple):
+    """The generation the queries read, and the one a rebuild is building (None: no
+    rebuild under way); see bank.read_generations."""
+
+    live: int
+    building: int | None
 
 
 @dataclass(frozen=True)
@@ -41,14 +50,36 @@ class ReadModel(ABC):
 
     @abstractmethod
     async def versions(self, account_ids: Sequence[str]) -> dict[str, int]:
-        """The version of each of these accounts that has a row."""
+        """The version of each of these accounts that has a row (in the live generation;
+        so too `rows` and `movements`)."""
 
     @abstractmethod
-    async def rebuild(self, account_ids: Sequence[str], rows_now: RowsNow) -> None:
-        """Replace these accounts' rows and movements with what `rows_now(account_ids)`
-        gives (a row of None: none), in one transaction that holds the rows from before it
-        asks until it commits: nothing is written to them in between, so the new rows are
-        never older than anything a projector wrote."""
+    async def rebuild(
+        self, account_ids: Sequence[str], rows_now: RowsNow, generation: int | None = None
+    ) -> None:
+        """Replace these accounts' rows and movements in `generation` (None: the live one)
+        with what `rows_now(account_ids)` gives (a row of None: none), in one transaction
+        that holds the rows from before it asks until it commits: nothing is written to
+        them in between, so the new rows are never older than anything a projector wrote."""
+
+    @abstractmethod
+    async def generations(self) -> Generations:
+        """The live generation, and the one being built."""
+
+    @abstractmethod
+    async def begin_generation(self) -> int:
+        """Create the next generation's tables, empty, and have every batch from now on
+        write it too (a batch under way is waited for); its number. A generation left
+        being built by a rebuild that stopped is dropped first."""
+
+    @abstractmethod
+    async def switch_to(self, generation: int) -> int:
+        """Make the generation being built the live one, at once for every later query
+        and batch; the generation that was live, which batches no longer write."""
+
+    @abstractmethod
+    async def drop_generation(self, generation: int) -> None:
+        """Drop a generation that is neither live nor being built."""
 
     @abstractmethod
     def rows(self) -> AsyncIterator[Row]:

@@ -19,6 +19,7 @@ from core.event_store import EventStore
 from projector.bootstrap import build_projector
 from projector.fold import fold
 from projector.read_model import ReadModel
+from projector.transient import retry_transient
 from projector.translation import Projected
 
 log = logging.getLogger("projector.restore")
@@ -27,7 +28,9 @@ CHUNK = 500
 OnProgress = Callable[[int, int], None]  # accounts and events restored so far
 
 
-async def restore_accounts(read_model: ReadModel, store: EventStore, account_ids: list[str]) -> int:
+async def restore_accounts(
+    read_model: ReadModel, store: EventStore, account_ids: list[str], generation: int | None = None
+) -> int:
     """Replace each account's row with the fold of its stream; return the events folded.
 
     The rows are held while their events are read (ReadModel.rebuild), so a rebuilt row
@@ -41,7 +44,8 @@ async def restore_accounts(read_model: ReadModel, store: EventStore, account_ids
         folded = sum(len(history) for history in histories.values())
         return {account_id: fold(history) for account_id, history in histories.items()}
 
-    await read_model.rebuild(account_ids, rows_now)
+    # The projector writes the same rows meanwhile: a deadlock with it is tried again.
+    await retry_transient(lambda: read_model.rebuild(account_ids, rows_now, generation))
     return folded
 
 
@@ -50,18 +54,8 @@ async def restore(
 ) -> tuple[int, int]:
     """Rebuild every account the store knows and drop rows it does not; return the counts.
     `on_progress` is told the counts so far after each chunk (the `techbank` command's bar)."""
-    progress = _Progress(on_progress)
-    chunk: list[str] = []
-    restored: set[str] = set()
-    async for account_id in store.aggregate_ids():
-        chunk.append(account_id)
-        if len(chunk) == CHUNK:
-            progress.add(len(chunk), await restore_accounts(read_model, store, chunk))
-            restored.update(chunk)
-            chunk = []
-    if chunk:
-        progress.add(len(chunk), await restore_accounts(read_model, store, chunk))
-        restored.update(chunk)
+    progress = Progress(on_progress)
+    restored = await restore_all(read_model, store, progress)
     dropped = await _drop_rows_unknown_to(store, read_model, restored)
     log.info(
         "restore done: %d accounts, %d events, %d stray rows dropped, in %.1f s (%s events/s)",
@@ -74,7 +68,26 @@ async def restore(
     return progress.accounts, progress.events
 
 
-class _Progress:
+async def restore_all(
+    read_model: ReadModel, store: EventStore, progress: "Progress", generation: int | None = None
+) -> set[str]:
+    """Rebuild every account the store knows in `generation` (None: the live one), a chunk
+    at a time; the ids rebuilt."""
+    chunk: list[str] = []
+    restored: set[str] = set()
+    async for account_id in store.aggregate_ids():
+        chunk.append(account_id)
+        if len(chunk) == CHUNK:
+            progress.add(len(chunk), await restore_accounts(read_model, store, chunk, generation))
+            restored.update(chunk)
+            chunk = []
+    if chunk:
+        progress.add(len(chunk), await restore_accounts(read_model, store, chunk, generation))
+        restored.update(chunk)
+    return restored
+
+
+class Progress:
     def __init__(self, on_progress: OnProgress | None = None) -> None:
         self.on_progress = on_progress
         self.accounts = self.events = 0

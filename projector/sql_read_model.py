@@ -5,7 +5,8 @@ UPDATE, so another projector or a restore writing the same rows waits for it (or
 deadlocks with it and is retried: every write is version-checked).
 """
 
-from collections.abc import AsyncIterator, Sequence
+import functools
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,10 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql_engine import create_engine, writer
 from adapters.sql_errors import is_unavailable
-from bank.read_schema import accounts, consumer_offsets, movements, prepare_read_model
+from bank.read_generations import Generation, tables_of
+from bank.read_schema import (
+    THE_ROW,
+    consumer_offsets,
+    generations,
+    prepare_read_model,
+)
+from bank.read_schema import (
+    create_generation as create_tables,
+)
+from bank.read_schema import (
+    drop_generation as drop_tables,
+)
 from core.errors import Unavailable
-from projector.batch_plan import plan
-from projector.read_model import Events, Position, ReadModel, RowsNow
+from projector.batch_plan import Plan, merged_gaps, plan
+from projector.read_model import Events, Generations, Position, ReadModel, RowsNow
 from projector.translation import Row
 
 UNAVAILABLE = "the read database is unavailable"
@@ -47,26 +60,36 @@ class SqlReadModel(ReadModel):
 
     async def apply(self, events: Events, position: Position | None = None) -> dict[str, int]:
         async with self._writer.begin() as conn:
-            planned = plan(await _rows_of(conn, list(events), lock=True), events)
-            if planned.gaps:
+            planned = []
+            for tables in await _active(conn):
+                planned.append(
+                    (tables, plan(await _rows_of(conn, tables, list(events), True), events))
+                )
+            gaps = merged_gaps(p for _, p in planned)
+            if gaps:
                 await conn.rollback()
-                return planned.gaps
-            await _write(conn, list(planned.changed.values()))
-            if planned.movements:
-                await conn.execute(movements.insert(), planned.movements)
+                return gaps
+            for tables, changes in planned:
+                await _write(conn, tables, changes)
             if position is not None:
                 await _save_offsets(conn, position)
         return {}
 
     async def versions(self, account_ids: Sequence[str]) -> dict[str, int]:
         async with self._engine.connect() as conn:
-            rows = await _rows_of(conn, account_ids, lock=False)
+            live = tables_of((await self._generations(conn)).live)
+            rows = await _rows_of(conn, live, account_ids, lock=False)
         return {account_id: row["version"] for account_id, row in rows.items()}
 
-    async def rebuild(self, account_ids: Sequence[str], rows_now: RowsNow) -> None:
+    async def rebuild(
+        self, account_ids: Sequence[str], rows_now: RowsNow, generation: int | None = None
+    ) -> None:
         async with self._writer.begin() as conn:
-            await _rows_of(conn, account_ids, lock=True)
+            number = generation or (await self._generations(conn)).live
+            tables = tables_of(number)
+            await _rows_of(conn, tables, account_ids, lock=True)
             folded = await rows_now(account_ids)
+            accounts, movements = tables.accounts, tables.movements
             for chunk in _chunks(list(folded)):
                 await conn.execute(accounts.delete().where(accounts.c.account_id.in_(chunk)))
                 await conn.execute(movements.delete().where(movements.c.account_id.in_(chunk)))
@@ -77,8 +100,49 @@ class SqlReadModel(ReadModel):
             if lines:
                 await conn.execute(movements.insert(), lines)
 
+    async def generations(self) -> Generations:
+        async with self._engine.connect() as conn:
+            return await self._generations(conn)
+
+    async def _generations(self, conn: AsyncConnection) -> Generations:
+        found = (await conn.execute(sa.select(generations).where(THE_ROW))).one()
+        return Generations(found.live, found.building)
+
+    async def begin_generation(self) -> int:
+        async with self._engine.connect() as conn:
+            current = await self._generations(conn)
+        if current.building is not None:  # a rebuild that stopped: start it over
+            await self._ddl(drop_tables, current.building)
+        number = max(current.live, current.building or 0) + 1
+        await self._ddl(create_tables, number)
+        async with self._writer.begin() as conn:  # waits for the batches under way
+            await conn.execute(generations.update().where(THE_ROW).values(building=number))
+        return number
+
+    async def switch_to(self, generation: int) -> int:
+        async with self._writer.begin() as conn:
+            current = (
+                await conn.execute(sa.select(generations).where(THE_ROW).with_for_update())
+            ).one()
+            if current.building != generation:
+                raise ValueError(f"generation {generation} is not the one being built")
+            values = {"live": generation, "building": None}
+            await conn.execute(generations.update().where(THE_ROW).values(values))
+        return int(current.live)
+
+    async def drop_generation(self, generation: int) -> None:
+        current = await self.generations()
+        if generation in (current.live, current.building):
+            raise ValueError(f"generation {generation} is in use")
+        await self._ddl(drop_tables, generation)
+
+    async def _ddl(self, change: Callable[[sa.Connection, int], object], generation: int) -> None:
+        async with self._writer.begin() as conn:
+            await conn.run_sync(change, generation)
+
     async def rows(self) -> AsyncIterator[Row]:
         async with self._engine.connect() as conn:
+            accounts = tables_of((await self._generations(conn)).live).accounts
             result = await conn.stream(sa.select(accounts).order_by(accounts.c.account_id))
             async for row in result.mappings():
                 yield dict(row)
@@ -86,6 +150,7 @@ class SqlReadModel(ReadModel):
     async def movements(self, account_ids: Sequence[str]) -> dict[str, list[Row]]:
         found: dict[str, list[Row]] = {}
         async with self._engine.connect() as conn:
+            movements = tables_of((await self._generations(conn)).live).movements
             for chunk in _chunks(account_ids):
                 query = (
                     sa.select(movements)
@@ -110,9 +175,18 @@ def _chunks(account_ids: Sequence[str]) -> list[Sequence[str]]:
     return [account_ids[i : i + MAX_IDS] for i in range(0, len(account_ids), MAX_IDS)]
 
 
+async def _active(conn: AsyncConnection) -> list[Generation]:
+    """The generations a batch writes: the live one and the one being built, read under
+    a shared lock that a rebuild's start and switch wait for."""
+    query = sa.select(generations).where(THE_ROW).with_for_update(read=True)
+    found = (await conn.execute(query)).one()
+    return [tables_of(n) for n in (found.live, found.building) if n is not None]
+
+
 async def _rows_of(
-    conn: AsyncConnection, account_ids: Sequence[str], *, lock: bool
+    conn: AsyncConnection, tables: Generation, account_ids: Sequence[str], lock: bool
 ) -> dict[str, Row]:
+    accounts = tables.accounts
     found: dict[str, Row] = {}
     for chunk in _chunks(account_ids):
         query = sa.select(accounts).where(accounts.c.account_id.in_(chunk))
@@ -122,17 +196,23 @@ async def _rows_of(
     return found
 
 
-# Built once: a statement built per row costs more than the row's own round trip.
-_UPDATE = (
-    accounts.update()
-    .where(accounts.c.account_id == sa.bindparam("b_account_id"))
-    .where(accounts.c.version == sa.bindparam("b_version"))
-    .values({c.name: sa.bindparam(c.name) for c in accounts.columns if c.name != "account_id"})
-)
+@functools.cache
+def _update(generation: int) -> sa.Update:
+    """Built once per generation: a statement built per row costs more than the row's
+    own round trip."""
+    accounts = tables_of(generation).accounts
+    return (
+        accounts.update()
+        .where(accounts.c.account_id == sa.bindparam("b_account_id"))
+        .where(accounts.c.version == sa.bindparam("b_version"))
+        .values({c.name: sa.bindparam(c.name) for c in accounts.columns if c.name != "account_id"})
+    )
 
 
-async def _write(conn: AsyncConnection, changed: list[tuple[Row | None, Row]]) -> None:
-    """Insert the new rows and update the others, each update only from the version read."""
+async def _write(conn: AsyncConnection, tables: Generation, planned: Plan) -> None:
+    """Insert the new rows and update the others, each update only from the version read;
+    add the movements."""
+    changed = list(planned.changed.values())
     new = [after for before, after in changed if before is None]
     updates = [
         {**after, "b_account_id": after["account_id"], "b_version": before["version"]}
@@ -140,11 +220,13 @@ async def _write(conn: AsyncConnection, changed: list[tuple[Row | None, Row]]) -
         if before is not None
     ]
     if new:
-        await conn.execute(accounts.insert(), new)
+        await conn.execute(tables.accounts.insert(), new)
     if updates:
-        result = await conn.execute(_UPDATE, updates)
+        result = await conn.execute(_update(tables.number), updates)
         if result.rowcount != len(updates):
             raise RuntimeError("a row moved on while it was held: the batch is retried")
+    if planned.movements:
+        await conn.execute(tables.movements.insert(), planned.movements)
 
 
 async def _save_offsets(conn: AsyncConnection, position: Position) -> None:

@@ -7,43 +7,34 @@ another command server's projection) can write in between.
 """
 
 import asyncio
+import functools
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 
 from adapters.sql_engine import use_wal
 from adapters.sqlite_writes import stored_time
-from bank.read_schema import accounts, movements, prepare_read_model_sync
+from bank.read_generations import FIRST, tables_of
+from bank.read_schema import create_generation, drop_generation, prepare_read_model_sync
 from core.errors import Unavailable
-from projector.batch_plan import plan
-from projector.read_model import Events, Position, ReadModel, RowsNow
+from projector.batch_plan import merged_gaps, plan
+from projector.read_model import Events, Generations, Position, ReadModel, RowsNow
 from projector.translation import Projected, Row
 
 T = TypeVar("T")
 UNAVAILABLE = "the read database is unavailable"
 DEFAULT_BUSY_SECONDS = 5.0
-COLUMNS = [column.name for column in accounts.columns]
-SELECT_ROWS = f"SELECT {', '.join(COLUMNS)} FROM accounts"
-INSERT = f"INSERT INTO accounts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-UPDATE = (
-    f"UPDATE accounts SET {', '.join(f'{c} = ?' for c in COLUMNS if c != 'account_id')} "
-    "WHERE account_id = ? AND version = ?"
-)
-DELETE = "DELETE FROM accounts WHERE account_id = ?"
-MOVEMENT_COLUMNS = [column.name for column in movements.columns]
-SELECT_MOVEMENTS = f"SELECT {', '.join(MOVEMENT_COLUMNS)} FROM movements"
-INSERT_MOVEMENT = (
-    f"INSERT INTO movements ({', '.join(MOVEMENT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(MOVEMENT_COLUMNS))})"
-)
-DELETE_MOVEMENTS = "DELETE FROM movements WHERE account_id = ?"
+COLUMNS = [column.name for column in tables_of(FIRST).accounts.columns]
+MOVEMENT_COLUMNS = [column.name for column in tables_of(FIRST).movements.columns]
+GENERATIONS = "SELECT live, building FROM read_model_generations WHERE id = 1"
 OFFSETS = "SELECT partition_id, next_offset FROM projector_offsets WHERE topic = ?"
 SAVE_OFFSET = (
     "INSERT INTO projector_offsets (topic, partition_id, next_offset) VALUES (?, ?, ?) "
@@ -51,6 +42,42 @@ SAVE_OFFSET = (
     "WHERE excluded.next_offset > projector_offsets.next_offset"
 )
 MAX_IDS = 500
+
+
+class Sql(NamedTuple):
+    """One generation's statements."""
+
+    select_rows: str
+    insert: str
+    update: str
+    delete: str
+    select_movements: str
+    insert_movement: str
+    delete_movements: str
+
+
+@functools.cache
+def sql_of(generation: int) -> Sql:
+    accounts, movements = f"accounts_g{generation}", f"movements_g{generation}"
+    return Sql(
+        select_rows=f"SELECT {', '.join(COLUMNS)} FROM {accounts}",
+        insert=f"INSERT INTO {accounts} ({', '.join(COLUMNS)}) VALUES ({_marks(COLUMNS)})",
+        update=(
+            f"UPDATE {accounts} SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])} "
+            "WHERE account_id = ? AND version = ?"
+        ),
+        delete=f"DELETE FROM {accounts} WHERE account_id = ?",
+        select_movements=f"SELECT {', '.join(MOVEMENT_COLUMNS)} FROM {movements}",
+        insert_movement=(
+            f"INSERT INTO {movements} ({', '.join(MOVEMENT_COLUMNS)}) "
+            f"VALUES ({_marks(MOVEMENT_COLUMNS)})"
+        ),
+        delete_movements=f"DELETE FROM {movements} WHERE account_id = ?",
+    )
+
+
+def _marks(columns: list[str]) -> str:
+    return ", ".join("?" * len(columns))
 
 
 class SqliteReadModel(ReadModel):
@@ -78,22 +105,77 @@ class SqliteReadModel(ReadModel):
             return await self._in_thread(self._apply, events, position)
 
     async def versions(self, account_ids: Sequence[str]) -> dict[str, int]:
-        return {i: row["version"] for i, row in _rows_of(self._reads, account_ids).items()}
+        live = sql_of(_generations(self._reads).live)
+        return {i: row["version"] for i, row in _rows_of(self._reads, live, account_ids).items()}
 
-    async def rebuild(self, account_ids: Sequence[str], rows_now: RowsNow) -> None:
+    async def rebuild(
+        self, account_ids: Sequence[str], rows_now: RowsNow, generation: int | None = None
+    ) -> None:
         async with self._turn:
             await self._in_thread(self._writes.execute, "BEGIN IMMEDIATE")
             try:
+                sql = sql_of(generation or _generations(self._writes).live)
                 rows = await rows_now(account_ids)
-                await self._in_thread(self._replace_and_commit, rows)
+                await self._in_thread(self._replace_and_commit, sql, rows)
             except BaseException:
                 await asyncio.shield(self._in_thread(self._roll_back))
                 raise
 
+    async def generations(self) -> Generations:
+        return _generations(self._reads)
+
+    async def begin_generation(self) -> int:
+        current = _generations(self._reads)
+        if current.building is not None:  # a rebuild that stopped: start it over
+            await self._ddl(drop_generation, current.building)
+        number = max(current.live, current.building or 0) + 1
+        await self._ddl(create_generation, number)
+        async with self._turn:
+            await self._in_thread(self._set_generations, {"building": number}, None)
+        return number
+
+    async def switch_to(self, generation: int) -> int:
+        async with self._turn:
+            return await self._in_thread(
+                self._set_generations, {"live": generation, "building": None}, generation
+            )
+
+    async def drop_generation(self, generation: int) -> None:
+        current = _generations(self._reads)
+        if generation in current:
+            raise ValueError(f"generation {generation} is in use")
+        await self._ddl(drop_generation, generation)
+
+    async def _ddl(self, change: Callable[[sa.Connection, int], object], generation: int) -> None:
+        def run() -> None:
+            engine = create_sync_engine(f"sqlite:///{self._path}")
+            try:
+                with engine.begin() as conn:
+                    change(conn, generation)
+            finally:
+                engine.dispose()
+
+        async with self._turn:
+            await self._in_thread(run)
+
+    def _set_generations(self, values: dict[str, int | None], building: int | None) -> int:
+        """Change the generations row in a write transaction; the live generation before."""
+        with _transaction(self._writes) as db:
+            current = _generations(db)
+            if building is not None and current.building != building:
+                raise ValueError(f"generation {building} is not the one being built")
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            db.execute(
+                f"UPDATE read_model_generations SET {assignments} WHERE id = 1",
+                tuple(values.values()),
+            )
+        return current.live
+
     async def rows(self) -> AsyncIterator[Row]:
         scan = _open(self._path, self._busy_seconds)  # its own snapshot, see the event store
         try:
-            cursor = scan.execute(f"{SELECT_ROWS} ORDER BY account_id")
+            select = sql_of(_generations(scan).live).select_rows
+            cursor = scan.execute(f"{select} ORDER BY account_id")
             while found := cursor.fetchmany(1000):
                 for values in found:
                     yield _row(values)
@@ -103,10 +185,11 @@ class SqliteReadModel(ReadModel):
 
     async def movements(self, account_ids: Sequence[str]) -> dict[str, list[Row]]:
         found: dict[str, list[Row]] = {}
+        select = sql_of(_generations(self._reads).live).select_movements
         for start in range(0, len(account_ids), MAX_IDS):
             chunk = account_ids[start : start + MAX_IDS]
             marks = ", ".join("?" * len(chunk))
-            query = f"{SELECT_MOVEMENTS} WHERE account_id IN ({marks}) ORDER BY account_id, version"
+            query = f"{select} WHERE account_id IN ({marks}) ORDER BY account_id, version"
             for values in self._reads.execute(query, tuple(chunk)):
                 line = _movement(values)
                 found.setdefault(line["account_id"], []).append(line)
@@ -130,12 +213,15 @@ class SqliteReadModel(ReadModel):
     def _apply(self, events: Events, position: Position | None) -> dict[str, int]:
         try:
             with _transaction(self._writes) as db:
-                planned = plan(_rows_of(db, list(events)), events)
-                if planned.gaps:
-                    raise _Rollback(planned.gaps)
-                for before, after in planned.changed.values():
-                    _write(db, before, after)
-                db.executemany(INSERT_MOVEMENT, map(_movement_values, planned.movements))
+                active = [sql_of(n) for n in _generations(db) if n is not None]
+                planned = [(sql, plan(_rows_of(db, sql, list(events)), events)) for sql in active]
+                gaps = merged_gaps(p for _, p in planned)
+                if gaps:
+                    raise _Rollback(gaps)
+                for sql, changes in planned:
+                    for before, after in changes.changed.values():
+                        _write(db, sql, before, after)
+                    db.executemany(sql.insert_movement, map(_movement_values, changes.movements))
                 if position is not None:
                     offsets = position.offsets.items()
                     db.executemany(SAVE_OFFSET, [(position.topic, p, o) for p, o in offsets])
@@ -143,13 +229,13 @@ class SqliteReadModel(ReadModel):
             return rollback.gaps
         return {}
 
-    def _replace_and_commit(self, folded: Mapping[str, Projected]) -> None:
+    def _replace_and_commit(self, sql: Sql, folded: Mapping[str, Projected]) -> None:
         for account_id, (row, moved) in folded.items():
-            self._writes.execute(DELETE, (account_id,))
-            self._writes.execute(DELETE_MOVEMENTS, (account_id,))
+            self._writes.execute(sql.delete, (account_id,))
+            self._writes.execute(sql.delete_movements, (account_id,))
             if row is not None:
-                self._writes.execute(INSERT, _values(row))
-            self._writes.executemany(INSERT_MOVEMENT, map(_movement_values, moved))
+                self._writes.execute(sql.insert, _values(row))
+            self._writes.executemany(sql.insert_movement, map(_movement_values, moved))
         self._writes.execute("COMMIT")
 
     def _roll_back(self) -> None:
@@ -178,22 +264,27 @@ def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     db.execute("COMMIT")
 
 
-def _write(db: sqlite3.Connection, before: Row | None, after: Row) -> None:
+def _generations(db: sqlite3.Connection) -> Generations:
+    live, building = db.execute(GENERATIONS).fetchone()
+    return Generations(live, building)
+
+
+def _write(db: sqlite3.Connection, sql: Sql, before: Row | None, after: Row) -> None:
     if before is None:
-        db.execute(INSERT, _values(after))
+        db.execute(sql.insert, _values(after))
         return
     values = _values(after)
-    updated = db.execute(UPDATE, (*values[1:], after["account_id"], before["version"]))
+    updated = db.execute(sql.update, (*values[1:], after["account_id"], before["version"]))
     if updated.rowcount != 1:
         raise RuntimeError(f"{after['account_id']} is not at version {before['version']}")
 
 
-def _rows_of(db: sqlite3.Connection, account_ids: Sequence[str]) -> dict[str, Row]:
+def _rows_of(db: sqlite3.Connection, sql: Sql, account_ids: Sequence[str]) -> dict[str, Row]:
     found: dict[str, Row] = {}
     for start in range(0, len(account_ids), MAX_IDS):
         chunk = account_ids[start : start + MAX_IDS]
         marks = ", ".join("?" * len(chunk))
-        for values in db.execute(f"{SELECT_ROWS} WHERE account_id IN ({marks})", tuple(chunk)):
+        for values in db.execute(f"{sql.select_rows} WHERE account_id IN ({marks})", tuple(chunk)):
             row = _row(values)
             found[row["account_id"]] = row
     return found

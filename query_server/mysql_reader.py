@@ -10,7 +10,9 @@ waits). "holder" is compared with its length as well: MySQL's PAD SPACE
 collations match "Ann" with "Ann ", and only the exact holder counts.
 """
 
-from collections.abc import Sequence
+import functools
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncmy
@@ -27,22 +29,23 @@ from query_server.account_reader import (
     Comparison,
     StoredAccount,
 )
-from query_server.page_sql import balance_page, chunks, page_sql
+from query_server.page_sql import LIVE_GENERATION, PageSql, balance_page, chunks, page_sql
 from query_server.sql_reader import UNAVAILABLE_MESSAGE
 
 CONNECT_TIMEOUT_SECONDS = 3
 POOL_SIZE = 16
-SELECT = "SELECT account_id, version, wire FROM accounts"
-BY_ID = f"{SELECT} WHERE account_id = %s"
-# MySQL's PAD SPACE collations match "Ann" with "Ann ": the lengths must agree too.
-SQL = page_sql("%s", exact_holder="holder = %s AND LENGTH(holder) = LENGTH(%s)")
-PING = "SELECT 1 FROM accounts LIMIT 1"
+# How long the live generation is taken as known before it is read again: after a
+# rebuild switches generations, the old one is dropped only well after this.
+GENERATION_SECONDS = 0.25
+NO_SUCH_TABLE = 1146
+Statement = Callable[[PageSql], tuple[str, tuple[Any, ...]]]  # the live tables' -> query
 UNREACHABLE = (mysql_errors.OperationalError, mysql_errors.InterfaceError, OSError, TimeoutError)
 
 
 class MysqlAccountReader(AccountReader):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
+        self._live: tuple[PageSql, float] | None = None  # and until when it is trusted
 
     @classmethod
     async def connect(cls, url: str) -> "MysqlAccountReader":
@@ -63,25 +66,31 @@ class MysqlAccountReader(AccountReader):
         await self._pool.wait_closed()
 
     async def find_by_id(self, account_id: str) -> StoredAccount | None:
-        found = await self._read(BY_ID, (account_id,))
+        found = await self._read(
+            lambda sql: (f"{sql.accounts} WHERE account_id = %s", (account_id,))
+        )
         return found[0] if found else None
 
     async def find_many(self, account_ids: Sequence[str]) -> list[StoredAccount]:
         found = []
         for chunk in chunks(account_ids):
             marks = ", ".join(["%s"] * len(chunk))
-            found += await self._read(f"{SELECT} WHERE account_id IN ({marks})", tuple(chunk))
+            found += await self._read(
+                lambda sql: (f"{sql.accounts} WHERE account_id IN ({marks})", tuple(chunk))  # noqa: B023
+            )
         return found
 
     async def ping(self) -> None:
-        await self._rows(PING, ())
+        await self._rows(lambda sql: (f"{sql.accounts} LIMIT 1", ()))
 
     async def find_by_holder(
         self, holder: str, after_account_id: str | None, limit: int
     ) -> list[bytes]:
         if after_account_id is None:
-            return await self._wires(SQL.by_holder, (holder, holder, limit))
-        return await self._wires(SQL.by_holder_after, (holder, holder, after_account_id, limit))
+            return await self._wires(lambda sql: (sql.by_holder, (holder, holder, limit)))
+        return await self._wires(
+            lambda sql: (sql.by_holder_after, (holder, holder, after_account_id, limit))
+        )
 
     async def find_with_balance(
         self,
@@ -90,31 +99,59 @@ class MysqlAccountReader(AccountReader):
         after: BalancePosition | None,
         limit: int,
     ) -> list[bytes]:
-        page = balance_page(SQL, comparison, balance_cents, after, limit)
-        return await self._wires(*page)
+        return await self._wires(
+            lambda sql: balance_page(sql, comparison, balance_cents, after, limit)
+        )
 
     async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         if after_account_id is None:
-            return await self._wires(SQL.first_page, (limit,))
-        return await self._wires(SQL.next_page, (after_account_id, limit))
+            return await self._wires(lambda sql: (sql.first_page, (limit,)))
+        return await self._wires(lambda sql: (sql.next_page, (after_account_id, limit)))
 
     async def movements_after(self, account_id: str, after_version: int, limit: int) -> list[bytes]:
-        return await self._wires(SQL.movements_after, (account_id, after_version, limit))
+        return await self._wires(
+            lambda sql: (sql.movements_after, (account_id, after_version, limit))
+        )
 
-    async def _wires(self, query: str, parameters: tuple[Any, ...]) -> list[bytes]:
-        return [bytes(wire) for (wire,) in await self._rows(query, parameters)]
+    async def _wires(self, statement: Statement) -> list[bytes]:
+        return [bytes(wire) for (wire,) in await self._rows(statement)]
 
-    async def _read(self, query: str, parameters: tuple[Any, ...]) -> list[StoredAccount]:
-        rows = await self._rows(query, parameters)
+    async def _read(self, statement: Statement) -> list[StoredAccount]:
+        rows = await self._rows(statement)
         return [StoredAccount(row[0], int(row[1]), bytes(row[2])) for row in rows]
 
-    async def _rows(self, query: str, parameters: tuple[Any, ...]) -> list[Any]:
+    async def _rows(self, statement: Statement) -> list[Any]:
+        """Run the statement on the live generation's tables; once more on the new live
+        generation's, when a rebuild dropped the tables of the one this reader knew."""
         try:
-            async with self._pool.acquire() as connection, connection.cursor() as cursor:
-                await cursor.execute(query, parameters)
-                return list(await cursor.fetchall())
+            try:
+                return await self._run(*statement(await self._sql()))
+            except mysql_errors.ProgrammingError as error:
+                if error.args[0] != NO_SUCH_TABLE:
+                    raise
+                self._live = None
+                return await self._run(*statement(await self._sql()))
         except UNREACHABLE as error:
             raise Unavailable(UNAVAILABLE_MESSAGE) from error
+
+    async def _sql(self) -> PageSql:
+        now = time.monotonic()
+        if self._live is None or self._live[1] < now:
+            (row,) = await self._run(LIVE_GENERATION, ())
+            self._live = _sql_of(int(row[0])), now + GENERATION_SECONDS
+        return self._live[0]
+
+    async def _run(self, query: str, parameters: tuple[Any, ...]) -> list[Any]:
+        async with self._pool.acquire() as connection, connection.cursor() as cursor:
+            await cursor.execute(query, parameters)
+            return list(await cursor.fetchall())
+
+
+@functools.cache
+def _sql_of(generation: int) -> PageSql:
+    # MySQL's PAD SPACE collations match "Ann" with "Ann ": the lengths must agree too.
+    exact = "holder = %s AND LENGTH(holder) = LENGTH(%s)"
+    return page_sql("%s", exact_holder=exact, generation=generation)
 
 
 def connect_args(url: str) -> dict[str, Any]:

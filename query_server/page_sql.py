@@ -12,13 +12,17 @@ from typing import NamedTuple
 from query_server.account_reader import BalancePosition, Comparison
 
 Parameters = tuple[str | int, ...]
+# Which generation of the read model the queries read (bank.read_generations).
+LIVE_GENERATION = "SELECT live FROM read_model_generations WHERE id = 1"
 
 
 class PageSql(NamedTuple):
-    """Parameters: (limit) and (account id, limit) for every account; (holder..., limit)
+    """One generation's statements. `accounts` selects (account id, version, wire).
+    Parameters: (limit) and (account id, limit) for every account; (holder..., limit)
     and (holder..., account id, limit) for a holder's, the holder as many times as the
     dialect's holder condition names it; the balance queries' in balance_page."""
 
+    accounts: str
     first_page: str
     next_page: str
     by_holder: str
@@ -30,14 +34,16 @@ class PageSql(NamedTuple):
     movements_after: str  # (account id, version, limit)
 
 
-def page_sql(mark: str, exact_holder: str) -> PageSql:
-    """The statements with `mark` as the placeholder; `exact_holder` is the dialect's
-    condition that a row's holder is exactly the one asked for."""
-    wires = "SELECT wire FROM accounts"
+def page_sql(mark: str, exact_holder: str, generation: int) -> PageSql:
+    """The statements with `mark` as the placeholder, on the tables of `generation`;
+    `exact_holder` is the dialect's condition that a row's holder is exactly the one
+    asked for."""
+    wires = f"SELECT wire FROM accounts_g{generation}"
     by_id = f"ORDER BY account_id LIMIT {mark}"
     by_balance = f"ORDER BY balance_cents, account_id LIMIT {mark}"
     after_balance = f"balance_cents >= {mark} AND (balance_cents > {mark} OR account_id > {mark})"
     return PageSql(
+        accounts=f"SELECT account_id, version, wire FROM accounts_g{generation}",
         first_page=f"{wires} {by_id}",
         next_page=f"{wires} WHERE account_id > {mark} {by_id}",
         by_holder=f"{wires} WHERE {exact_holder} {by_id}",
@@ -47,7 +53,8 @@ def page_sql(mark: str, exact_holder: str) -> PageSql:
         below=f"{wires} WHERE balance_cents < {mark} {by_balance}",
         below_after=f"{wires} WHERE balance_cents < {mark} AND {after_balance} {by_balance}",
         movements_after=(
-            f"SELECT wire FROM movements WHERE account_id = {mark} AND version > {mark} "
+            f"SELECT wire FROM movements_g{generation} WHERE account_id = {mark} "
+            f"AND version > {mark} "
             f"ORDER BY version LIMIT {mark}"
         ),
     )

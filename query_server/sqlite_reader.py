@@ -8,6 +8,7 @@ rare wait (the WAL being recovered after a crash) fails the call as UNAVAILABLE
 rather than holding the loop.
 """
 
+import functools
 import sqlite3
 from collections.abc import Sequence
 
@@ -23,14 +24,17 @@ from query_server.account_reader import (
     Comparison,
     StoredAccount,
 )
-from query_server.page_sql import Parameters, balance_page, chunks, page_sql
+from query_server.page_sql import (
+    LIVE_GENERATION,
+    PageSql,
+    Parameters,
+    balance_page,
+    chunks,
+    page_sql,
+)
 from query_server.sql_reader import UNAVAILABLE_MESSAGE
 
 BUSY_TIMEOUT_SECONDS = 0.2
-SELECT = "SELECT account_id, version, wire FROM accounts"
-BY_ID = f"{SELECT} WHERE account_id = ?"
-SQL = page_sql("?", exact_holder="holder = ?")
-PING = f"{SELECT} LIMIT 1"
 
 
 class SqliteAccountReader(AccountReader):
@@ -58,15 +62,25 @@ class SqliteAccountReader(AccountReader):
     async def close(self) -> None:
         self._db.close()
 
+    def _sql(self) -> PageSql:
+        """The statements of the live generation, looked up at each query: a read of one
+        row of a local file costs microseconds."""
+        try:
+            (live,) = self._db.execute(LIVE_GENERATION).fetchone()
+        except sqlite3.OperationalError as error:
+            raise Unavailable(UNAVAILABLE_MESSAGE) from error
+        return _sql_of(live)
+
     async def find_by_id(self, account_id: str) -> StoredAccount | None:
-        found = self._read(BY_ID, (account_id,))
+        found = self._read(f"{self._sql().accounts} WHERE account_id = ?", (account_id,))
         return found[0] if found else None
 
     async def find_many(self, account_ids: Sequence[str]) -> list[StoredAccount]:
         found = []
         for chunk in chunks(account_ids):
             marks = ", ".join("?" * len(chunk))
-            found += self._read(f"{SELECT} WHERE account_id IN ({marks})", tuple(chunk))
+            query = f"{self._sql().accounts} WHERE account_id IN ({marks})"
+            found += self._read(query, tuple(chunk))
         return found
 
     async def change_marker(self) -> int | None:
@@ -76,14 +90,14 @@ class SqliteAccountReader(AccountReader):
             raise Unavailable(UNAVAILABLE_MESSAGE) from error
 
     async def ping(self) -> None:
-        self._read(PING, ())
+        self._read(f"{self._sql().accounts} LIMIT 1", ())
 
     async def find_by_holder(
         self, holder: str, after_account_id: str | None, limit: int
     ) -> list[bytes]:
         if after_account_id is None:
-            return self._wires(SQL.by_holder, (holder, limit))
-        return self._wires(SQL.by_holder_after, (holder, after_account_id, limit))
+            return self._wires(self._sql().by_holder, (holder, limit))
+        return self._wires(self._sql().by_holder_after, (holder, after_account_id, limit))
 
     async def find_with_balance(
         self,
@@ -92,15 +106,15 @@ class SqliteAccountReader(AccountReader):
         after: BalancePosition | None,
         limit: int,
     ) -> list[bytes]:
-        return self._wires(*balance_page(SQL, comparison, balance_cents, after, limit))
+        return self._wires(*balance_page(self._sql(), comparison, balance_cents, after, limit))
 
     async def page_after(self, after_account_id: str | None, limit: int) -> list[bytes]:
         if after_account_id is None:
-            return self._wires(SQL.first_page, (limit,))
-        return self._wires(SQL.next_page, (after_account_id, limit))
+            return self._wires(self._sql().first_page, (limit,))
+        return self._wires(self._sql().next_page, (after_account_id, limit))
 
     async def movements_after(self, account_id: str, after_version: int, limit: int) -> list[bytes]:
-        return self._wires(SQL.movements_after, (account_id, after_version, limit))
+        return self._wires(self._sql().movements_after, (account_id, after_version, limit))
 
     def _wires(self, query: str, parameters: Parameters) -> list[bytes]:
         try:
@@ -114,3 +128,8 @@ class SqliteAccountReader(AccountReader):
         except sqlite3.OperationalError as error:
             raise Unavailable(UNAVAILABLE_MESSAGE) from error
         return list(map(StoredAccount._make, rows))
+
+
+@functools.cache
+def _sql_of(generation: int) -> PageSql:
+    return page_sql("?", exact_holder="holder = ?", generation=generation)

@@ -10,12 +10,16 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import create_engine
-from bank.read_schema import accounts, movements
+from bank.read_generations import FIRST, tables_of
+from bank.read_schema import create_generation, drop_generation, generations
 from core.errors import Unavailable
 from projector.translation import movement_wire_of, wire_of
 from query_server import wire
 from query_server.account_reader import AccountReader, BalancePosition, Comparison, StoredAccount
 from techbank.account.v1 import account_pb2
+
+# A new read model starts with its first generation, which these tests write directly.
+accounts, movements = tables_of(FIRST).accounts, tables_of(FIRST).movements
 
 # Whole seconds: a MySQL DATETIME without fractional precision keeps no more.
 OPENED_AT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -245,6 +249,28 @@ class AccountReaderContract:
         after = await reader.movements_after(account_id, 2, 1)
         assert [wire.movement_of(m).version for m in after] == [3]
         assert await reader.movements_after(str(uuid.uuid4()), 0, EVERYTHING) == []
+
+    async def test_a_switch_of_generations_is_seen_by_the_next_query(
+        self, reader: AccountReader, writer: AsyncEngine
+    ) -> None:
+        old, new = row(), row()
+        await self.insert(writer, old)
+        assert await reader.find_by_id(old["account_id"]) == stored(old)
+        async with writer.begin() as conn:
+            await conn.run_sync(create_generation, 2)
+            await conn.execute(tables_of(2).accounts.insert().values(new))
+            await conn.execute(generations.update().values(live=2))
+        try:
+            async with writer.begin() as conn:  # dropped at once: the reader looks again
+                await conn.run_sync(drop_generation, FIRST)
+            assert await reader.find_by_id(new["account_id"]) == stored(new)
+            assert await reader.find_by_id(old["account_id"]) is None
+            assert ids_of(await reader.page_after(None, EVERYTHING)) == [new["account_id"]]
+        finally:
+            async with writer.begin() as conn:
+                await conn.run_sync(create_generation, FIRST)
+                await conn.execute(generations.update().values(live=FIRST))
+                await conn.run_sync(drop_generation, 2)
 
     async def test_page_after_the_last_id_is_empty(
         self, reader: AccountReader, writer: AsyncEngine

@@ -54,7 +54,8 @@ async def execute(url: str, statement: str) -> None:
 
 
 async def test_the_query_servers_user_may_read(prepared: ReadDatabase) -> None:
-    await execute(prepared.reader_url, "SELECT * FROM accounts")
+    await execute(prepared.reader_url, "SELECT * FROM accounts_g1, movements_g1")
+    await execute(prepared.reader_url, "SELECT live FROM read_model_generations")
     for connect in (MysqlAccountReader.connect, SqlAccountReader.connect):
         reader = await connect(prepared.reader_url)
         try:

@@ -7,10 +7,10 @@ import pytest
 from harness.stack import scratch_read_database
 from projector.read_model import ReadModel
 from projector.sql_read_model import SqlReadModel
-from tests.contract.read_model_contract import ReadModelContract
+from tests.contract.read_model_contract import GenerationsContract, ReadModelContract
 
 
-class TestSqlReadModelOnMysql(ReadModelContract):
+class TestSqlReadModelOnMysql(GenerationsContract, ReadModelContract):
     @pytest.fixture
     async def read_model(self) -> AsyncIterator[ReadModel]:
         with scratch_read_database("projection") as database:  # as the projector's user

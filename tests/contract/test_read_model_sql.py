@@ -7,10 +7,10 @@ import pytest
 
 from projector.read_model import ReadModel
 from projector.sql_read_model import SqlReadModel
-from tests.contract.read_model_contract import ReadModelContract
+from tests.contract.read_model_contract import GenerationsContract, ReadModelContract
 
 
-class TestSqlReadModelOnSqlite(ReadModelContract):
+class TestSqlReadModelOnSqlite(GenerationsContract, ReadModelContract):
     @pytest.fixture
     async def read_model(self, tmp_path: Path) -> AsyncIterator[ReadModel]:
         opened, _ = await SqlReadModel.connect(f"sqlite+aiosqlite:///{tmp_path}/r.db")

@@ -9,11 +9,11 @@ import pytest
 from projector.projection import AccountProjection
 from projector.read_model import ReadModel
 from projector.sqlite_read_model import SqliteReadModel
-from tests.contract.read_model_contract import ReadModelContract, history
+from tests.contract.read_model_contract import GenerationsContract, ReadModelContract, history
 from tests.fakes import InMemoryEventStore
 
 
-class TestSqliteReadModel(ReadModelContract):
+class TestSqliteReadModel(GenerationsContract, ReadModelContract):
     @pytest.fixture
     async def read_model(self, tmp_path: Path) -> AsyncIterator[ReadModel]:
         opened, _ = await SqliteReadModel.connect(f"sqlite+aiosqlite:///{tmp_path}/r.db")

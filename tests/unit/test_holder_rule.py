@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given
 
-from bank import read_schema
+from bank import read_generations
 from bank.domain import account as domain
 from bank.domain.account import BankAccount
 from bank.domain.events import AccountOpened, AccountType
@@ -158,7 +158,7 @@ async def test_the_query_counts_length_after_nfc_too() -> None:
 
 
 def test_the_read_model_holds_the_longest_holder_the_domain_allows() -> None:
-    assert read_schema.accounts.c.holder.type.length == domain.MAX_HOLDER_LENGTH  # type: ignore[attr-defined]
+    assert read_generations.tables_of(1).accounts.c.holder.type.length == domain.MAX_HOLDER_LENGTH  # type: ignore[attr-defined]
 
 
 def test_stored_holders_are_replayed_as_they_are() -> None:
