@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from adapters.settings import Settings, configure_logging
 from core.event_store import EventStore
@@ -28,21 +29,29 @@ CHUNK = 500
 OnProgress = Callable[[int, int], None]  # accounts and events restored so far
 
 
+class Restored(NamedTuple):
+    accounts: int  # the ids given that are accounts' (a transfer's stream folds to nothing)
+    events: int  # the account events folded
+
+
 async def restore_accounts(
     read_model: ReadModel, store: EventStore, account_ids: list[str], generation: int | None = None
-) -> int:
-    """Replace each account's row with the fold of its stream; return the events folded.
+) -> Restored:
+    """Replace each account's row and movements with the fold of its stream, in
+    `generation` (None: the live one); how many accounts and events were folded.
 
     The rows are held while their events are read (ReadModel.rebuild), so a rebuilt row
     is never older than one the projector wrote meanwhile.
     """
-    folded = 0
+    folded = Restored(0, 0)
 
     async def rows_now(ids: Sequence[str]) -> dict[str, Projected]:
         nonlocal folded
         histories = await store.load_many(ids)
-        folded = sum(len(history) for history in histories.values())
-        return {account_id: fold(history) for account_id, history in histories.items()}
+        rows = {account_id: fold(history) for account_id, history in histories.items()}
+        accounts = sum(1 for row, _ in rows.values() if row is not None)
+        folded = Restored(accounts, sum(len(moved) for _, moved in rows.values()))
+        return rows
 
     # The projector writes the same rows meanwhile: a deadlock with it is tried again.
     await retry_transient(lambda: read_model.rebuild(account_ids, rows_now, generation))
@@ -78,11 +87,11 @@ async def restore_all(
     async for account_id in store.aggregate_ids():
         chunk.append(account_id)
         if len(chunk) == CHUNK:
-            progress.add(len(chunk), await restore_accounts(read_model, store, chunk, generation))
+            progress.add(*await restore_accounts(read_model, store, chunk, generation))
             restored.update(chunk)
             chunk = []
     if chunk:
-        progress.add(len(chunk), await restore_accounts(read_model, store, chunk, generation))
+        progress.add(*await restore_accounts(read_model, store, chunk, generation))
         restored.update(chunk)
     return restored
 

@@ -11,6 +11,7 @@ from bank.domain.events import AccountType
 from command_server.bootstrap import account_repository
 from core.events import StoredEvent
 from core.outbox import Outbox
+from projector.check import differences
 from projector.fold import fold
 from projector.projection import AccountProjection
 from projector.read_model import Generations, Position, ReadModel
@@ -107,6 +108,19 @@ class ReadModelContract:
         assert [r["account_id"] async for r in read_model.rows()] == ["a1"]
         assert list(await read_model.movements(["t1"])) == []
 
+    async def test_a_transfers_stream_in_the_store_is_no_account_to_restore_catch_up_or_check(
+        self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
+    ) -> None:
+        events = await history(store)
+        transfer = dataclasses.replace(
+            events[0], aggregate_id="t1", aggregate_type="Transfer", event_id="t"
+        )
+        await store.append([transfer], 0, request("transfer"))
+        assert await projection.catch_up(store.aggregate_ids()) == 4  # the account's
+        assert await restore_accounts(read_model, store, ["a1", "t1"]) == (1, 4)
+        assert await differences(read_model, store) == []
+        assert [r["account_id"] async for r in read_model.rows()] == ["a1"]
+
     async def test_redelivered_events_are_applied_once(
         self, projection: AccountProjection, store: InMemoryEventStore, read_model: ReadModel
     ) -> None:
@@ -163,7 +177,7 @@ class ReadModelContract:
         await asyncio.wait({projecting}, timeout=0.3)
         assert not projecting.done()
         store.let_go.set()
-        assert await restoring == 1
+        assert await restoring == (1, 1)
         await projecting
         got = await row(read_model)
         assert (got["version"], got["balance_cents"]) == (2, 105)
@@ -180,7 +194,7 @@ class ReadModelContract:
 
         await read_model.rebuild(["a1"], rows_now)
         assert (await row(read_model))["balance_cents"] == 1
-        assert await restore_accounts(read_model, store, ["a1"]) == 4
+        assert await restore_accounts(read_model, store, ["a1"]) == (1, 4)
         assert (await row(read_model))["balance_cents"] == 70
         assert (await read_model.movements(["a1"]))["a1"] == fold(events).movements
 
@@ -210,7 +224,7 @@ class GenerationsContract:
         # yet, is filled from the event store (a gap), which holds all four events.
         await projection.handle([events[2]])
         assert (await row(read_model))["version"] == 4  # the live generation's
-        assert await restore_accounts(read_model, store, ["a1"], new) == 4
+        assert await restore_accounts(read_model, store, ["a1"], new) == (1, 4)
         await projection.handle([events[3]])  # a duplicate in the new generation
         assert await read_model.switch_to(new) == 1
         assert await read_model.generations() == Generations(new, None)
@@ -228,7 +242,7 @@ class GenerationsContract:
         first = await repo.save(account, request("open"))
         await projection.handle(first)
         new = await read_model.begin_generation()
-        assert await restore_accounts(read_model, store, ["a1"], new) == 1
+        assert await restore_accounts(read_model, store, ["a1"], new) == (1, 1)
         account.deposit(5)
         later = await repo.save(account, request("deposit"))
         await projection.handle(later)
