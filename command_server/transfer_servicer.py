@@ -69,7 +69,11 @@ class AccountHistoryServicer(history_pb2_grpc.AccountHistoryServiceServicer):
     async def GetBalanceAsOf(
         self, request: history_pb2.GetBalanceAsOfRequest, context: Context
     ) -> history_pb2.GetBalanceAsOfResponse:
-        account = await self._dispatcher.send(balance_as_of(request))
+        try:
+            account = await self._dispatcher.send(balance_as_of(request))
+        except DomainError as error:
+            error.metadata = {"accountId": request.account_id} | error.metadata
+            raise
         status = (
             account_pb2.ACCOUNT_STATUS_OPEN
             if account.is_open
