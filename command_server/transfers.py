@@ -21,6 +21,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TypeVar
 
 from bank.domain.commands import DepositFunds, RefundTransfer, TransferFunds, WithdrawFunds
 from bank.domain.transfer import Transfer
@@ -143,23 +144,22 @@ def _step_id(transfer: Transfer, step: str) -> str:
 
 
 def _debit(transfer: Transfer) -> WithdrawFunds:
-    return WithdrawFunds(
-        transfer.source_account_id,
-        transfer.amount_cents,
-        None,
-        _step_id(transfer, "debit"),
-        PROCESS_CLIENT,
-        transfer.reference,
-        transfer.id,
-    )
+    return _money_step(WithdrawFunds, transfer.source_account_id, transfer, "debit")
 
 
 def _credit(transfer: Transfer) -> DepositFunds:
-    return DepositFunds(
-        transfer.target_account_id,
+    return _money_step(DepositFunds, transfer.target_account_id, transfer, "credit")
+
+
+Step = TypeVar("Step", DepositFunds, WithdrawFunds)
+
+
+def _money_step(command: type[Step], account_id: str, transfer: Transfer, step: str) -> Step:
+    return command(
+        account_id,
         transfer.amount_cents,
         None,
-        _step_id(transfer, "credit"),
+        _step_id(transfer, step),
         PROCESS_CLIENT,
         transfer.reference,
         transfer.id,
