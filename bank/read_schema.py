@@ -156,6 +156,11 @@ def _create(conn: sa.Connection) -> Generation:
     return tables_of(int(live))
 
 
+def live_tables(conn: sa.Connection) -> Generation:
+    """The tables the queries read now."""
+    return tables_of(conn.execute(sa.select(generations.c.live).where(THE_ROW)).one().live)
+
+
 def create_generation(conn: sa.Connection, generation: int) -> Generation:
     """Create a generation's tables, unless they exist."""
     tables = tables_of(generation)

@@ -6,13 +6,10 @@ import threading
 import sqlalchemy as sa
 
 from adapters.sql_engine import create_engine
-from bank.read_generations import FIRST, tables_of
+from bank.read_schema import live_tables
 from harness.system import System
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
 from tests.e2e.helpers import TIMEOUT, open_account, read
-
-# A new read model starts with its first generation, which these tests write directly.
-accounts = tables_of(FIRST).accounts
 
 
 def read_db_url(system: System) -> str:
@@ -29,6 +26,7 @@ async def corrupt(url: str, victim: str, tampered: str) -> None:
     """Lose one row, change another's balance and add a row no event explains."""
     engine = create_engine(url)
     async with engine.begin() as conn:
+        accounts = (await conn.run_sync(live_tables)).accounts  # a rebuild may have run
         await conn.execute(accounts.delete().where(accounts.c.account_id == victim))
         await conn.execute(
             accounts.update()

@@ -67,7 +67,8 @@ def test_the_command_server_starts_while_the_read_database_is_locked_and_catches
         command_server = system.process("command_server")
         assert command_server.stop() == 0
         with sqlite3.connect(database) as connection:  # a read model restored from an old backup
-            connection.execute("DELETE FROM accounts")
+            connection.execute("DELETE FROM accounts_g1")
+            connection.execute("DELETE FROM movements_g1")
         with write_locked(database):
             command_server.start()  # serving, although it cannot catch up yet
             wait_for_log(command_server, "catching up the read model failed")

@@ -83,12 +83,17 @@ def test_a_transfer_whose_server_is_killed_between_steps_is_finished_by_another(
 ) -> None:
     source = open_account(real_system.commands, cents=1_000).account_id
     target = open_account(real_system.commands).account_id
+    # Alone, the doomed server takes every step itself: the other would otherwise hear
+    # of the transfer on the bus and may take the step first.
+    survivor = real_system.process("command_server")
+    assert survivor.stop() == 0
     doomed = doomed_server(real_system, kill_after)
     try:
         ask_and_see_it_die(doomed, source, target)
     finally:
         doomed.kill()
-    # The surviving server publishes what the dead one appended (its outbox sweep), and
+    survivor.start()
+    # The restarted server publishes what the dead one appended (its outbox sweep), and
     # drives the transfer it hears of on the bus to its end.
     assert (
         read(
