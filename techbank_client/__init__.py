@@ -6,10 +6,13 @@ from techbank_client.models import (
     Account,
     AccountStatus,
     AccountType,
+    BalanceAsOf,
     CommandResult,
     Comparison,
     Movement,
     MovementKind,
+    Transfer,
+    TransferStatus,
 )
 from techbank_client.retry import RetryPolicy
 from techbank_client.security import Security
@@ -20,6 +23,7 @@ __all__ = [
     "Account",
     "AccountStatus",
     "AccountType",
+    "BalanceAsOf",
     "CommandResult",
     "Comparison",
     "FieldViolation",
@@ -29,4 +33,6 @@ __all__ = [
     "Security",
     "TechbankClient",
     "TechbankError",
+    "Transfer",
+    "TransferStatus",
 ]

@@ -5,12 +5,23 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from techbank_client.client import TechbankClient
-from techbank_client.models import AccountType, Comparison
+from techbank_client.models import AccountType, Comparison, TransferStatus
 from techbank_client.output import Output, money
 from techbank_client.security import Security
+from techbank_client.transfer_output import (
+    balance_block,
+    balance_json,
+    transfer_block,
+    transfer_json,
+)
 
-AccountAction = Callable[[TechbankClient, argparse.Namespace, Output], Awaitable[None]]
+# An account action may return an exit status (None for 0): the call worked, the answer no.
+AccountAction = Callable[[TechbankClient, argparse.Namespace, Output], Awaitable[int | None]]
 Action = Callable[[argparse.Namespace, Output], Coroutine[Any, Any, int]]
+# `transfers send`: 1 when refused (like `admin check` finding differences: an answer,
+# not a failed call), 3 when still under way as the deadline came (see `transfers show`).
+TRANSFER_REFUSED = 1
+TRANSFER_UNDER_WAY = 3
 
 
 class SetupError(Exception):
@@ -42,8 +53,8 @@ def with_client(action: AccountAction) -> Action:
         async with TechbankClient(
             args.command_address, args.query_address, security=security, deadline=args.deadline
         ) as bank:
-            await action(bank, args, output)
-        return 0
+            status = await action(bank, args, output)
+        return status or 0
 
     return run
 
@@ -59,6 +70,7 @@ async def deposit(bank: TechbankClient, args: argparse.Namespace, out: Output) -
     result = await bank.deposit(
         args.account_id,
         args.cents,
+        reference=args.reference,
         expected_version=args.expected_version,
         request_id=args.request_id,
     )
@@ -69,6 +81,7 @@ async def withdraw(bank: TechbankClient, args: argparse.Namespace, out: Output) 
     result = await bank.withdraw(
         args.account_id,
         args.cents,
+        reference=args.reference,
         expected_version=args.expected_version,
         request_id=args.request_id,
     )
@@ -80,6 +93,26 @@ async def close_account(bank: TechbankClient, args: argparse.Namespace, out: Out
         args.account_id, expected_version=args.expected_version, request_id=args.request_id
     )
     out.done(result, "closed account")
+
+
+async def send_transfer(bank: TechbankClient, args: argparse.Namespace, out: Output) -> int:
+    """The transfer as it ended, and the exit status that says how (0 completed)."""
+    transfer = await bank.transfer(
+        args.source, args.target, args.cents, args.reference, args.request_id
+    )
+    out.one(transfer, transfer_json, transfer_block)
+    if transfer.status is TransferStatus.COMPLETED:
+        return 0
+    return TRANSFER_REFUSED if transfer.status is TransferStatus.REFUSED else TRANSFER_UNDER_WAY
+
+
+async def show_transfer(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
+    out.one(await bank.get_transfer(args.transfer_id), transfer_json, transfer_block)
+
+
+async def show_balance_as_of(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:
+    balance = await bank.balance_as_of(args.account_id, args.moment)
+    out.one(balance, balance_json, balance_block)
 
 
 async def get_account(bank: TechbankClient, args: argparse.Namespace, out: Output) -> None:

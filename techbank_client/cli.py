@@ -1,7 +1,8 @@
 """`techbank`: accounts and the operator's tools from the command line.
 
-Exit status: 0 done; 1 `admin check` found differences; 2 the command line or its
-credentials cannot work; 10 + the gRPC status code when a call failed (15 NOT_FOUND,
+Exit status: 0 done; 1 `admin check` found differences, or `transfers send` was refused;
+2 the command line or its credentials cannot work; 3 `transfers send` still under way
+when its deadline came; 10 + the gRPC status code when a call failed (15 NOT_FOUND,
 19 FAILED_PRECONDITION, 24 UNAVAILABLE, ...), after `error: <CODE> <REASON>: <message>`
 on stderr; 130 interrupted.
 """

@@ -32,7 +32,8 @@ def new_request_id() -> str:
 
 
 class CommandCalls:
-    """`deadline`: the seconds each try may take (the client's default when None)."""
+    """`deadline`: the seconds each try may take (the client's default when None);
+    `reference`: free text shown on the account's statement (up to 140 characters)."""
 
     _commands: "AccountCommandServiceAsyncStub"
     deadline: float
@@ -60,6 +61,7 @@ class CommandCalls:
         account_id: str,
         amount_cents: int,
         *,
+        reference: str = "",
         expected_version: int | None = None,
         request_id: str | None = None,
         deadline: float | None = None,
@@ -69,6 +71,7 @@ class CommandCalls:
             amount_cents=amount_cents,
             expected_version=expected_version,
             request_id=request_id or new_request_id(),
+            reference=reference,
         )
         return await self._command(self._commands.DepositFunds, request, deadline)
 
@@ -77,6 +80,7 @@ class CommandCalls:
         account_id: str,
         amount_cents: int,
         *,
+        reference: str = "",
         expected_version: int | None = None,
         request_id: str | None = None,
         deadline: float | None = None,
@@ -86,6 +90,7 @@ class CommandCalls:
             amount_cents=amount_cents,
             expected_version=expected_version,
             request_id=request_id or new_request_id(),
+            reference=reference,
         )
         return await self._command(self._commands.WithdrawFunds, request, deadline)
 

@@ -1,6 +1,6 @@
 """What the client answers: plain values, free of protobuf (translation.py converts).
 
-Money is always an int of cents, as on the wire; `opened_at` is an aware UTC datetime.
+Money is always an int of cents, as on the wire; every datetime is aware, in UTC.
 """
 
 from dataclasses import dataclass
@@ -39,6 +39,16 @@ class MovementKind(StrEnum):
     UNKNOWN = "unknown"  # a kind this client does not know yet (a newer server's)
 
 
+class TransferStatus(StrEnum):
+    """Where a transfer stands: PENDING only when the call's deadline came first (the
+    transfer goes on; get_transfer tells how it ended)."""
+
+    PENDING = "pending"
+    COMPLETED = "completed"  # the target was credited
+    REFUSED = "refused"  # nothing moved, or the source was refunded
+    UNKNOWN = "unknown"  # a status this client does not know yet (a newer server's)
+
+
 @dataclass(frozen=True)
 class Account:
     """An account as the read model knows it."""
@@ -73,3 +83,33 @@ class CommandResult:
 
     account_id: str
     version: int
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A transfer between two accounts and where it stands. A refusal is an answer, not
+    an error: `refusal_reason` says why (an ErrorInfo reason such as INSUFFICIENT_FUNDS),
+    and `refunded` whether the source had been debited and got its money back."""
+
+    transfer_id: str
+    source_account_id: str
+    target_account_id: str
+    amount_cents: int
+    reference: str  # the client's free text; may be empty
+    status: TransferStatus
+    refusal_reason: str  # empty unless refused
+    refusal_message: str  # for people; empty unless refused
+    refunded: bool
+    version: int  # events in the transfer's own stream
+
+
+@dataclass(frozen=True)
+class BalanceAsOf:
+    """An account as it was at a moment, replayed from the event store: after every event
+    at or before `as_of` (the moment asked, in UTC)."""
+
+    account_id: str
+    as_of: datetime
+    balance_cents: int
+    status: AccountStatus
+    version: int  # of its last event at or before the moment

@@ -109,6 +109,15 @@ class Output:
         else:
             self.line(f"{what} {result.account_id} (version {result.version})")
 
+    def one(
+        self, item: Item, as_json: Callable[[Item], dict[str, Any]], as_text: Callable[[Item], str]
+    ) -> None:
+        """One answer (a transfer, a past balance): a JSON object, or text for people."""
+        if self.as_json:
+            self.json(as_json(item))
+        else:
+            self.line(as_text(item))
+
     def account(self, account: Account) -> None:
         if self.as_json:
             self.json(account_json(account))

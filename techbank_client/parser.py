@@ -1,15 +1,23 @@
-"""The `techbank` command line: global options, `accounts ...` and `admin ...`."""
+"""The `techbank` command line: global options, `accounts ...`, `transfers ...` and
+`admin ...`."""
 
 import argparse
 import os
+from datetime import datetime
 
 from techbank_client import actions
 from techbank_client.client import DEFAULT_COMMAND_ADDRESS, DEFAULT_QUERY_ADDRESS
 
 DESCRIPTION = "Techbank accounts and operator tools. Amounts are given in cents."
-EPILOG = """exit status: 0 done; 1 `admin check` found differences; 2 bad usage or
-credentials; 10 + the gRPC status code when a call failed (15 NOT_FOUND,
+EPILOG = """exit status: 0 done; 1 `admin check` found differences, or `transfers send`
+was refused; 2 bad usage or credentials; 3 `transfers send` still under way at the
+deadline; 10 + the gRPC status code when a call failed (15 NOT_FOUND,
 19 FAILED_PRECONDITION, 24 UNAVAILABLE, ...); 130 interrupted"""
+SEND_TEXT = """move CENTS from SOURCE to TARGET; exit 0 completed, 1 refused (the reason is
+shown; any money debited went back), 3 still under way when the deadline came (the
+transfer goes on: see `transfers show`)"""
+MOMENT_HELP = """an ISO 8601 moment with its timezone, e.g. 2026-03-01T12:00:00Z or
+2026-03-01T13:00:00+01:00 (none is refused, never guessed)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,10 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--json", action="store_true", help="one JSON object per line, int64 as JSON numbers"
     )
-    groups = parser.add_subparsers(required=True, metavar="{accounts,admin}")
+    groups = parser.add_subparsers(required=True, metavar="{accounts,transfers,admin}")
     json_too = argparse.ArgumentParser(add_help=False)  # --json after the subcommand as well
     json_too.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     _accounts(groups.add_parser("accounts", help="open, move money, close, look up"), json_too)
+    _transfers(groups.add_parser("transfers", help="move money between accounts"), json_too)
     _admin(groups.add_parser("admin", help="restore or check the read database"), json_too)
     return parser
 
@@ -76,6 +85,7 @@ def _accounts(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParser
         moving = command(name, action, f"{name} CENTS")
         moving.add_argument("account_id", metavar="ID")
         moving.add_argument("cents", metavar="CENTS", type=int)
+        _reference(moving)
         _versioned(moving)
     closing = command("close", actions.close_account, "close an account for good")
     closing.add_argument("account_id", metavar="ID")
@@ -93,6 +103,11 @@ def _accounts(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParser
     stating.add_argument(
         "--min-version", type=int, metavar="V", help="wait until the account has it"
     )
+    dating = command(
+        "balance-as-of", actions.show_balance_as_of, "an account's balance as it was at a moment"
+    )
+    dating.add_argument("account_id", metavar="ID")
+    dating.add_argument("moment", metavar="MOMENT", type=moment, help=MOMENT_HELP)
     listing = command("list", actions.list_accounts, "every account, in id order")
     listing.add_argument("--page-size", type=int, default=0, metavar="N")
     finding = command("find", actions.find_accounts, "accounts of a holder, or by balance")
@@ -101,6 +116,43 @@ def _accounts(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParser
     criterion.add_argument("--above", type=int, metavar="CENTS", help="balance greater than")
     criterion.add_argument("--below", type=int, metavar="CENTS", help="balance less than")
     finding.add_argument("--page-size", type=int, default=0, metavar="N")
+
+
+def _transfers(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    sending = commands.add_parser(
+        "send", help="move money to another account", description=SEND_TEXT, parents=[json_too]
+    )
+    sending.set_defaults(action=actions.with_client(actions.send_transfer))
+    sending.add_argument("source", metavar="SOURCE", help="the account debited")
+    sending.add_argument("target", metavar="TARGET", help="the account credited")
+    sending.add_argument("cents", metavar="CENTS", type=int)
+    _reference(sending)
+    _request_id(sending)
+    text = "one transfer, as it stands now"
+    showing = commands.add_parser("show", help=text, description=text, parents=[json_too])
+    showing.set_defaults(action=actions.with_client(actions.show_transfer))
+    showing.add_argument("transfer_id", metavar="TRANSFER_ID")
+
+
+def moment(text: str) -> datetime:
+    """MOMENT, refused without a timezone: a balance at a guessed hour would look right."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 moment: {text!r}") from None
+    if parsed.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no timezone: add Z (UTC) or +HH:MM")
+    return parsed
+
+
+def _reference(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--reference",
+        default="",
+        metavar="TEXT",
+        help="free text shown on the statement (up to 140 characters)",
+    )
 
 
 def _versioned(command: argparse.ArgumentParser) -> None:

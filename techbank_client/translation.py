@@ -1,15 +1,20 @@
 """The client's edge: protobuf messages to and from the plain values of models.py."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 
-from techbank.account.v1 import account_pb2, queries_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from techbank.account.v1 import account_pb2, history_pb2, queries_pb2, transfers_pb2
 from techbank_client.models import (
     Account,
     AccountStatus,
     AccountType,
+    BalanceAsOf,
     Comparison,
     Movement,
     MovementKind,
+    Transfer,
+    TransferStatus,
 )
 
 WIRE_TYPES = {
@@ -28,6 +33,11 @@ MOVEMENT_KINDS = {
     queries_pb2.MOVEMENT_KIND_TRANSFER_IN: MovementKind.TRANSFER_IN,
     queries_pb2.MOVEMENT_KIND_TRANSFER_OUT: MovementKind.TRANSFER_OUT,
     queries_pb2.MOVEMENT_KIND_CLOSED: MovementKind.CLOSED,
+}
+TRANSFER_STATUSES = {
+    transfers_pb2.TRANSFER_STATUS_PENDING: TransferStatus.PENDING,
+    transfers_pb2.TRANSFER_STATUS_COMPLETED: TransferStatus.COMPLETED,
+    transfers_pb2.TRANSFER_STATUS_REFUSED: TransferStatus.REFUSED,
 }
 WIRE_COMPARISONS = {
     Comparison.GREATER_THAN: queries_pb2.EQUALITY_TYPE_GREATER_THAN,
@@ -65,4 +75,41 @@ def movement_from_wire(message: queries_pb2.Movement) -> Movement:
         occurred_at=message.occurred_at.ToDatetime(tzinfo=UTC),
         reference=message.reference,
         transfer_id=message.transfer_id,
+    )
+
+
+def moment_to_wire(moment: datetime) -> Timestamp:
+    """The moment as a Timestamp; a naive datetime is refused, never guessed to be UTC
+    (nor local time): a balance at the wrong hour would look right."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"the moment needs a timezone: {moment.isoformat()}")
+    stamp = Timestamp()
+    stamp.FromDatetime(moment.astimezone(UTC))
+    return stamp
+
+
+def transfer_from_wire(message: transfers_pb2.Transfer) -> Transfer:
+    return Transfer(
+        transfer_id=message.transfer_id,
+        source_account_id=message.source_account_id,
+        target_account_id=message.target_account_id,
+        amount_cents=message.amount_cents,
+        reference=message.reference,
+        status=TRANSFER_STATUSES.get(message.status, TransferStatus.UNKNOWN),
+        refusal_reason=message.refusal_reason,
+        refusal_message=message.refusal_message,
+        refunded=message.refunded,
+        version=message.version,
+    )
+
+
+def balance_as_of_from_wire(
+    message: history_pb2.GetBalanceAsOfResponse, as_of: datetime
+) -> BalanceAsOf:
+    return BalanceAsOf(
+        account_id=message.account_id,
+        as_of=as_of.astimezone(UTC),
+        balance_cents=message.balance_cents,
+        status=STATUSES.get(message.status, AccountStatus.UNKNOWN),
+        version=message.version,
     )

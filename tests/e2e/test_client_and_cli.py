@@ -1,6 +1,6 @@
 """The Python client (techbank_client) and the `techbank` command against the real
-servers: every command and query, human and JSON output, a refusal's error line, and
-the admin tools with their progress."""
+servers: every command and query, transfers and balances as of a moment, human and JSON
+output, a refusal's error line, and the admin tools with their progress."""
 
 import json
 import os
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
@@ -152,6 +153,36 @@ def test_the_command_line_for_people_and_for_programs(system: System) -> None:
     assert closed == f"closed account {account} (version 4)\n"
     (read,) = techbank(system, "--json", "accounts", "get", account, "--min-version", "4").json()
     assert read["status"] == "closed"
+
+
+def test_the_command_line_sends_a_transfer_and_reads_a_past_balance(system: System) -> None:
+    source, target = (
+        techbank(system, "--json", "accounts", "open", "--holder", holder(), *kind).json()[0]
+        for kind in (["--type", "savings", "--opening-cents", "10000"], ["--type", "current"])
+    )
+    sent = [source["account_id"], target["account_id"], "2500", "--reference", "invoice 7"]
+    (moved,) = techbank(system, "--json", "transfers", "send", *sent).json()
+    assert (moved["status"], moved["amount_cents"], moved["reference"]) == (
+        "completed",
+        2500,
+        "invoice 7",
+    )
+    shown = techbank(system, "transfers", "show", moved["transfer_id"]).ok().out
+    assert re.search(r"^status +completed$", shown, re.MULTILINE), shown
+    assert re.search(r"^amount +25\.00$", shown, re.MULTILINE), shown
+
+    now = datetime.now(UTC).isoformat()
+    past = techbank(system, "accounts", "balance-as-of", source["account_id"], now).ok().out
+    assert re.search(r"^balance +75\.00$", past, re.MULTILINE), past
+    assert re.search(r"^version +2$", past, re.MULTILINE), past
+
+    refused = techbank(system, "transfers", "send", *sent[:2], "999999")
+    assert (refused.status, refused.err) == (1, "")
+    assert "INSUFFICIENT_FUNDS: Withdraw declined, insufficient funds!" in refused.out
+    deposited = ["accounts", "deposit", target["account_id"], "1", "--reference", "gift"]
+    assert techbank(system, *deposited).ok().out.endswith("(version 3)\n")
+    lines = techbank(system, "accounts", "statement", target["account_id"], "--min-version", "3")
+    assert lines.ok().out.splitlines()[2].endswith("  gift"), lines.out
 
 
 def test_admin_check_and_restore_show_their_progress(system: System) -> None:

@@ -1,6 +1,7 @@
-"""A fake Techbank for the client's tests: both services on one in-process grpc.aio
-server, misbehaving as the test plans (failing, stalling, refusing, breaking a stream),
-and recording what each call carried: its request id, deadline, page token, credentials.
+"""A fake Techbank for the client's tests: every service of both servers on one
+in-process grpc.aio server, misbehaving as the test plans (failing, stalling, refusing,
+breaking a stream), and recording what each call carried: its request id, deadline, page
+token, credentials, and (for the calls that keep it) the request itself.
 """
 
 import asyncio
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2, status_pb2
 
@@ -17,12 +19,17 @@ from techbank.account.v1 import (
     account_pb2,
     commands_pb2,
     commands_pb2_grpc,
+    history_pb2,
+    history_pb2_grpc,
     queries_pb2,
     queries_pb2_grpc,
+    transfers_pb2,
+    transfers_pb2_grpc,
 )
 
 Context = grpc.aio.ServicerContext[Any, Any]
 STALL_SECONDS = 5.0  # longer than any deadline the tests give
+INSUFFICIENT_FUNDS = ("INSUFFICIENT_FUNDS", "Withdraw declined, insufficient funds!")
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class Seen:
     time_remaining: float | None
     page_token: str
     authorization: str
+    request: Message | None = None
 
 
 def account(number: int, holder: str = "Ada", balance_cents: int = 0) -> account_pb2.Account:
@@ -82,6 +90,48 @@ def movement(
         balance_cents=balance_cents,
         occurred_at=Timestamp(seconds=1_800_000_000 + version),
     )
+
+
+def transfer_of(
+    request: transfers_pb2.TransferFundsRequest,
+    accounts: Sequence[account_pb2.Account],
+    number: int,
+    *,
+    pending: bool = False,
+) -> transfers_pb2.Transfer:
+    """The transfer as the real servers end it: refused if the source is unknown or short
+    of money (nothing moved), or if the target is unknown (debited, then refunded); with
+    `pending`, as answered when the call's deadline came before its debit."""
+    transfer = transfers_pb2.Transfer(
+        transfer_id=f"00000000-0000-4000-9000-{number:012d}",
+        source_account_id=request.source_account_id,
+        target_account_id=request.target_account_id,
+        amount_cents=request.amount_cents,
+        reference=request.reference,
+        status=transfers_pb2.TRANSFER_STATUS_PENDING,
+        version=1,
+    )
+    if pending:
+        return transfer
+    balances = {a.account_id: a.balance_cents for a in accounts}
+    source = balances.get(request.source_account_id)
+    if source is None:
+        return refused(transfer, "ACCOUNT_NOT_FOUND", "no such account", refunded=False)
+    if source < request.amount_cents:
+        return refused(transfer, *INSUFFICIENT_FUNDS, refunded=False)
+    if request.target_account_id not in balances:
+        return refused(transfer, "ACCOUNT_NOT_FOUND", "no such account", refunded=True)
+    transfer.status, transfer.version = transfers_pb2.TRANSFER_STATUS_COMPLETED, 3
+    return transfer
+
+
+def refused(
+    transfer: transfers_pb2.Transfer, reason: str, message: str, *, refunded: bool
+) -> transfers_pb2.Transfer:
+    transfer.status = transfers_pb2.TRANSFER_STATUS_REFUSED
+    transfer.refusal_reason, transfer.refusal_message = reason, message
+    transfer.refunded, transfer.version = refunded, 3 if refunded else 2
+    return transfer
 
 
 def page_of(
@@ -111,18 +161,31 @@ async def fail(context: Context, step: Refusal | grpc.StatusCode) -> None:
 
 
 class FakeTechbank(
-    commands_pb2_grpc.AccountCommandServiceServicer, queries_pb2_grpc.AccountQueryServiceServicer
+    commands_pb2_grpc.AccountCommandServiceServicer,
+    transfers_pb2_grpc.TransferServiceServicer,
+    history_pb2_grpc.AccountHistoryServiceServicer,
+    queries_pb2_grpc.AccountQueryServiceServicer,
 ):
-    """Calls take the planned steps in turn (one each); once the plan is done, they answer."""
+    """Calls take the planned steps in turn (one each); once the plan is done, they answer.
+    Transfers end at once (transfer_of), unless `transfers_pending` says the deadline came
+    first; a repeated request id answers the same transfer, as on the real servers."""
 
     def __init__(self, plan: Sequence[Step] = (), accounts: Sequence[account_pb2.Account] = ()):
         self.plan = list(plan)
         self.accounts = list(accounts)
         self.movements: dict[str, list[queries_pb2.Movement]] = {}  # account id -> in order
         self.seen: list[Seen] = []
+        self.transfers: dict[str, transfers_pb2.Transfer] = {}  # transfer id -> as it stands
+        self.transfer_requests: dict[str, str] = {}  # request id -> transfer id
+        self.transfers_pending = False
 
     async def _take_step(
-        self, context: Context, method: str, request_id: str = "", page_token: str = ""
+        self,
+        context: Context,
+        method: str,
+        request_id: str = "",
+        page_token: str = "",
+        request: Message | None = None,
     ) -> Step | None:
         """Record the call; carry out a failing or stalling step; return a stream's step."""
         metadata = dict(context.invocation_metadata() or ())
@@ -133,6 +196,7 @@ class FakeTechbank(
                 context.time_remaining(),
                 page_token,
                 str(metadata.get("authorization", "")),
+                request,
             )
         )
         step = self.plan.pop(0) if self.plan else None
@@ -151,13 +215,13 @@ class FakeTechbank(
     async def DepositFunds(
         self, request: commands_pb2.DepositFundsRequest, context: Context
     ) -> commands_pb2.DepositFundsResponse:
-        await self._take_step(context, "DepositFunds", request.request_id)
+        await self._take_step(context, "DepositFunds", request.request_id, request=request)
         return commands_pb2.DepositFundsResponse(account_id=request.account_id, version=2)
 
     async def WithdrawFunds(
         self, request: commands_pb2.WithdrawFundsRequest, context: Context
     ) -> commands_pb2.WithdrawFundsResponse:
-        await self._take_step(context, "WithdrawFunds", request.request_id)
+        await self._take_step(context, "WithdrawFunds", request.request_id, request=request)
         return commands_pb2.WithdrawFundsResponse(account_id=request.account_id, version=3)
 
     async def CloseAccount(
@@ -165,6 +229,41 @@ class FakeTechbank(
     ) -> commands_pb2.CloseAccountResponse:
         await self._take_step(context, "CloseAccount", request.request_id)
         return commands_pb2.CloseAccountResponse(account_id=request.account_id, version=4)
+
+    async def TransferFunds(
+        self, request: transfers_pb2.TransferFundsRequest, context: Context
+    ) -> transfers_pb2.TransferFundsResponse:
+        await self._take_step(context, "TransferFunds", request.request_id, request=request)
+        transfer_id = self.transfer_requests.get(request.request_id)
+        if transfer_id is None:
+            number = len(self.transfers) + 1
+            transfer = transfer_of(request, self.accounts, number, pending=self.transfers_pending)
+            transfer_id = self.transfer_requests[request.request_id] = transfer.transfer_id
+            self.transfers[transfer_id] = transfer
+        return transfers_pb2.TransferFundsResponse(transfer=self.transfers[transfer_id])
+
+    async def GetTransfer(
+        self, request: transfers_pb2.GetTransferRequest, context: Context
+    ) -> transfers_pb2.GetTransferResponse:
+        await self._take_step(context, "GetTransfer", request=request)
+        if request.transfer_id not in self.transfers:
+            await fail(context, Refusal(grpc.StatusCode.NOT_FOUND, "TRANSFER_NOT_FOUND"))
+        return transfers_pb2.GetTransferResponse(transfer=self.transfers[request.transfer_id])
+
+    async def GetBalanceAsOf(
+        self, request: history_pb2.GetBalanceAsOfRequest, context: Context
+    ) -> history_pb2.GetBalanceAsOfResponse:
+        """The account as it is now, for any moment since it was opened; NOT_FOUND before."""
+        await self._take_step(context, "GetBalanceAsOf", request=request)
+        found = [a for a in self.accounts if a.account_id == request.account_id]
+        if not found or request.as_of.ToDatetime() < found[0].opened_at.ToDatetime():
+            await fail(context, Refusal(grpc.StatusCode.NOT_FOUND, "ACCOUNT_NOT_FOUND"))
+        return history_pb2.GetBalanceAsOfResponse(
+            account_id=found[0].account_id,
+            balance_cents=found[0].balance_cents,
+            version=found[0].version,
+            status=found[0].status,
+        )
 
     async def FindAccountById(
         self, request: queries_pb2.FindAccountByIdRequest, context: Context
@@ -239,9 +338,11 @@ class FakeTechbank(
 async def serving(
     fake: FakeTechbank, credentials: grpc.ServerCredentials | None = None
 ) -> AsyncIterator[str]:
-    """`fake` serving both services on a free loopback port; its address."""
+    """`fake` serving every service on a free loopback port; its address."""
     server = grpc.aio.server()
     commands_pb2_grpc.add_AccountCommandServiceServicer_to_server(fake, server)
+    transfers_pb2_grpc.add_TransferServiceServicer_to_server(fake, server)
+    history_pb2_grpc.add_AccountHistoryServiceServicer_to_server(fake, server)
     queries_pb2_grpc.add_AccountQueryServiceServicer_to_server(fake, server)
     if credentials is None:
         port = server.add_insecure_port("127.0.0.1:0")
