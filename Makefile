@@ -63,6 +63,8 @@ lint: venv check-gen $(TOOLS)/buf-$(BUF_VERSION)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy core adapters bank embedded command_server query_server projector \
 	  techbank_client harness tests bench devtools
+	# The Kubernetes manifests, strictly, against the API's schemas (shipped in the package).
+	$(VENV)/bin/kubernetes-validate --strict --quiet -k 1.33.0 deploy/k8s/*.yaml
 
 # Kafka, the MongoDB-protocol server and MariaDB: installed once, started if not running.
 servers:
