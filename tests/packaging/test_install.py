@@ -67,5 +67,5 @@ def test_pip_install_dot_gives_the_packages_and_the_techbank_command(tmp_path: P
     constraints = REPO / "requirements.lock"
     run(uv(), "pip", "install", "-q", "--python", python, "-c", constraints, source, cwd=elsewhere)
 
-    assert "{accounts,admin}" in run(venv / "bin" / "techbank", "--help", cwd=elsewhere)
+    assert "{accounts,transfers,admin}" in run(venv / "bin" / "techbank", "--help", cwd=elsewhere)
     run(python, "-c", IMPORTS, cwd=elsewhere)
