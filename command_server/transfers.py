@@ -84,6 +84,7 @@ class TransferProcess:
             task = asyncio.create_task(self._drive(transfer_id), name=f"transfer {transfer_id}")
             self._driving[transfer_id] = task
             task.add_done_callback(lambda _: self._driving.pop(transfer_id, None))
+            task.add_done_callback(_log_failure)
         return task
 
     async def resume(self, events: Sequence[StoredEvent]) -> None:
@@ -126,6 +127,13 @@ class TransferProcess:
         except REFUSALS as refusal:
             return refusal
         return None
+
+
+def _log_failure(task: "asyncio.Task[Transfer]") -> None:
+    """A drive that failed (a store down) is taken up again by the bus's next delivery
+    or a repeat of the request; say so, whether or not anyone waited for it."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("%s stopped short: %r", task.get_name(), task.exception())
 
 
 def under_way(events: Iterable[StoredEvent]) -> set[str]:
