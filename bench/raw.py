@@ -29,10 +29,12 @@ from adapters.kafka_bus import ensure_topic
 from adapters.kafka_topic import KafkaTopic
 from adapters.sqlite_event_store import SqliteEventStore
 from adapters.sqlite_writes import INSERT_EVENT, INSERT_REQUEST, stored_time
+from bank.read_generations import tables_of
 from bench.load import closed_loop
 from bench.results import Config, Figures, Results
 from harness.stack import delete_kafka_topic
 from query_server.mysql_reader import connect_args
+from query_server.page_sql import LIVE_GENERATION
 
 SCENARIO = "Reference: the stores and the bus alone"
 Call = Callable[[], Awaitable[None]]
@@ -150,19 +152,23 @@ async def _reads(url: str, cfg: Config, results: Results, figures: Figures) -> N
         await _mysql_reads(url, cfg, results, figures)
 
 
-SCAN = "SELECT account_id, version, wire FROM accounts ORDER BY account_id"
-LOOKUP = "SELECT account_id, version, wire FROM accounts WHERE account_id = ?"
+# The live generation's accounts table (bank.read_generations), the one queries read.
+SCAN = "SELECT account_id, version, wire FROM {accounts} ORDER BY account_id"
+LOOKUP = "SELECT account_id, version, wire FROM {accounts} WHERE account_id = ?"
+ALL_IDS = "SELECT account_id FROM {accounts}"
 
 
 async def _sqlite_reads(path: str, cfg: Config, results: Results, figures: Figures) -> None:
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    ids = [row[0] for row in db.execute("SELECT account_id FROM accounts")]
+    (live,) = db.execute(LIVE_GENERATION).fetchone()
+    accounts = tables_of(live).accounts.name
+    ids = [row[0] for row in db.execute(ALL_IDS.format(accounts=accounts))]
 
     async def lookup() -> None:
-        db.execute(LOOKUP, (random.choice(ids),)).fetchall()
+        db.execute(LOOKUP.format(accounts=accounts), (random.choice(ids),)).fetchall()
 
     async def scan() -> int:
-        return len(db.execute(SCAN).fetchall())
+        return len(db.execute(SCAN.format(accounts=accounts)).fetchall())
 
     async def close() -> None:
         db.close()
@@ -179,13 +185,15 @@ async def _mysql_reads(url: str, cfg: Config, results: Results, figures: Figures
             await cursor.execute(query, parameters)
             return list(await cursor.fetchall())
 
-    ids = [row[0] for row in await rows("SELECT account_id FROM accounts")]
+    [(live,)] = await rows(LIVE_GENERATION)
+    accounts = tables_of(int(str(live))).accounts.name
+    ids = [row[0] for row in await rows(ALL_IDS.format(accounts=accounts))]
 
     async def lookup() -> None:
-        await rows(LOOKUP.replace("?", "%s"), random.choice(ids))
+        await rows(LOOKUP.format(accounts=accounts).replace("?", "%s"), random.choice(ids))
 
     async def scan() -> int:
-        return len(await rows(SCAN))
+        return len(await rows(SCAN.format(accounts=accounts)))
 
     async def close() -> None:
         pool.close()
