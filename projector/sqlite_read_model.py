@@ -7,14 +7,13 @@ another command server's projection) can write in between.
 """
 
 import asyncio
-import functools
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import create_engine as create_sync_engine
@@ -22,62 +21,25 @@ from sqlalchemy.engine import make_url
 
 from adapters.sql_engine import use_wal
 from adapters.sqlite_writes import stored_time
-from bank.read_generations import FIRST, tables_of
 from bank.read_schema import create_generation, drop_generation, prepare_read_model_sync
 from core.errors import Unavailable
 from projector.batch_plan import merged_gaps, plan
 from projector.read_model import Events, Generations, Position, ReadModel, RowsNow
+from projector.sqlite_statements import (
+    COLUMNS,
+    GENERATIONS,
+    MAX_IDS,
+    MOVEMENT_COLUMNS,
+    OFFSETS,
+    SAVE_OFFSET,
+    Sql,
+    sql_of,
+)
 from projector.translation import Projected, Row
 
 T = TypeVar("T")
 UNAVAILABLE = "the read database is unavailable"
 DEFAULT_BUSY_SECONDS = 5.0
-COLUMNS = [column.name for column in tables_of(FIRST).accounts.columns]
-MOVEMENT_COLUMNS = [column.name for column in tables_of(FIRST).movements.columns]
-GENERATIONS = "SELECT live, building FROM read_model_generations WHERE id = 1"
-OFFSETS = "SELECT partition_id, next_offset FROM projector_offsets WHERE topic = ?"
-SAVE_OFFSET = (
-    "INSERT INTO projector_offsets (topic, partition_id, next_offset) VALUES (?, ?, ?) "
-    "ON CONFLICT (topic, partition_id) DO UPDATE SET next_offset = excluded.next_offset "
-    "WHERE excluded.next_offset > projector_offsets.next_offset"
-)
-MAX_IDS = 500
-
-
-class Sql(NamedTuple):
-    """One generation's statements."""
-
-    select_rows: str
-    insert: str
-    update: str
-    delete: str
-    select_movements: str
-    insert_movement: str
-    delete_movements: str
-
-
-@functools.cache
-def sql_of(generation: int) -> Sql:
-    accounts, movements = f"accounts_g{generation}", f"movements_g{generation}"
-    return Sql(
-        select_rows=f"SELECT {', '.join(COLUMNS)} FROM {accounts}",
-        insert=f"INSERT INTO {accounts} ({', '.join(COLUMNS)}) VALUES ({_marks(COLUMNS)})",
-        update=(
-            f"UPDATE {accounts} SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])} "
-            "WHERE account_id = ? AND version = ?"
-        ),
-        delete=f"DELETE FROM {accounts} WHERE account_id = ?",
-        select_movements=f"SELECT {', '.join(MOVEMENT_COLUMNS)} FROM {movements}",
-        insert_movement=(
-            f"INSERT INTO {movements} ({', '.join(MOVEMENT_COLUMNS)}) "
-            f"VALUES ({_marks(MOVEMENT_COLUMNS)})"
-        ),
-        delete_movements=f"DELETE FROM {movements} WHERE account_id = ?",
-    )
-
-
-def _marks(columns: list[str]) -> str:
-    return ", ".join("?" * len(columns))
 
 
 class SqliteReadModel(ReadModel):
