@@ -37,8 +37,10 @@ async def start_transfer_recovery(settings: Settings, process: TransferProcess) 
     task = asyncio.create_task(_consume_until_stopped(settings, process, stop))
 
     async def close() -> None:
+        """Stop reading; a consumer that does not stop in time is cancelled (what it had
+        not committed is read again by the group)."""
         stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(task, RETRY_SECONDS * 5)
 
     return close
