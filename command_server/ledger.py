@@ -25,11 +25,10 @@ from bank.domain.events import AccountOpened, FundsDeposited, FundsWithdrawn
 from bank.domain.transfer import Transfer, TransferStatus
 from bank.evolution import in_current_shapes
 from command_server.event_codec import ProtobufEventCodec
-from core.event_store import EventStore
+from core.event_store import EventStore, in_chunks
 from core.events import StoredEvent
 
 CODEC = ProtobufEventCodec()
-CHUNK = 500
 Step = tuple[str, str, int]  # "out" or "in", the account, the cents
 
 
@@ -122,19 +121,10 @@ async def ledger_of(store: EventStore) -> Ledger:
     """The books of every account and transfer in `store`, read chunk by chunk."""
     store = in_current_shapes(store)
     ledger = Ledger()
-    chunk: list[str] = []
-    async for aggregate_id in store.aggregate_ids():
-        chunk.append(aggregate_id)
-        if len(chunk) == CHUNK:
-            _add_all(ledger, await store.load_many(chunk))
-            chunk = []
-    _add_all(ledger, await store.load_many(chunk) if chunk else {})
+    async for chunk in in_chunks(store.aggregate_ids()):
+        for aggregate_id, events in (await store.load_many(chunk)).items():
+            ledger.add(aggregate_id, events)
     return ledger
-
-
-def _add_all(ledger: Ledger, loaded: dict[str, list[StoredEvent]]) -> None:
-    for aggregate_id, events in loaded.items():
-        ledger.add(aggregate_id, events)
 
 
 async def _check(settings: Settings) -> int:

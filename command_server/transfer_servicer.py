@@ -1,13 +1,12 @@
 """TransferService and AccountHistoryService over gRPC: decode, dispatch, encode."""
 
-import uuid
 from datetime import UTC, datetime
 
 from adapters import logs
 from adapters.grpc_auth import current_caller
 from adapters.grpc_edge import rpc_method
 from adapters.grpc_types import Context
-from bank.domain.account import BankAccount, account_id_of
+from bank.domain.account import BankAccount, account_id_of, uuid_of
 from bank.domain.transfer import Transfer, TransferStatus
 from command_server import translation
 from command_server.history import GetBalanceAsOf
@@ -52,7 +51,7 @@ class TransferServicer(transfers_pb2_grpc.TransferServiceServicer):
     async def GetTransfer(
         self, request: transfers_pb2.GetTransferRequest, context: Context
     ) -> transfers_pb2.GetTransferResponse:
-        transfer_id = transfer_id_of(request.transfer_id)
+        transfer_id = uuid_of(request.transfer_id, "transfer_id")
         try:
             transfer = await self._dispatcher.send(GetTransfer(transfer_id))
         except DomainError as error:
@@ -103,14 +102,6 @@ def _moment_of(request: history_pb2.GetBalanceAsOfRequest) -> datetime:
         return request.as_of.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError):
         raise InvalidInput("as_of must be a valid timestamp", field="as_of") from None
-
-
-def transfer_id_of(raw: str) -> str:
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        message = f"transfer_id must be a UUID, got {raw[:64]!r}"
-        raise InvalidInput(message, field="transfer_id") from None
 
 
 def transfer_message(transfer: Transfer) -> transfers_pb2.Transfer:

@@ -11,6 +11,7 @@ from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDec
 from core.snapshots import Snapshot
 
 LOADS_AT_ONCE = 16
+LOADS_PER_CHUNK = 500
 
 
 class EventStore(ABC):
@@ -125,6 +126,21 @@ class EventStore(ABC):
 
     async def close(self) -> None:
         """Release connections; the store is not used afterwards."""
+
+
+async def in_chunks(
+    ids: AsyncIterator[str], size: int = LOADS_PER_CHUNK
+) -> AsyncIterator[list[str]]:
+    """`ids` (EventStore.aggregate_ids, say) in lists of `size`, the last one shorter: what a
+    tool reading every stream loads at once (load_many) and writes in one transaction."""
+    chunk: list[str] = []
+    async for aggregate_id in ids:
+        chunk.append(aggregate_id)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def check_contiguous(events_: Sequence[StoredEvent], expected_version: int) -> None:

@@ -13,14 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.settings import Settings, configure_logging
-from core.event_store import EventStore
+from core.event_store import EventStore, in_chunks
 from projector.bootstrap import Projector, build_projector
 from projector.fold import fold
 from projector.read_model import ReadModel
 from projector.translation import Row
 
 OnProgress = Callable[[int], None]  # accounts compared so far
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -39,19 +38,11 @@ async def differences(
     rows = {row["account_id"]: row async for row in read_model.rows()}
     found: list[Difference] = []
     compared = 0
-    chunk: list[str] = []
-    async for account_id in store.aggregate_ids():
-        chunk.append(account_id)
-        if len(chunk) == CHUNK:
-            found += await _compare(read_model, store, chunk, rows)
-            compared += len(chunk)
-            chunk = []
-            if on_progress is not None:
-                on_progress(compared)
-    if chunk:
+    async for chunk in in_chunks(store.aggregate_ids()):
         found += await _compare(read_model, store, chunk, rows)
+        compared += len(chunk)
         if on_progress is not None:
-            on_progress(compared + len(chunk))
+            on_progress(compared)
     found.extend(Difference(account_id, None, row) for account_id, row in rows.items())
     return found
 

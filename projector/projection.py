@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from adapters.metrics import PROJECTED, PROJECTOR_LAG_SECONDS
 from adapters.tracing import batch_span
+from core.event_store import in_chunks
 from core.events import StoredEvent
 from projector.read_model import Position, ReadModel
 from projector.translation import account_events
@@ -21,7 +22,6 @@ log = logging.getLogger(__name__)
 LoadEvents = Callable[[str, int], Awaitable[list[StoredEvent]]]
 # A batch meets a gap once per missed stretch; more rounds mean the rows keep moving back.
 MAX_ROUNDS = 5
-CATCH_UP_CHUNK = 500
 
 
 class AccountProjection:
@@ -54,13 +54,9 @@ class AccountProjection:
     async def catch_up(self, aggregate_ids: AsyncIterator[str]) -> int:
         """Apply whatever the event store has beyond the read model; return how many events."""
         applied = 0
-        chunk: list[str] = []
-        async for aggregate_id in aggregate_ids:
-            chunk.append(aggregate_id)
-            if len(chunk) == CATCH_UP_CHUNK:
-                applied += await self._catch_up(chunk)
-                chunk = []
-        return applied + (await self._catch_up(chunk) if chunk else 0)
+        async for chunk in in_chunks(aggregate_ids):
+            applied += await self._catch_up(chunk)
+        return applied
 
     async def _catch_up(self, account_ids: list[str]) -> int:
         versions = await self._read_model.versions(account_ids)

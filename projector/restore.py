@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from adapters.settings import Settings, configure_logging
-from core.event_store import EventStore
+from core.event_store import EventStore, in_chunks
 from projector.bootstrap import build_projector
 from projector.fold import fold
 from projector.read_model import ReadModel
@@ -25,7 +25,6 @@ from projector.translation import Projected
 
 log = logging.getLogger("projector.restore")
 PROGRESS_EVERY_SECONDS = 2.0
-CHUNK = 500
 OnProgress = Callable[[int, int], None]  # accounts and events restored so far
 
 
@@ -82,15 +81,8 @@ async def restore_all(
 ) -> set[str]:
     """Rebuild every account the store knows in `generation` (None: the live one), a chunk
     at a time; the ids rebuilt."""
-    chunk: list[str] = []
     restored: set[str] = set()
-    async for account_id in store.aggregate_ids():
-        chunk.append(account_id)
-        if len(chunk) == CHUNK:
-            progress.add(*await restore_accounts(read_model, store, chunk, generation))
-            restored.update(chunk)
-            chunk = []
-    if chunk:
+    async for chunk in in_chunks(store.aggregate_ids()):
         progress.add(*await restore_accounts(read_model, store, chunk, generation))
         restored.update(chunk)
     return restored

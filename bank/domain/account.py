@@ -112,6 +112,12 @@ def unknown_account(metadata: dict[str, str] | None = None) -> NotFound:
 def account_id_of(raw: str, field: str = "account_id") -> str:
     """The canonical form of an account id, as stored; InvalidInput naming `field` unless
     it is a UUID."""
+    return uuid_of(raw, field)
+
+
+def uuid_of(raw: str, field: str) -> str:
+    """The canonical form of an id the server chose (a UUID); InvalidInput naming `field`
+    unless it is one."""
     try:
         return str(uuid.UUID(raw))
     except ValueError:
