@@ -70,10 +70,10 @@ class TransferProcess:
         return await decide_once(self._transfers.store, request, attempt, _transfer_id)
 
     async def get(self, transfer_id: str) -> Transfer:
+        """The transfer as the event store has it now."""
         transfer = await self._transfers.load(transfer_id, latest=True)
         if transfer is None:
-            message = f"no transfer {transfer_id}"
-            raise NotFound(message, reason=TRANSFER_NOT_FOUND)
+            raise NotFound(f"no transfer {transfer_id}", reason=TRANSFER_NOT_FOUND)
         return transfer
 
     def drive(self, transfer_id: str) -> asyncio.Task[Transfer]:
@@ -95,14 +95,22 @@ class TransferProcess:
             await asyncio.gather(*(self.drive(transfer_id) for transfer_id in transfers))
 
     async def _drive(self, transfer_id: str) -> Transfer:
+        """Take steps until the transfer has ended. Each step is decided on the state this
+        process last saw (core.repository): if another process moved the transfer on
+        meanwhile, recording the step fails, and the next look reads the store."""
+        latest = False
         while True:
-            transfer = await self.get(transfer_id)
+            transfer = await self._transfers.load(transfer_id, latest=latest)
+            if transfer is None:
+                raise NotFound(f"no transfer {transfer_id}", reason=TRANSFER_NOT_FOUND)
             if transfer.ended:
                 return transfer
             try:
                 await self._take_next_step(transfer)
+                latest = False
             except (ConcurrencyError, RequestAlreadyDecided):
                 log.debug("transfer %s moved on meanwhile; looking again", transfer_id)
+                latest = True
 
     async def _take_next_step(self, transfer: Transfer) -> None:
         if not transfer.debited:
