@@ -9,6 +9,12 @@ FerretDB, which has none. Two unique keys do all the guarding:
   deciding one request, only one can store an effect. A refused request is a small
   document of its own with the same field, so a request is refused or applied, once.
 
+Every write waits for a majority of a replica set's members, journaled, and every read
+is of majority-committed data (DURABLE, READ_COMMITTED): an acknowledged event survives
+a failover, and nothing is decided on, or published from, an event a failover could
+still roll back. Fixed here, not left to the URL, because the guarantees rest on them
+(docs/guarantees.md). A standalone server and FerretDB accept both.
+
 One limit follows from having no transactions: an append of several events is
 several inserts, so a process killed in between leaves the first ones stored. The
 bank never appends more than one event per request.
@@ -23,6 +29,8 @@ from bson.binary import Binary
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
 
 from adapters.mongo_errors import outages_unavailable
 from adapters.mongo_inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
@@ -44,6 +52,8 @@ SERVER_SELECTION_MS = 3000  # unless the URL says (serverSelectionTimeoutMS=...)
 OUTBOX, PENDING = "outbox", "pending"
 # The unique index the earlier layout (one event per document, _id = event id) created.
 EARLIER_LAYOUT_INDEX = "aggregate_version_unique"
+DURABLE = WriteConcern(w="majority", j=True)
+READ_COMMITTED = ReadConcern("majority")
 # Fields stored under their own names; payload is Binary.
 DOCUMENT_FIELDS = [name for name in STORED_FIELDS if name != "payload"]
 
@@ -67,7 +77,10 @@ class MongoEventStore(EventStore):
         said = "serverselectiontimeoutms=" in url.lower()
         timeout: dict[str, Any] = {} if said else {"serverSelectionTimeoutMS": SERVER_SELECTION_MS}
         client: AsyncMongoClient[Document] = AsyncMongoClient(url, tz_aware=True, **timeout)
-        events = client.get_default_database("techbank")[collection]
+        database = client.get_default_database(
+            "techbank", write_concern=DURABLE, read_concern=READ_COMMITTED
+        )
+        events = database[collection]
         try:
             with outages_unavailable(f"the event store at {redacted(url)} is unavailable"):
                 await _create_indexes(events)

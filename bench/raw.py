@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.kafka_bus import ensure_topic
 from adapters.kafka_topic import KafkaTopic
+from adapters.mongo_event_store import DURABLE
 from adapters.sqlite_event_store import SqliteEventStore
 from adapters.sqlite_writes import INSERT_EVENT, INSERT_REQUEST, stored_time
 from bank.read_generations import tables_of
@@ -106,7 +107,8 @@ async def _sqlite_append(path: str) -> Leg:
 
 def _mongo_append(url: str) -> Leg:
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url, tz_aware=True)
-    collection = client.get_default_database()["raw_append"]
+    # With the event store's write concern, so that the ratio compares like with like.
+    collection = client.get_default_database(write_concern=DURABLE)["raw_append"]
 
     async def append() -> None:
         aggregate = str(uuid.uuid4())

@@ -1,10 +1,12 @@
 """The event store contract against the real MongoDB-protocol server (FerretDB here)."""
 
 import uuid
+from datetime import UTC, datetime
+from typing import Any
 from collections.abc import AsyncIterator
 
 import pytest
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
 from adapters.mongo_event_store import EARLIER_LAYOUT_INDEX as OLD_INDEX
 from adapters.mongo_event_store import MongoEventStore
@@ -58,3 +60,40 @@ async def test_events_written_before_segments_still_load_after_a_version() -> No
         await database[name].drop()
         await database[f"{name}_snapshots"].drop()
         await client.close()
+
+
+class CommandsSent(monitoring.CommandListener):
+    """Every command a client sends, as sent on the wire."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.sent.append({"name": event.command_name, **event.command})
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_writes_wait_for_a_journaled_majority_and_reads_see_only_committed_data() -> None:
+    """What the server is asked, not what it does: FerretDB has no replica set to show
+    it; a MongoDB replica set applies these as docs/guarantees.md says."""
+    listener = CommandsSent()
+    monitoring.register(listener)  # clients created from now on report to it
+    store = await MongoEventStore.connect(mongo_url(), collection=COLLECTION)
+    aggregate_id = str(uuid.uuid4())
+    try:
+        await store.append([event(aggregate_id, 1)], 0, request())
+        await store.load(aggregate_id)
+        await store.unpublished(datetime.now(UTC), 10)
+    finally:
+        await store.close()
+        monitoring._LISTENERS.command_listeners.remove(listener)
+    writes = [c for c in listener.sent if c["name"] in ("insert", "update", "createIndexes")]
+    reads = [c for c in listener.sent if c["name"] == "find"]
+    assert writes and reads
+    assert all(c.get("writeConcern") == {"w": "majority", "j": True} for c in writes), writes
+    assert all(c.get("readConcern") == {"level": "majority"} for c in reads), reads
