@@ -13,7 +13,7 @@ Every write waits for a majority of a replica set's members, journaled, and ever
 is of majority-committed data (DURABLE, READ_COMMITTED): an acknowledged event survives
 a failover, and nothing is decided on, or published from, an event a failover could
 still roll back. Fixed here, not left to the URL, because the guarantees rest on them
-(docs/guarantees.md). A standalone server and FerretDB accept both.
+(docs/guarantees.md). FerretDB, which has no replica set, accepts both.
 
 One limit follows from having no transactions: an append of several events is
 several inserts, so a process killed in between leaves the first ones stored. The
