@@ -74,6 +74,8 @@ class Repository(Generic[A]):
         # The last known state of recently used aggregates, least recently used first.
         self._known: OrderedDict[str, A] = OrderedDict()
         self._known_limit = remember
+        # Aggregates whose known state another process has moved on from (a save failed).
+        self._behind: set[str] = set()
         self._snapshots = snapshots
 
     @property
@@ -90,12 +92,15 @@ class Repository(Generic[A]):
 
         A state seen before is trusted without asking the store: another process may have
         moved the aggregate on since, but then saving what was decided on it fails with
-        ConcurrencyError (and the state is forgotten), so nothing decided on a stale state
-        is ever stored. A decision the store does not check that way (a refusal) must be
-        taken on the `latest` state: the events stored since are then read and applied.
+        ConcurrencyError, so nothing decided on a stale state is ever stored. The state is
+        then known to be behind, and the next load reads only the events stored after it
+        (one small read, where forgetting it would cost a snapshot and its segment: with
+        several command servers taking one account's commands in turn, that is the common
+        case). A decision the store does not check that way (a refusal) must be taken on
+        the `latest` state: the events stored since are then read and applied.
         """
         known = self._known.get(aggregate_id)
-        if known is not None and not latest:
+        if known is not None and not latest and aggregate_id not in self._behind:
             self._known.move_to_end(aggregate_id)  # still recently used
             return known.clone()
         aggregate = known.clone() if known is not None else await self._restore(aggregate_id)
@@ -103,6 +108,7 @@ class Repository(Generic[A]):
         if aggregate.version == 0 and not history:
             return None
         aggregate.replay(self._codec.decode(e.event_type, e.payload) for e in history)
+        self._behind.discard(aggregate_id)
         if history or known is None:
             self._remember(aggregate)
         else:
@@ -132,7 +138,13 @@ class Repository(Generic[A]):
         self._known[aggregate.id] = aggregate.clone()
         self._known.move_to_end(aggregate.id)
         if len(self._known) > self._known_limit:
-            self._known.popitem(last=False)
+            forgotten, _ = self._known.popitem(last=False)
+            self._behind.discard(forgotten)
+
+    def _fell_behind(self, aggregate_id: str) -> None:
+        """Another process moved the aggregate on: its next load reads what it missed."""
+        if aggregate_id in self._known:
+            self._behind.add(aggregate_id)
 
     async def save(self, aggregate: A, request: Request) -> list[StoredEvent]:
         """Append the aggregate's pending events as the effect of `request`, then queue them
@@ -146,7 +158,7 @@ class Repository(Generic[A]):
         try:
             await self._store.append(stored, aggregate.persisted_version, request)
         except ConcurrencyError:
-            self._known.pop(aggregate.id, None)  # it moved on: the next load reads the store
+            self._fell_behind(aggregate.id)
             raise
         aggregate.mark_saved()
         self._remember(aggregate)
@@ -171,7 +183,7 @@ class Repository(Generic[A]):
             self._remember(aggregate)
             await self._snapshot_if_due(aggregate, before)
         else:
-            self._known.pop(aggregate.id, None)  # the next load reads the store
+            self._fell_behind(aggregate.id)
         if events and self._after_append is not None:
             self._after_append(events)
         self._outbox.enqueue(events)

@@ -47,8 +47,8 @@ async def test_a_known_account_is_brought_up_to_date_from_newer_events_only() ->
     assert store.events_read == 3  # not the opening event again
 
 
-async def test_a_state_decided_on_while_stale_is_never_saved_and_then_forgotten() -> None:
-    store = InMemoryEventStore()
+async def test_a_state_decided_on_while_stale_is_never_saved_and_then_caught_up() -> None:
+    store = CountingStore()
     writer, reader = repository(store), repository(store)
     await writer.save(BankAccount.open("a1", "Ada", AccountType.SAVINGS, 10), request("o"))
     assert (await reader.load("a1")) is not None  # the reader now knows version 1
@@ -61,8 +61,32 @@ async def test_a_state_decided_on_while_stale_is_never_saved_and_then_forgotten(
     stale.withdraw(10)
     with pytest.raises(ConcurrencyError):
         await reader.save(stale, request("w"))
+    store.events_read = 0
     again = await reader.load("a1")
     assert again is not None and (again.version, again.balance_cents) == (2, 15)
+    assert store.events_read == 1  # only the deposit it missed, not the whole stream
+
+
+async def test_an_aggregate_caught_up_after_a_conflict_is_trusted_again() -> None:
+    store = CountingStore()
+    writer, reader = repository(store), repository(store)
+    await writer.save(BankAccount.open("a1", "Ada", AccountType.SAVINGS, 10), request("o"))
+    stale = await reader.load("a1")
+    moved = await writer.load("a1")
+    assert stale is not None and moved is not None
+    moved.deposit(5)
+    await writer.save(moved, request("d"))
+    stale.deposit(1)
+    with pytest.raises(ConcurrencyError):
+        await reader.save(stale, request("late"))
+    caught_up = await reader.load("a1")
+    assert caught_up is not None
+    caught_up.deposit(1)
+    await reader.save(caught_up, request("late again"))
+    store.events_read = 0
+    trusted = await reader.load("a1")
+    assert trusted is not None and (trusted.version, trusted.balance_cents) == (3, 16)
+    assert store.events_read == 0  # its own save is the latest it knows of
 
 
 async def test_loaded_aggregates_do_not_share_state() -> None:
