@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from bench.preload import Preloaded, preload, preload_rows
-from bench.report import environment, table, write
+from bench.report import environment, python_command, table, write
 from bench.results import Config, Results
 from bench.run import measure
 from bench.stack import STACKS, running_stack
@@ -64,7 +64,7 @@ def main(argv: list[str]) -> None:
             runs[label] = _measure_stack(stack, cfg, label)
     runs = dict(sorted(runs.items(), key=lambda item: stacks.index(item[0].split()[0])))
     failed = [label for label, results in runs.items() if FAILED in results]
-    command = shlex.join([_python(), "-m", "bench", *argv])
+    command = shlex.join([python_command(), "-m", "bench", *argv])
     generated = f"{environment(command, stacks)}\n\n{table(runs)}"
     print(generated)
     if not args.no_write:
@@ -72,12 +72,6 @@ def main(argv: list[str]) -> None:
     print(f"bench: done in {time.monotonic() - started:.0f} s", file=sys.stderr)
     if failed:
         sys.exit(f"bench: failed: {', '.join(failed)}")
-
-
-def _python() -> str:
-    """The interpreter as one would type it: relative to the repository when inside it."""
-    python = Path(sys.executable)
-    return str(python.relative_to(REPO)) if python.is_relative_to(REPO) else "python"
 
 
 def _measure_stack(stack: str, cfg: Config, label: str) -> Results:

@@ -6,8 +6,10 @@ Read from the pid files and sources that infra/ keeps; anything missing reads as
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pymysql
+from sqlalchemy.engine import make_url
 
 from harness.processes import REPO
 from harness.stack import MYSQL_PASSWORD, MYSQL_USER, mysql_port
@@ -38,6 +40,19 @@ def pids() -> dict[str, int]:
         if Path(f"/proc/{pid}").exists():
             found[name] = pid
     return found
+
+
+def mysql_connection(url: str) -> Any:
+    """An autocommit connection to the read database a SQLAlchemy URL names."""
+    parsed = make_url(url)
+    return pymysql.connect(
+        host=parsed.host,
+        port=parsed.port or 3306,
+        user=parsed.username,
+        password=parsed.password,
+        database=parsed.database,
+        autocommit=True,
+    )
 
 
 def versions() -> list[str]:

@@ -57,12 +57,12 @@ def preload(env: dict[str, str], events: int, accounts: int) -> Preloaded:
     started = time.monotonic()
     url = env.get("TECHBANK_EVENT_STORE_URL", f"sqlite:///{env['TECHBANK_DATA_DIR']}/events.db")
     write = _write_mongo if url.startswith("mongodb") else _write_sqlite
-    write(url, _history(events, accounts))
+    write(url, history(events, accounts))
     loaded = time.monotonic() - started
     return Preloaded(events, accounts, loaded, _restore(env))
 
 
-def _history(events: int, accounts: int) -> Iterator[list[tuple[StoredEvent, Request]]]:
+def history(events: int, accounts: int) -> Iterator[list[tuple[StoredEvent, Request]]]:
     """Batches of (event, the request that caused it), each account's in version order."""
     codec, now = ProtobufEventCodec(), datetime.now(UTC).replace(microsecond=0)
     per_account = max(events // accounts, 1)

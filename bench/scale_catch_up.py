@@ -1,0 +1,176 @@
+"""One point of the catch-up curve: N projector processes in one consumer group replay
+a backlog from Kafka into a read model of their own, and the read model is watched
+until it holds every event.
+
+The rate counts from the first event applied to the last, so that the processes'
+start and the group's first join (the same for any N) do not dilute it; the time
+from launch is reported beside it. The read model must then hold, for each account,
+exactly its deposits: a projector that lost or repeated an event fails the run.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bank.read_generations import FIRST, tables_of
+from bench import cpu, infra
+from bench.scale_backlog import Backlog
+from harness.processes import REPO, ServerProcess, free_port
+from harness.stack import scratch_read_database
+
+POLL_SECONDS = 0.25
+CATCH_UP_LIMIT_SECONDS = 1800
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    projectors: int
+    events: int  # applied from Kafka (the openings were restored before)
+    seconds: float  # from the first event applied to the last
+    from_launch: float  # from starting the processes to the last event applied
+    wrong_accounts: int  # accounts whose balance or version is not their history's
+    cpu: dict[str, float]  # % of one core, by process, over the whole run
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def catch_up(backlog: Backlog, projectors: int, logs: Path) -> CatchUp:
+    """Restore the accounts' openings into a new read model, then time `projectors`
+    processes replaying the rest of the backlog from Kafka into it."""
+    with scratch_read_database("scale") as read_db:
+        _restore_openings(backlog, read_db.writer_url)
+        env = _projector_env(backlog, read_db.writer_url)
+        processes = _projectors(env, projectors, logs)
+        with _watching(read_db.writer_url) as applied, _stopped(processes):
+            baseline = applied()
+            launched = time.perf_counter()
+            for process in processes:
+                process.launch()
+            before = cpu.sample(_pids(processes))
+            first, last = _timed_until(applied, baseline, backlog.events)
+            use = cpu.percent_of_a_core(before, cpu.sample(_pids(processes)))
+            wrong = _wrong_accounts(read_db.writer_url, backlog)
+    return CatchUp(projectors, backlog.events - baseline, last - first, last - launched, wrong, use)
+
+
+def _restore_openings(backlog: Backlog, writer_url: str) -> None:
+    env = {"TECHBANK_EVENT_STORE_URL": backlog.openings_url, "TECHBANK_READ_DB_URL": writer_url}
+    subprocess.run(
+        [sys.executable, "-m", "projector.restore"],
+        cwd=REPO,
+        env=_with_path(env),
+        capture_output=True,
+        check=True,
+    )
+
+
+def _projector_env(backlog: Backlog, writer_url: str) -> dict[str, str]:
+    return {
+        "TECHBANK_EVENT_STORE_URL": backlog.store_url,
+        "TECHBANK_EVENT_BUS_URL": backlog.bus_url,
+        "TECHBANK_READ_DB_URL": writer_url,
+        "TECHBANK_PROJECTOR_GROUP": f"scale-{uuid.uuid4().hex[:12]}",  # from the start
+    }
+
+
+def _projectors(env: dict[str, str], count: int, logs: Path) -> list[ServerProcess]:
+    """`count` projectors, each with its log and its metrics port (two cannot serve one)."""
+    return [
+        ServerProcess(
+            "projector",
+            env | {"TECHBANK_PROJECTOR_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"},
+            logs / f"projectors-{count}-{n + 1}.log",
+        )
+        for n in range(count)
+    ]
+
+
+def _with_path(env: dict[str, str]) -> dict[str, str]:
+    return {**os.environ, **env}
+
+
+def _pids(processes: list[ServerProcess]) -> dict[str, int]:
+    ours = {
+        f"projector {n + 1}": p.process.pid
+        for n, p in enumerate(processes)
+        if p.process is not None
+    }
+    return ours | infra.pids()
+
+
+def _timed_until(applied: "Applied", baseline: int, total: int) -> tuple[float, float]:
+    """When the first event beyond `baseline` was seen applied, and when all `total` were."""
+    first = None
+    deadline = time.perf_counter() + CATCH_UP_LIMIT_SECONDS
+    while (now := time.perf_counter()) < deadline:
+        count = applied()
+        if first is None and count > baseline:
+            first = now
+        if count >= total:
+            return first or now, now
+        time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"the read model holds {applied():,} of {total:,} events")
+
+
+class Applied:
+    """How many events the read model holds: the sum of its accounts' versions."""
+
+    def __init__(self, connection: Any, table: str) -> None:
+        self._connection = connection
+        self._sql = f"SELECT COALESCE(SUM(version), 0) FROM `{table}`"
+
+    def __call__(self) -> int:
+        with self._connection.cursor() as cursor:
+            cursor.execute(self._sql)
+            return int(cursor.fetchone()[0])
+
+
+@contextmanager
+def _watching(writer_url: str) -> Iterator[Applied]:
+    connection = infra.mysql_connection(writer_url)
+    try:
+        yield Applied(connection, tables_of(FIRST).accounts.name)
+    finally:
+        connection.close()
+
+
+@contextmanager
+def _stopped(processes: list[ServerProcess]) -> Iterator[None]:
+    """Stop the projectors on leaving: SIGTERM, and each must exit cleanly."""
+    try:
+        yield
+    except BaseException:
+        for process in processes:
+            process.kill()
+        raise
+    for process in processes:
+        if process.stop() != 0:
+            raise RuntimeError(f"a projector exited badly:\n{process.log_tail()}")
+
+
+def _wrong_accounts(writer_url: str, backlog: Backlog) -> int:
+    """Accounts not exactly at their history's end: every event once, a cent each."""
+    per_account = backlog.events // backlog.accounts
+    table = tables_of(FIRST).accounts.name
+    connection = infra.mysql_connection(writer_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM `{table}` WHERE version != %s OR balance_cents != %s",
+                (per_account, per_account - 1),
+            )
+            wrong = int(cursor.fetchone()[0])
+            cursor.execute(f"SELECT COUNT(*) FROM `{table}`")
+            missing = backlog.accounts - int(cursor.fetchone()[0])
+    finally:
+        connection.close()
+    return wrong + missing

@@ -1,0 +1,178 @@
+"""One point of the command curve: N command servers on one real stack (one projector
+beside them, as in production), deposits from one client process spread over them.
+
+Two ways to spread: round robin, each call to the next server, as a plain load
+balancer does; or by account, each account's calls to one server, as a balancer
+keyed on the account id would. The second keeps each server's aggregate cache warm;
+under the first, most calls find their account moved on by another server and
+reload it. Afterwards every balance must equal its deposits, read from the read model.
+"""
+
+import asyncio
+import itertools
+import random
+import time
+import uuid
+import zlib
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack, ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import grpc
+
+from bank.read_generations import FIRST, tables_of
+from bench import cpu, infra
+from bench.load import Measured, bounded_gather, closed_loop
+from harness.processes import ServerProcess, free_port, start_all
+from harness.system import env_beside, stack_env
+from techbank.account.v1 import account_pb2, commands_pb2, commands_pb2_grpc
+
+CALL_TIMEOUT = 10.0
+DEPOSIT_CENTS = 100
+CAUGHT_UP_LIMIT_SECONDS = 120.0
+ROUTES = ("round-robin", "by-account")
+
+if TYPE_CHECKING:
+    from techbank.account.v1.commands_pb2_grpc import AccountCommandServiceAsyncStub as Stub
+
+
+@dataclass(frozen=True)
+class CommandLoad:
+    clients: int
+    seconds: float
+    accounts: int
+
+
+@dataclass(frozen=True)
+class CommandPoint:
+    servers: int
+    route: str
+    measured: Measured
+    wrong_balances: int
+    applied: int  # deposits the read model holds
+    cpu: dict[str, float]  # % of one core, by process, over the timed phase
+
+
+def command_servers(servers: int, route: str, load: CommandLoad, logs: Path) -> CommandPoint:
+    """Start a real stack with `servers` command servers and measure deposits through them."""
+    with ExitStack() as scratch:
+        env = stack_env("real", logs, scratch, prefix="scale")
+        processes = _processes(env, servers, logs / f"{servers}-{route}")
+        for process in processes:
+            scratch.callback(process.kill)
+        start_all(processes)
+        point = asyncio.run(_measure(processes, route, load, env["TECHBANK_READ_DB_URL"]))
+        for process in processes:
+            if process.stop() != 0:
+                raise RuntimeError(f"{process.module} exited badly:\n{process.log_tail()}")
+    return point
+
+
+def _processes(env: dict[str, str], servers: int, logs: Path) -> list[ServerProcess]:
+    logs.mkdir(parents=True, exist_ok=True)
+    projector = ServerProcess("projector", env, logs / "projector.log")
+    commands = []
+    for n in range(servers):
+        address = f"127.0.0.1:{free_port()}"
+        own = env_beside(env, TECHBANK_COMMAND_ADDRESS=address)
+        log = logs / f"command-{n + 1}.log"
+        commands.append(ServerProcess("command_server", own, log, address))
+    return [projector, *commands]
+
+
+async def _measure(
+    processes: list[ServerProcess], route: str, load: CommandLoad, read_db_url: str
+) -> CommandPoint:
+    commands = [p for p in processes if p.address is not None]
+    async with AsyncExitStack() as channels:
+        stubs = [
+            _stub(await channels.enter_async_context(grpc.aio.insecure_channel(p.address or "")))
+            for p in commands
+        ]
+        accounts = await _open_accounts(stubs, load)
+        versions: dict[str, int] = {}
+        deposit = _depositor(_router(stubs, route), accounts, versions)
+        pids = _pids(processes)
+        before = cpu.sample(pids)
+        measured = await closed_loop(lambda _: deposit, load.clients, load.seconds)
+        use = cpu.percent_of_a_core(before, cpu.sample(pids))
+    wrong, applied = await asyncio.to_thread(_read_back, read_db_url, versions)
+    return CommandPoint(len(commands), route, measured, wrong, applied, use)
+
+
+def _stub(channel: grpc.aio.Channel) -> "Stub":
+    return commands_pb2_grpc.AccountCommandServiceStub(channel)
+
+
+async def _open_accounts(stubs: list["Stub"], load: CommandLoad) -> list[str]:
+    turn = itertools.cycle(stubs)
+
+    async def open_one() -> str:
+        command = commands_pb2.OpenAccountRequest(
+            holder="Scale Holder",
+            account_type=account_pb2.ACCOUNT_TYPE_CURRENT,
+            request_id=str(uuid.uuid4()),
+        )
+        return (await next(turn).OpenAccount(command, timeout=CALL_TIMEOUT)).account_id
+
+    return await bounded_gather([open_one] * load.accounts, load.clients)
+
+
+def _router(stubs: list["Stub"], route: str) -> Callable[[str], "Stub"]:
+    """Which server takes a call for an account."""
+    if route == "by-account":
+        return lambda account: stubs[zlib.crc32(account.encode()) % len(stubs)]
+    turn = itertools.cycle(stubs)
+    return lambda _: next(turn)
+
+
+def _depositor(
+    server_for: Callable[[str], "Stub"], accounts: list[str], versions: dict[str, int]
+) -> Callable[[], Awaitable[object]]:
+    async def deposit() -> object:
+        account = random.choice(accounts)
+        command = commands_pb2.DepositFundsRequest(
+            account_id=account, amount_cents=DEPOSIT_CENTS, request_id=str(uuid.uuid4())
+        )
+        result = await server_for(account).DepositFunds(command, timeout=CALL_TIMEOUT)
+        versions[account] = max(versions.get(account, 0), result.version)
+        return result
+
+    return deposit
+
+
+def _pids(processes: list[ServerProcess]) -> dict[str, int]:
+    ours: dict[str, int] = {}
+    for process in processes:
+        if process.process is None:
+            continue
+        name = process.module
+        if name == "command_server":
+            name = f"command {sum(n.startswith('command') for n in ours) + 1}"
+        ours[name] = process.process.pid
+    return ours | infra.pids()
+
+
+def _read_back(read_db_url: str, versions: dict[str, int]) -> tuple[int, int]:
+    """Once the read model holds every answered version: the accounts whose balance is
+    not their deposits' sum, and how many deposits it holds."""
+    table = tables_of(FIRST).accounts.name
+    connection = infra.mysql_connection(read_db_url)
+    deadline = time.monotonic() + CAUGHT_UP_LIMIT_SECONDS
+    try:
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT account_id, version, balance_cents FROM `{table}`")
+                rows = {account: (version, cents) for account, version, cents in cursor.fetchall()}
+            behind = [a for a, v in versions.items() if rows.get(a, (0, 0))[0] < v]
+            if not behind:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(behind)} accounts behind in the read model")
+            time.sleep(0.25)
+    finally:
+        connection.close()
+    wrong = sum(cents != DEPOSIT_CENTS * (version - 1) for version, cents in rows.values())
+    return wrong, sum(version - 1 for version, _ in rows.values())
