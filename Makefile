@@ -16,7 +16,7 @@ GO_PLUGINS := $(TOOLS)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION) \
   $(TOOLS)/protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION)
 GO_CLIENT_SOURCES := $(shell find clients/go -name '*.go') clients/go/go.mod clients/go/go.sum
 
-.PHONY: help venv gen gen-go check-gen lint test unit servers tools up down run bench certs clean
+.PHONY: help venv gen gen-go check-gen lint test unit servers tools up down run bench bench-scale certs clean
 
 help:
 	@echo "make run    start the system on the embedded default (command :50051, query :50052)"
@@ -27,6 +27,7 @@ help:
 	@echo "make lint   ruff, mypy, and buf on the protos"
 	@echo "make gen    regenerate generated/ (Python) and clients/go/gen (Go) from protos/"
 	@echo "make bench  measure command and query throughput"
+	@echo "make bench-scale  catch-up with 1/2/4 projectors, commands with 1/2/3 command servers"
 	@echo "make certs  development TLS certificates and a token key, in ./credentials"
 	@echo "make tools  grpcurl $(GRPCURL_VERSION) and the Go example client in $(TOOLS)/bin, the Node"
 	@echo "            example's node_modules in clients/node (the tests call them)"
@@ -122,6 +123,10 @@ run: venv
 
 bench: venv servers
 	$(PY) -m bench
+
+# The real stack with several of each process: about 6 minutes (docs/benchmarks.md).
+bench-scale: venv servers
+	$(PY) -m bench.scale
 
 # A CA, server and client certificates and a token-signing key, made here (no download).
 certs: venv
