@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.report import environment, python_command, write
-from bench.scale_backlog import scratch_backlog, write_backlog
+from bench.scale_backlog import PARTITIONS, Backlog, scratch_backlog, write_backlog
 from bench.scale_catch_up import CatchUp, catch_up
 from bench.scale_commands import CommandLoad, CommandPoint, command_servers
 from harness.processes import REPO
@@ -55,12 +55,16 @@ def main(argv: list[str]) -> None:
     started = time.monotonic()
     logs = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     say(f"logs in {logs}")
-    catch_ups = _catch_up_curve(args, logs)
+    backlog, catch_ups = _catch_up_curve(args, logs)
     load = CommandLoad(args.clients, args.seconds, args.deposit_accounts)
     points = _command_curve(args.command_servers, load, logs)
     command = shlex.join([python_command(), "-m", "bench.scale", *argv])
     generated = "\n\n".join(
-        [environment(command, ["real"]), catch_up_table(catch_ups), command_table(points, load)]
+        [
+            environment(command, ["real"]),
+            catch_up_table(catch_ups, backlog.events, backlog.accounts),
+            command_table(points, load),
+        ]
     )
     print(generated)
     if not args.no_write:
@@ -68,7 +72,7 @@ def main(argv: list[str]) -> None:
     say(f"done in {time.monotonic() - started:.0f} s")
 
 
-def _catch_up_curve(args: argparse.Namespace, logs: Path) -> list[CatchUp]:
+def _catch_up_curve(args: argparse.Namespace, logs: Path) -> tuple[Backlog, list[CatchUp]]:
     with ExitStack() as scratch:
         backlog = scratch_backlog(scratch, args.events, args.accounts)
         say(f"writing the backlog: {backlog.events:,} events over {backlog.accounts:,} accounts")
@@ -80,7 +84,7 @@ def _catch_up_curve(args: argparse.Namespace, logs: Path) -> list[CatchUp]:
             say(f"catch-up with {count} projector(s)")
             curve.append(catch_up(backlog, count, logs))
             say(f"  {curve[-1].rate:,.0f} events/s")
-    return curve
+    return backlog, curve
 
 
 def _command_curve(counts: list[int], load: CommandLoad, logs: Path) -> list[CommandPoint]:
@@ -93,10 +97,12 @@ def _command_curve(counts: list[int], load: CommandLoad, logs: Path) -> list[Com
     return points
 
 
-def catch_up_table(curve: list[CatchUp]) -> str:
+def catch_up_table(curve: list[CatchUp], backlog: int, accounts: int) -> str:
     base = curve[0].rate or 1.0
     lines = [
-        f"Catch-up of {curve[0].events:,} events from Kafka (6 partitions), one consumer group:",
+        f"Catch-up of a {backlog:,}-event backlog on a topic of {PARTITIONS} partitions, by one"
+        f" consumer group: {curve[0].events:,} events applied, the {accounts:,} accounts'"
+        " openings having been restored into each new read model beforehand:",
         "",
         "| projectors | events/s | vs the first | first to last event | from launch | read model"
         " | CPU, % of one core |",
