@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from techbank.account.v1.commands_pb2_grpc import AccountCommandServiceAsyncStub
 
 Request = TypeVar("Request")
+# Sent with each call about one account, so that a proxy in front of several command
+# servers can send an account's calls to one of them, whose cached state of it is then
+# current (docker/nginx/techbank.conf.template hashes on it). Only the cost depends on
+# it: any server decides any call correctly.
+ROUTING_HEADER = "techbank-account-id"
 
 
 class Answer(Protocol):
@@ -116,7 +121,13 @@ class CommandCalls:
         deadline: float | None,
     ) -> CommandResult:
         seconds = deadline or self.deadline
+        routing = routing_metadata(getattr(request, "account_id", ""))
         reply = await with_retries(
-            lambda: method(request, timeout=seconds), COMMAND_RETRIES, self.retry
+            lambda: method(request, timeout=seconds, metadata=routing), COMMAND_RETRIES, self.retry
         )
         return CommandResult(reply.account_id, reply.version)
+
+
+def routing_metadata(account_id: str) -> tuple[tuple[str, str], ...]:
+    """The routing header for a call about `account_id`; none for a new account."""
+    return ((ROUTING_HEADER, account_id),) if account_id else ()

@@ -8,7 +8,7 @@ transfer). Reading one back is a query, retried only on UNAVAILABLE.
 from typing import TYPE_CHECKING
 
 from techbank.account.v1 import transfers_pb2
-from techbank_client.command_calls import new_request_id
+from techbank_client.command_calls import new_request_id, routing_metadata
 from techbank_client.models import Transfer
 from techbank_client.retry import COMMAND_RETRIES, QUERY_RETRIES, RetryPolicy, with_retries
 from techbank_client.translation import transfer_from_wire
@@ -45,8 +45,9 @@ class TransferCalls:
             request_id=request_id or new_request_id(),
         )
         seconds = deadline or self.deadline
+        routing = routing_metadata(source_account_id)  # its first step debits the source
         reply = await with_retries(
-            lambda: self._transfers.TransferFunds(request, timeout=seconds),
+            lambda: self._transfers.TransferFunds(request, timeout=seconds, metadata=routing),
             COMMAND_RETRIES,
             self.retry,
         )

@@ -66,6 +66,7 @@ class Seen:
     page_token: str
     authorization: str
     request: Message | None = None
+    routing: str = ""  # the techbank-account-id header, if sent
 
 
 def account(number: int, holder: str = "Ada", balance_cents: int = 0) -> account_pb2.Account:
@@ -197,6 +198,7 @@ class FakeTechbank(
                 page_token,
                 str(metadata.get("authorization", "")),
                 request,
+                str(metadata.get("techbank-account-id", "")),
             )
         )
         step = self.plan.pop(0) if self.plan else None

@@ -141,3 +141,15 @@ def test_the_backoff_grows_exponentially_up_to_its_bound_and_is_jittered_down() 
     assert [policy.backoff(n, rng=lambda: 0.0) for n in range(1, 6)] == pytest.approx(
         [0.05, 0.1, 0.2, 0.4, 0.5]
     )
+
+
+async def test_each_try_of_an_account_command_names_the_account_for_a_routing_proxy(
+    fake: FakeTechbank, bank: TechbankClient
+) -> None:
+    fake.plan = [Code.UNAVAILABLE]
+    await bank.deposit(ACCOUNT, 1)
+    await bank.withdraw(ACCOUNT, 1)
+    await bank.close_account(ACCOUNT)
+    opened = await bank.open_account("Ada", AccountType.SAVINGS)
+    assert [seen.routing for seen in fake.seen] == [ACCOUNT] * 4 + [""]
+    assert opened.account_id  # a new account has no server to be routed to yet

@@ -49,6 +49,7 @@ async def test_a_transfer_answers_how_it_ended(fake: FakeTechbank, bank: Techban
     (seen,) = fake.seen
     assert isinstance(seen.request, transfers_pb2.TransferFundsRequest)
     assert seen.request.reference == "rent" and uuid.UUID(seen.request_id).version == 4
+    assert seen.routing == ADA.account_id  # to the server that takes the source's calls
 
 
 async def test_a_refused_transfer_is_an_answer_saying_why(bank: TechbankClient) -> None:
