@@ -3,11 +3,12 @@
 # wire protocol, over its own PostgreSQL) and MariaDB (MySQL), all on 127.0.0.1,
 # all installed and kept under ${TECHBANK_CACHE:-~/.cache/techbank}.
 #
-# Usage: infra/stack.sh install|up|down|status|env [kafka|mongo|mysql ...]
+# Usage: infra/stack.sh install|up|down|status|env [kafka|mongo|mysql|nginx ...]
 #        infra/stack.sh kafka-tool <main class> [args]   # run a Kafka CLI class
 #   install  fetch/build/initialise what is missing (idempotent, seconds when done)
 #   up       install, then start what is not running and wait until each answers a
-#            real client call; a crashed server (stale pid file) is restarted
+#            real client call; a crashed server (stale pid file) is restarted.
+#            nginx is a tool, not a server: installed, never started (tests run their own)
 #   down     SIGTERM (PostgreSQL: SIGINT), wait, SIGKILL if needed; removes pid files
 #   status   state of each server
 #   env      export lines with the connection settings, for `eval "$(infra/stack.sh env)"`
@@ -30,20 +31,26 @@ source "$here/lib/postgres.sh"
 source "$here/lib/mongo.sh"
 # shellcheck source=lib/mysql.sh
 source "$here/lib/mysql.sh"
+# shellcheck source=lib/nginx.sh
+source "$here/lib/nginx.sh"
 
 ALL_SERVERS=(kafka mongo mysql)
+# Installed with the servers, never started: the tests run their own.
+ALL_TOOLS=(nginx)
 
-# Sets SERVERS from the arguments (all when none); accepts product names too.
+# Sets SERVERS and TOOLS from the arguments (all when none); accepts product names too.
 SERVERS=()
+TOOLS=()
 parse_servers() {
   local a
-  (($# == 0)) && set -- "${ALL_SERVERS[@]}"
+  (($# == 0)) && set -- "${ALL_SERVERS[@]}" "${ALL_TOOLS[@]}"
   for a in "$@"; do
     case $a in
       kafka) SERVERS+=(kafka) ;;
       mongo | mongodb | ferretdb) SERVERS+=(mongo) ;;
       mysql | mariadb) SERVERS+=(mysql) ;;
-      *) die "unknown server '$a' (expected kafka, mongo or mysql)" ;;
+      nginx) TOOLS+=(nginx) ;;
+      *) die "unknown server '$a' (expected kafka, mongo, mysql or nginx)" ;;
     esac
   done
 }
@@ -117,6 +124,7 @@ cmd_env() {
 export TECHBANK_KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP
 export TECHBANK_MONGO_URL=$MONGO_URL
 export TECHBANK_MYSQL_URL=$MYSQL_URL
+export TECHBANK_NGINX=$NGINX_BIN
 EOF
 }
 
@@ -130,16 +138,21 @@ main() {
         return
       fi
       parse_servers "$@"
-      cmd_down "${SERVERS[@]}"
+      cmd_down ${SERVERS[@]+"${SERVERS[@]}"}
       ;;
-    install | up | status)
+    install | status)
       parse_servers "$@"
-      "cmd_$cmd" "${SERVERS[@]}"
+      "cmd_$cmd" ${SERVERS[@]+"${SERVERS[@]}"} ${TOOLS[@]+"${TOOLS[@]}"}
+      ;;
+    up)
+      parse_servers "$@"
+      cmd_install ${TOOLS[@]+"${TOOLS[@]}"}
+      cmd_up ${SERVERS[@]+"${SERVERS[@]}"}
       ;;
     env) cmd_env ;;
     kafka-tool) kafka_tool "$@" ;;
     *)
-      sed -n '6,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+      sed -n '6,19p' "$0" | sed 's/^# \{0,1\}//' >&2
       exit 2
       ;;
   esac

@@ -1,9 +1,9 @@
 """The event store contract against the real MongoDB-protocol server (FerretDB here)."""
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
-from collections.abc import AsyncIterator
 
 import pytest
 from pymongo import AsyncMongoClient, monitoring
