@@ -1,20 +1,23 @@
 """One point of the command curve: N command servers on one real stack (one projector
 beside them, as in production), deposits from one client process spread over them.
 
-Two ways to spread: round robin, each call to the next server, as a plain load
-balancer does; or by account, each account's calls to one server, as a balancer
-keyed on the account id would. The second keeps each server's aggregate cache warm;
-under the first, most calls find their account moved on by another server and
-reload it. Afterwards every balance must equal its deposits, read from the read model.
+Three ways to spread: round robin, each call to the next server, as a plain load
+balancer does; by account, each account's calls to one server, chosen by this client;
+and through docker-compose.yml's nginx, which hashes on the account header that every
+deposit here carries. The last two keep each server's aggregate cache warm; under
+round robin, most calls find their account moved on by another server and reload it.
+Afterwards every balance must equal its deposits, read from the read model.
 """
 
 import asyncio
+import dataclasses
 import itertools
 import random
 import time
 import uuid
 import zlib
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +29,18 @@ from bank.read_generations import FIRST, tables_of
 from bench import cpu, infra
 from bench.load import Measured, bounded_gather, closed_loop
 from harness.processes import ServerProcess, free_port, start_all
+from harness.proxy import GrpcProxy, grpc_proxy
 from harness.system import env_beside, stack_env
 from techbank.account.v1 import account_pb2, commands_pb2, commands_pb2_grpc
+from techbank_client.command_calls import routing_metadata
 
 CALL_TIMEOUT = 10.0
 DEPOSIT_CENTS = 100
 CAUGHT_UP_LIMIT_SECONDS = 120.0
-ROUTES = ("round-robin", "by-account")
+# Through docker-compose.yml's nginx, which hashes on the account header techbank_client
+# sends (as every deposit here does).
+THROUGH_PROXY = "proxy, by account"
+ROUTES = ("round-robin", "by-account", THROUGH_PROXY)
 
 if TYPE_CHECKING:
     from techbank.account.v1.commands_pb2_grpc import AccountCommandServiceAsyncStub as Stub
@@ -63,7 +71,13 @@ def command_servers(servers: int, route: str, load: CommandLoad, logs: Path) -> 
         for process in processes:
             scratch.callback(process.kill)
         start_all(processes)
-        point = asyncio.run(_measure(processes, route, load, env["TECHBANK_READ_DB_URL"]))
+        commands = [p.address or "" for p in processes if p.address is not None]
+        targets, pids = commands, _pids(processes)
+        if route == THROUGH_PROXY:
+            proxy = scratch.enter_context(_proxy_in_front(commands, logs / f"{servers}-nginx"))
+            targets, pids = [proxy.command_address], pids | {"nginx": proxy.process.pid}
+        measure = _measure(targets, route, load, env["TECHBANK_READ_DB_URL"], pids)
+        point = dataclasses.replace(asyncio.run(measure), servers=servers)
         for process in processes:
             if process.stop() != 0:
                 raise RuntimeError(f"{process.module} exited badly:\n{process.log_tail()}")
@@ -82,24 +96,28 @@ def _processes(env: dict[str, str], servers: int, logs: Path) -> list[ServerProc
     return [projector, *commands]
 
 
+def _proxy_in_front(commands: list[str], directory: Path) -> ContextManager[GrpcProxy]:
+    """docker-compose.yml's nginx, from its own template, in front of `commands`; its
+    query side points at a port nothing listens on (no query is sent)."""
+    return grpc_proxy(commands, [f"127.0.0.1:{free_port()}"], directory)
+
+
 async def _measure(
-    processes: list[ServerProcess], route: str, load: CommandLoad, read_db_url: str
+    targets: list[str], route: str, load: CommandLoad, read_db_url: str, pids: dict[str, int]
 ) -> CommandPoint:
-    commands = [p for p in processes if p.address is not None]
     async with AsyncExitStack() as channels:
         stubs = [
-            _stub(await channels.enter_async_context(grpc.aio.insecure_channel(p.address or "")))
-            for p in commands
+            _stub(await channels.enter_async_context(grpc.aio.insecure_channel(target)))
+            for target in targets
         ]
         accounts = await _open_accounts(stubs, load)
         versions: dict[str, int] = {}
         deposit = _depositor(_router(stubs, route), accounts, versions)
-        pids = _pids(processes)
         before = cpu.sample(pids)
         measured = await closed_loop(lambda _: deposit, load.clients, load.seconds)
         use = cpu.percent_of_a_core(before, cpu.sample(pids))
     wrong, applied = await asyncio.to_thread(_read_back, read_db_url, versions)
-    return CommandPoint(len(commands), route, measured, wrong, applied, use)
+    return CommandPoint(len(targets), route, measured, wrong, applied, use)
 
 
 def _stub(channel: grpc.aio.Channel) -> "Stub":
@@ -136,7 +154,9 @@ def _depositor(
         command = commands_pb2.DepositFundsRequest(
             account_id=account, amount_cents=DEPOSIT_CENTS, request_id=str(uuid.uuid4())
         )
-        result = await server_for(account).DepositFunds(command, timeout=CALL_TIMEOUT)
+        result = await server_for(account).DepositFunds(
+            command, timeout=CALL_TIMEOUT, metadata=routing_metadata(account)
+        )
         versions[account] = max(versions.get(account, 0), result.version)
         return result
 
