@@ -20,6 +20,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from bench.repeated import Repeated
 from bench.report import environment, python_command, write
 from bench.scale_backlog import PARTITIONS, Backlog, scratch_backlog, write_backlog
 from bench.scale_catch_up import CatchUp, catch_up
@@ -39,6 +40,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=32, help="concurrent deposit calls")
     parser.add_argument("--seconds", type=float, default=15.0, help="per command point")
     parser.add_argument("--deposit-accounts", type=int, default=1_000)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="rounds of every point; the median is shown"
+    )
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only; leave --output be")
     return parser.parse_args(argv)
@@ -58,7 +62,7 @@ def main(argv: list[str]) -> None:
     say(f"logs in {logs}")
     backlog, catch_ups = _catch_up_curve(args, logs)
     load = CommandLoad(args.clients, args.seconds, args.deposit_accounts)
-    points = _command_curve(args.command_servers, load, logs)
+    points = _command_curve(args.command_servers, load, args.repeat, logs)
     command = shlex.join([python_command(), "-m", "bench.scale", *argv])
     generated = "\n\n".join(
         [
@@ -73,72 +77,84 @@ def main(argv: list[str]) -> None:
     say(f"done in {time.monotonic() - started:.0f} s")
 
 
-def _catch_up_curve(args: argparse.Namespace, logs: Path) -> tuple[Backlog, list[CatchUp]]:
+def _catch_up_curve(
+    args: argparse.Namespace, logs: Path
+) -> tuple[Backlog, list[Repeated[CatchUp]]]:
     with ExitStack() as scratch:
         backlog = scratch_backlog(scratch, args.events, args.accounts)
         say(f"writing the backlog: {backlog.events:,} events over {backlog.accounts:,} accounts")
         began = time.monotonic()
         asyncio.run(write_backlog(backlog))
         say(f"backlog written in {time.monotonic() - began:.0f} s")
-        curve = []
-        for count in args.projectors:
-            say(f"catch-up with {count} projector(s)")
-            curve.append(catch_up(backlog, count, logs))
-            say(f"  {curve[-1].rate:,.0f} events/s")
-    return backlog, curve
+        runs: dict[int, list[CatchUp]] = {count: [] for count in args.projectors}
+        for round_ in range(1, args.repeat + 1):  # rounds, so a slow spell hits every count
+            for count in args.projectors:
+                say(f"round {round_}: catch-up with {count} projector(s)")
+                runs[count].append(catch_up(backlog, count, logs))
+                say(f"  {runs[count][-1].rate:,.0f} events/s")
+    return backlog, [Repeated.of(points, lambda p: p.rate) for points in runs.values()]
 
 
-def _command_curve(counts: list[int], load: CommandLoad, logs: Path) -> list[CommandPoint]:
+def _command_curve(
+    counts: list[int], load: CommandLoad, repeat: int, logs: Path
+) -> list[Repeated[CommandPoint]]:
     most = max(counts)
-    runs = [(count, "round-robin") for count in counts]
-    runs += [(most, "by-account"), (most, THROUGH_PROXY)]
-    points = []
-    for count, route in runs:
-        say(f"commands through {count} command server(s), {route}")
-        points.append(command_servers(count, route, load, logs))
-        say(f"  {points[-1].measured.rate:,.0f} deposits/s")
-    return points
+    kinds = [(count, "round-robin") for count in counts]
+    kinds += [(most, "by-account"), (most, THROUGH_PROXY)]
+    runs: dict[tuple[int, str], list[CommandPoint]] = {kind: [] for kind in kinds}
+    for round_ in range(1, repeat + 1):
+        for count, route in kinds:
+            say(f"round {round_}: commands through {count} command server(s), {route}")
+            runs[count, route].append(command_servers(count, route, load, logs))
+            say(f"  {runs[count, route][-1].measured.rate:,.0f} deposits/s")
+    return [Repeated.of(points, lambda p: p.measured.rate) for points in runs.values()]
 
 
-def catch_up_table(curve: list[CatchUp], backlog: int, accounts: int) -> str:
-    base = curve[0].rate or 1.0
+def catch_up_table(curve: list[Repeated[CatchUp]], backlog: int, accounts: int) -> str:
+    base = curve[0].median.rate or 1.0
     lines = [
         f"Catch-up of a {backlog:,}-event backlog on a topic of {PARTITIONS} partitions, by one"
-        f" consumer group: {curve[0].events:,} events applied, the {accounts:,} accounts'"
-        " openings having been restored into each new read model beforehand:",
+        f" consumer group: {curve[0].median.events:,} events applied, the {accounts:,}"
+        " accounts' openings having been restored into each new read model beforehand."
+        f" The median of {len(curve[0].rates)} rounds, and each round's rate:",
         "",
-        "| projectors | events/s | vs the first | first to last event | from launch | read model"
-        " | CPU, % of one core |",
-        "|---|---|---|---|---|---|---|",
+        "| projectors | events/s | vs the first | every round | applying"
+        " | from launch | read model | CPU, % of one core |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for point in curve:
-        check = "exact" if not point.wrong_accounts else f"WRONG: {point.wrong_accounts} accounts"
+    for repeated in curve:
+        point = repeated.median
+        wrong = sum(run.wrong_accounts for run in repeated.runs)
+        check = "exact" if not wrong else f"WRONG: {wrong} accounts"
         lines.append(
             f"| {point.projectors} | {point.rate:,.0f} | {point.rate / base:.2f}x"
-            f" | {point.seconds:.1f} s | {point.from_launch:.1f} s | {check} | {_cpu(point.cpu)} |"
+            f" | {repeated.every_round()} | {point.seconds:.1f} s | {point.from_launch:.1f} s"
+            f" | {check}{repeated.of_all()} | {_cpu(point.cpu)} |"
         )
     return "\n".join(lines)
 
 
-def command_table(points: list[CommandPoint], load: CommandLoad) -> str:
-    base = points[0].measured.rate or 1.0
+def command_table(points: list[Repeated[CommandPoint]], load: CommandLoad) -> str:
+    base = points[0].median.measured.rate or 1.0
     lines = [
         f"DepositFunds, {load.clients} concurrent calls over {load.accounts:,} accounts,"
-        f" {load.seconds:.0f} s per point, one projector beside:",
+        f" {load.seconds:.0f} s per point, one projector beside. The median of"
+        f" {len(points[0].rates)} rounds, and each round's rate:",
         "",
-        "| command servers | spread | deposits/s | vs the first | p50 / p99 | errors | balances"
-        " | CPU, % of one core |",
-        "|---|---|---|---|---|---|---|---|",
+        "| command servers | spread | deposits/s | vs the first | every round | p50 / p99"
+        " | errors | balances | CPU, % of one core |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for point in points:
-        measured = point.measured
-        check = "exact" if not point.wrong_balances else f"WRONG: {point.wrong_balances}"
+    for repeated in points:
+        point, measured = repeated.median, repeated.median.measured
+        wrong = sum(run.wrong_balances for run in repeated.runs)
+        check = "exact" if not wrong else f"WRONG: {wrong}"
         lines.append(
             f"| {point.servers} | {point.route} | {measured.rate:,.0f}"
-            f" | {measured.rate / base:.2f}x"
+            f" | {measured.rate / base:.2f}x | {repeated.every_round()}"
             f" | {measured.percentile_ms(50):.1f} / {measured.percentile_ms(99):.1f} ms"
-            f" | {measured.error_summary()} | {check}, {point.applied:,} applied"
-            f" | {_cpu(point.cpu)} |"
+            f" | {measured.error_summary()} | {check}{repeated.of_all()}, {point.applied:,}"
+            f" applied | {_cpu(point.cpu)} |"
         )
     return "\n".join(lines)
 

@@ -2,11 +2,11 @@
 a backlog from Kafka into a read model of their own, and the read model is watched
 until it holds every event.
 
-The rate counts from the first event applied to the last, so that the processes'
-start and the group's first join (the same for any N) do not dilute it; the time
-from launch is reported beside it. The read model must then hold, for each account,
-exactly its deposits: a projector that lost or repeated an event fails the run.
-"""
+The rate counts from the last look that found nothing applied yet to the look that
+found everything, so that the processes' start and the group's first join (the same
+for any N) do not dilute it; the time from launch is reported beside it. The read
+model must then hold, for each account, exactly its deposits: a projector that lost
+or repeated an event fails the run."""
 
 import os
 import subprocess
@@ -33,7 +33,7 @@ CATCH_UP_LIMIT_SECONDS = 1800
 class CatchUp:
     projectors: int
     events: int  # applied from Kafka (the openings were restored before)
-    seconds: float  # from the first event applied to the last
+    seconds: float  # from the last look with nothing applied to the last event applied
     from_launch: float  # from starting the processes to the last event applied
     wrong_accounts: int  # accounts whose balance or version is not their history's
     cpu: dict[str, float]  # % of one core, by process, over the whole run
@@ -108,15 +108,16 @@ def _pids(processes: list[ServerProcess]) -> dict[str, int]:
 
 
 def _timed_until(applied: "Applied", baseline: int, total: int) -> tuple[float, float]:
-    """When the first event beyond `baseline` was seen applied, and when all `total` were."""
-    first = None
-    deadline = time.perf_counter() + CATCH_UP_LIMIT_SECONDS
+    """When the projectors began to apply (the last look that found nothing applied yet:
+    the interval errs long by at most one look), and when all `total` were applied."""
+    idle = time.perf_counter()
+    deadline = idle + CATCH_UP_LIMIT_SECONDS
     while (now := time.perf_counter()) < deadline:
         count = applied()
-        if first is None and count > baseline:
-            first = now
+        if count <= baseline:
+            idle = now
         if count >= total:
-            return first or now, now
+            return idle, now
         time.sleep(POLL_SECONDS)
     raise TimeoutError(f"the read model holds {applied():,} of {total:,} events")
 

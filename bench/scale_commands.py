@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import itertools
 import random
+import tempfile
 import time
 import uuid
 import zlib
@@ -74,7 +75,8 @@ def command_servers(servers: int, route: str, load: CommandLoad, logs: Path) -> 
         commands = [p.address or "" for p in processes if p.address is not None]
         targets, pids = commands, _pids(processes)
         if route == THROUGH_PROXY:
-            proxy = scratch.enter_context(_proxy_in_front(commands, logs / f"{servers}-nginx"))
+            nginx = Path(tempfile.mkdtemp(prefix=f"{servers}-nginx-", dir=logs))
+            proxy = scratch.enter_context(_proxy_in_front(commands, nginx))
             targets, pids = [proxy.command_address], pids | {"nginx": proxy.process.pid}
         measure = _measure(targets, route, load, env["TECHBANK_READ_DB_URL"], pids)
         point = dataclasses.replace(asyncio.run(measure), servers=servers)
