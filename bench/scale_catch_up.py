@@ -17,15 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from bank.read_generations import FIRST, tables_of
 from bench import cpu, infra
+from bench.read_back import POLL_SECONDS, Applied, not_at_history_end, watching
 from bench.scale_backlog import Backlog
 from harness.processes import REPO, ServerProcess, free_port
 from harness.stack import scratch_read_database
 
-POLL_SECONDS = 0.25
 CATCH_UP_LIMIT_SECONDS = 1800
 
 
@@ -50,7 +48,7 @@ def catch_up(backlog: Backlog, projectors: int, logs: Path) -> CatchUp:
         _restore_openings(backlog, read_db.writer_url)
         env = _projector_env(backlog, read_db.writer_url)
         processes = _projectors(env, projectors, logs)
-        with _watching(read_db.writer_url) as applied, _stopped(processes):
+        with watching(read_db.writer_url) as applied, _stopped(processes):
             baseline = applied()
             launched = time.perf_counter()
             for process in processes:
@@ -58,7 +56,9 @@ def catch_up(backlog: Backlog, projectors: int, logs: Path) -> CatchUp:
             before = cpu.sample(_pids(processes))
             first, last = _timed_until(applied, baseline, backlog.events)
             use = cpu.percent_of_a_core(before, cpu.sample(_pids(processes)))
-            wrong = _wrong_accounts(read_db.writer_url, backlog)
+            wrong = not_at_history_end(
+                read_db.writer_url, backlog.events // backlog.accounts, backlog.accounts
+            )
     return CatchUp(projectors, backlog.events - baseline, last - first, last - launched, wrong, use)
 
 
@@ -107,7 +107,7 @@ def _pids(processes: list[ServerProcess]) -> dict[str, int]:
     return ours | infra.pids()
 
 
-def _timed_until(applied: "Applied", baseline: int, total: int) -> tuple[float, float]:
+def _timed_until(applied: Applied, baseline: int, total: int) -> tuple[float, float]:
     """When the projectors began to apply (the last look that found nothing applied yet:
     the interval errs long by at most one look), and when all `total` were applied."""
     idle = time.perf_counter()
@@ -122,28 +122,6 @@ def _timed_until(applied: "Applied", baseline: int, total: int) -> tuple[float, 
     raise TimeoutError(f"the read model holds {applied():,} of {total:,} events")
 
 
-class Applied:
-    """How many events the read model holds: the sum of its accounts' versions."""
-
-    def __init__(self, connection: Any, table: str) -> None:
-        self._connection = connection
-        self._sql = f"SELECT COALESCE(SUM(version), 0) FROM `{table}`"
-
-    def __call__(self) -> int:
-        with self._connection.cursor() as cursor:
-            cursor.execute(self._sql)
-            return int(cursor.fetchone()[0])
-
-
-@contextmanager
-def _watching(writer_url: str) -> Iterator[Applied]:
-    connection = infra.mysql_connection(writer_url)
-    try:
-        yield Applied(connection, tables_of(FIRST).accounts.name)
-    finally:
-        connection.close()
-
-
 @contextmanager
 def _stopped(processes: list[ServerProcess]) -> Iterator[None]:
     """Stop the projectors on leaving: SIGTERM, and each must exit cleanly."""
@@ -156,22 +134,3 @@ def _stopped(processes: list[ServerProcess]) -> Iterator[None]:
     for process in processes:
         if process.stop() != 0:
             raise RuntimeError(f"a projector exited badly:\n{process.log_tail()}")
-
-
-def _wrong_accounts(writer_url: str, backlog: Backlog) -> int:
-    """Accounts not exactly at their history's end: every event once, a cent each."""
-    per_account = backlog.events // backlog.accounts
-    table = tables_of(FIRST).accounts.name
-    connection = infra.mysql_connection(writer_url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM `{table}` WHERE version != %s OR balance_cents != %s",
-                (per_account, per_account - 1),
-            )
-            wrong = int(cursor.fetchone()[0])
-            cursor.execute(f"SELECT COUNT(*) FROM `{table}`")
-            missing = backlog.accounts - int(cursor.fetchone()[0])
-    finally:
-        connection.close()
-    return wrong + missing

@@ -14,7 +14,6 @@ import dataclasses
 import itertools
 import random
 import tempfile
-import time
 import uuid
 import zlib
 from collections.abc import Awaitable, Callable
@@ -26,9 +25,9 @@ from typing import TYPE_CHECKING
 
 import grpc
 
-from bank.read_generations import FIRST, tables_of
 from bench import cpu, infra
 from bench.load import Measured, bounded_gather, closed_loop
+from bench.read_back import read_back
 from harness.processes import ServerProcess, free_port, start_all
 from harness.proxy import GrpcProxy, grpc_proxy
 from harness.system import env_beside, stack_env
@@ -118,7 +117,9 @@ async def _measure(
         before = cpu.sample(pids)
         measured = await closed_loop(lambda _: deposit, load.clients, load.seconds)
         use = cpu.percent_of_a_core(before, cpu.sample(pids))
-    wrong, applied = await asyncio.to_thread(_read_back, read_db_url, versions)
+    wrong, applied = await asyncio.to_thread(
+        read_back, read_db_url, versions, DEPOSIT_CENTS, CAUGHT_UP_LIMIT_SECONDS
+    )
     return CommandPoint(len(targets), route, measured, wrong, applied, use)
 
 
@@ -175,26 +176,3 @@ def _pids(processes: list[ServerProcess]) -> dict[str, int]:
             name = f"command {sum(n.startswith('command') for n in ours) + 1}"
         ours[name] = process.process.pid
     return ours | infra.pids()
-
-
-def _read_back(read_db_url: str, versions: dict[str, int]) -> tuple[int, int]:
-    """Once the read model holds every answered version: the accounts whose balance is
-    not their deposits' sum, and how many deposits it holds."""
-    table = tables_of(FIRST).accounts.name
-    connection = infra.mysql_connection(read_db_url)
-    deadline = time.monotonic() + CAUGHT_UP_LIMIT_SECONDS
-    try:
-        while True:
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT account_id, version, balance_cents FROM `{table}`")
-                rows = {account: (version, cents) for account, version, cents in cursor.fetchall()}
-            behind = [a for a, v in versions.items() if rows.get(a, (0, 0))[0] < v]
-            if not behind:
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{len(behind)} accounts behind in the read model")
-            time.sleep(0.25)
-    finally:
-        connection.close()
-    wrong = sum(cents != DEPOSIT_CENTS * (version - 1) for version, cents in rows.values())
-    return wrong, sum(version - 1 for version, _ in rows.values())

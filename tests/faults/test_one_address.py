@@ -21,8 +21,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from harness.compose import compose_file
 from harness.processes import ServerProcess, free_port, start_all
-from harness.proxy import GrpcProxy, NginxMissing, compose_file, grpc_proxy, nginx_binary
+from harness.proxy import GrpcProxy, NginxMissing, grpc_proxy, nginx_binary
 from harness.system import System, env_beside
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc, queries_pb2, queries_pb2_grpc
 from techbank_client import AccountType, TechbankClient
