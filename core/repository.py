@@ -116,10 +116,17 @@ class Repository(Generic[A]):
         return aggregate
 
     async def _restore(self, aggregate_id: str) -> A:
-        """The aggregate as its latest usable snapshot holds it, or with no event yet."""
+        """The aggregate as its latest usable snapshot holds it, or with no event yet. A
+        snapshot that cannot be read is a cache miss, logged: the events are the truth."""
         if self._snapshots is not None:
             snapshot = await self._store.load_snapshot(aggregate_id)
-            restored = self._snapshots.restore(snapshot)
+            try:
+                restored = self._snapshots.restore(snapshot)
+            except Exception as exc:  # whatever bytes a damaged snapshot holds
+                log.warning(
+                    "snapshot of %s unreadable (%r); replaying its events", aggregate_id, exc
+                )
+                restored = None
             if restored is not None:
                 return restored
         return self._factory(aggregate_id)

@@ -84,6 +84,22 @@ async def test_a_snapshot_of_another_schema_is_ignored() -> None:
     assert state(loaded)[1:4] == (10, "Ada", sum(range(1, 10)))
 
 
+@pytest.mark.parametrize(
+    "damaged",
+    [b"not json at all", b'{"holder": "Ada"}', b'{"holder": "Ada", "balance_cents": "lots"}'],
+)
+async def test_a_damaged_snapshot_is_a_cache_miss_not_a_failed_load(
+    damaged: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = CountingStore()
+    account_id = await opened_with_deposits(store, every=0, deposits=9)
+    await store.save_snapshot(Snapshot(account_id, 5, SCHEMA, damaged))
+    with caplog.at_level(logging.WARNING):
+        loaded = await accounts(store, every=100).load(account_id)
+    assert state(loaded)[1:4] == (10, "Ada", sum(range(1, 10)))
+    assert f"snapshot of {account_id} unreadable" in caplog.text
+
+
 async def test_a_snapshot_that_cannot_be_kept_costs_the_command_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
