@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from adapters.grpc_auth import Authenticator, TokenVerifier
 from adapters.grpc_limits import StreamLimits
-from adapters.settings import env_value
+from adapters.settings import count, env_value, seconds
 
 log = logging.getLogger(__name__)
 PEM_BLOCK = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
@@ -44,17 +44,17 @@ class ServerConfig:
     )
     reflection: bool = field(default_factory=lambda: _text("TECHBANK_REFLECTION", "1") == "1")
     max_request_bytes: int = field(
-        default_factory=lambda: int(_text("TECHBANK_MAX_REQUEST_BYTES", "65536"))
+        default_factory=lambda: count("TECHBANK_MAX_REQUEST_BYTES", 65536)
     )
     max_concurrent_calls: int = field(
-        default_factory=lambda: int(_text("TECHBANK_MAX_CONCURRENT_CALLS", "512"))
+        default_factory=lambda: count("TECHBANK_MAX_CONCURRENT_CALLS", 512)
     )
-    max_streams: int = field(default_factory=lambda: int(_text("TECHBANK_MAX_STREAMS", "64")))
+    max_streams: int = field(default_factory=lambda: count("TECHBANK_MAX_STREAMS", 64))
     max_streams_per_client: int = field(
-        default_factory=lambda: int(_text("TECHBANK_MAX_STREAMS_PER_CLIENT", "16"))
+        default_factory=lambda: count("TECHBANK_MAX_STREAMS_PER_CLIENT", 16)
     )
     stream_stall_seconds: float = field(
-        default_factory=lambda: float(_text("TECHBANK_STREAM_STALL_SECONDS", "30"))
+        default_factory=lambda: seconds("TECHBANK_STREAM_STALL_SECONDS", 30)
     )
 
     @property

@@ -27,6 +27,31 @@ def env_value(name: str, default: str) -> str:
     return Path(path).read_text().strip() or default
 
 
+def count(name: str, default: int, minimum: int = 1) -> int:
+    """`name` as a whole number of at least `minimum`: a value that is not one stops the
+    process at start, naming the variable, rather than failing later or deep inside."""
+    text = env_value(name, str(default))
+    try:
+        value = int(text)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ValueError(f"{name} must be a whole number of {minimum} or more, got {text!r}")
+    return value
+
+
+def seconds(name: str, default: float) -> float:
+    """`name` as a number of seconds greater than 0, checked as `count` checks."""
+    text = env_value(name, str(default))
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{name} must be a number of seconds greater than 0, got {text!r}")
+    return value
+
+
 def _read_db_url() -> str:
     return env_value("TECHBANK_READ_DB_URL", f"sqlite+aiosqlite:///{_data_dir()}/read.db")
 
@@ -61,17 +86,17 @@ class Settings:
     )
     # The longest a query waits for the read model (min_version), whatever the deadline.
     max_wait_seconds: float = field(
-        default_factory=lambda: float(env_value("TECHBANK_MAX_WAIT_SECONDS", "30"))
+        default_factory=lambda: seconds("TECHBANK_MAX_WAIT_SECONDS", 30)
     )
     # How many of those waits one client may hold at once.
     max_waits_per_client: int = field(
-        default_factory=lambda: int(env_value("TECHBANK_MAX_WAITS_PER_CLIENT", "128"))
+        default_factory=lambda: count("TECHBANK_MAX_WAITS_PER_CLIENT", 128)
     )
     # Keep a snapshot of an account each time its version crosses a multiple of this, so
     # that loading it reads the snapshot and at most this many events (0: snapshots are
     # neither taken nor read).
     snapshot_every: int = field(
-        default_factory=lambda: int(env_value("TECHBANK_SNAPSHOT_EVERY", "100"))
+        default_factory=lambda: count("TECHBANK_SNAPSHOT_EVERY", 100, minimum=0)
     )
 
     log_level: str = field(default_factory=lambda: env_value("TECHBANK_LOG_LEVEL", "INFO"))

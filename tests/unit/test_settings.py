@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.grpc_config import ServerConfig
 from adapters.settings import Settings
 
 WRITER = "mysql+aiomysql://writer:w-secret@127.0.0.1:3306/techbank"
@@ -71,3 +72,41 @@ def test_the_query_server_has_a_url_of_its_own(
     monkeypatch.setenv("TECHBANK_QUERY_DB_URL_FILE", secret_file(tmp_path, READER))
     settings = Settings()
     assert (settings.read_db_url, settings.query_db_url) == (WRITER, READER)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TECHBANK_SNAPSHOT_EVERY", "-1"),
+        ("TECHBANK_SNAPSHOT_EVERY", "ten"),
+        ("TECHBANK_MAX_WAITS_PER_CLIENT", "0"),
+        ("TECHBANK_MAX_WAIT_SECONDS", "0"),
+        ("TECHBANK_MAX_WAIT_SECONDS", "inf"),
+        ("TECHBANK_MAX_WAIT_SECONDS", "soon"),
+    ],
+)
+def test_a_number_out_of_range_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=f"{name} must be .* got '{value}'"):
+        Settings()
+
+
+def test_numbers_in_range_are_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TECHBANK_SNAPSHOT_EVERY", "0")  # snapshots off
+    monkeypatch.setenv("TECHBANK_MAX_WAIT_SECONDS", "2.5")
+    settings = Settings()
+    assert (settings.snapshot_every, settings.max_wait_seconds) == (0, 2.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("TECHBANK_MAX_STREAMS_PER_CLIENT", "0"), ("TECHBANK_STREAM_STALL_SECONDS", "-3")],
+)
+def test_a_server_limit_out_of_range_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=f"{name} must be"):
+        ServerConfig()
