@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 Request = TypeVar("Request")
 # Sent with each call about one account, so that a proxy in front of several command
 # servers can send an account's calls to one of them, whose cached state of it is then
-# current (docker/nginx/techbank.conf.template hashes on it). Only the cost depends on
+# current (docker/nginx/grpc-proxy.conf.template hashes on it). Only the cost depends on
 # it: any server decides any call correctly.
 ROUTING_HEADER = "techbank-account-id"
 
