@@ -124,7 +124,7 @@ run: venv
 bench: venv servers
 	$(PY) -m bench
 
-# The real stack with several of each process: about 10 minutes (docs/benchmarks.md).
+# The real stack with several of each process: about 12 minutes (docs/benchmarks.md).
 bench-scale: venv servers
 	$(PY) -m bench.scale
 
