@@ -59,7 +59,7 @@ def preload(env: dict[str, str], events: int, accounts: int) -> Preloaded:
     write = _write_mongo if url.startswith("mongodb") else _write_sqlite
     write(url, history(events, accounts))
     loaded = time.monotonic() - started
-    return Preloaded(events, accounts, loaded, _restore(env))
+    return Preloaded(events, accounts, loaded, restore(env))
 
 
 def history(events: int, accounts: int) -> Iterator[list[tuple[StoredEvent, Request]]]:
@@ -127,7 +127,8 @@ async def _create_indexes(url: str) -> None:
     await (await MongoEventStore.connect(url)).close()
 
 
-def _restore(env: dict[str, str]) -> str:
+def restore(env: dict[str, str]) -> str:
+    """Run the operator's `projector.restore` on `env`'s stores; its own last line."""
     finished = subprocess.run(
         [sys.executable, "-m", "projector.restore"],
         cwd=REPO,

@@ -8,9 +8,6 @@ for any N) do not dilute it; the time from launch is reported beside it. The rea
 model must then hold, for each account, exactly its deposits: a projector that lost
 or repeated an event fails the run."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import cpu, infra
+from bench.preload import restore
 from bench.read_back import POLL_SECONDS, Applied, not_at_history_end, watching
 from bench.scale_backlog import Backlog
-from harness.processes import REPO, ServerProcess, free_port
+from harness.processes import ServerProcess
 from harness.stack import scratch_read_database
+from harness.system import servers_beside
 
 CATCH_UP_LIMIT_SECONDS = 1800
 
@@ -45,9 +44,10 @@ def catch_up(backlog: Backlog, projectors: int, logs: Path) -> CatchUp:
     """Restore the accounts' openings into a new read model, then time `projectors`
     processes replaying the rest of the backlog from Kafka into it."""
     with scratch_read_database("scale") as read_db:
-        _restore_openings(backlog, read_db.writer_url)
+        openings = {"TECHBANK_EVENT_STORE_URL": backlog.openings_url}
+        restore(openings | {"TECHBANK_READ_DB_URL": read_db.writer_url})
         env = _projector_env(backlog, read_db.writer_url)
-        processes = _projectors(env, projectors, logs)
+        processes = servers_beside(env, "projector", projectors, logs, f"projectors-{projectors}")
         with watching(read_db.writer_url) as applied, _stopped(processes):
             baseline = applied()
             launched = time.perf_counter()
@@ -62,40 +62,15 @@ def catch_up(backlog: Backlog, projectors: int, logs: Path) -> CatchUp:
     return CatchUp(projectors, backlog.events - baseline, last - first, last - launched, wrong, use)
 
 
-def _restore_openings(backlog: Backlog, writer_url: str) -> None:
-    env = {"TECHBANK_EVENT_STORE_URL": backlog.openings_url, "TECHBANK_READ_DB_URL": writer_url}
-    subprocess.run(
-        [sys.executable, "-m", "projector.restore"],
-        cwd=REPO,
-        env=_with_path(env),
-        capture_output=True,
-        check=True,
-    )
-
-
 def _projector_env(backlog: Backlog, writer_url: str) -> dict[str, str]:
     return {
         "TECHBANK_EVENT_STORE_URL": backlog.store_url,
         "TECHBANK_EVENT_BUS_URL": backlog.bus_url,
         "TECHBANK_READ_DB_URL": writer_url,
         "TECHBANK_PROJECTOR_GROUP": f"scale-{uuid.uuid4().hex[:12]}",  # from the start
+        # Each projector is given a port of its own (harness.system.env_beside).
+        "TECHBANK_PROJECTOR_METRICS_ADDRESS": "",
     }
-
-
-def _projectors(env: dict[str, str], count: int, logs: Path) -> list[ServerProcess]:
-    """`count` projectors, each with its log and its metrics port (two cannot serve one)."""
-    return [
-        ServerProcess(
-            "projector",
-            env | {"TECHBANK_PROJECTOR_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"},
-            logs / f"projectors-{count}-{n + 1}.log",
-        )
-        for n in range(count)
-    ]
-
-
-def _with_path(env: dict[str, str]) -> dict[str, str]:
-    return {**os.environ, **env}
 
 
 def _pids(processes: list[ServerProcess]) -> dict[str, int]:

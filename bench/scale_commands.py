@@ -30,7 +30,7 @@ from bench.load import Measured, bounded_gather, closed_loop
 from bench.read_back import read_back
 from harness.processes import ServerProcess, free_port, start_all
 from harness.proxy import GrpcProxy, grpc_proxy
-from harness.system import env_beside, stack_env
+from harness.system import servers_beside, stack_env
 from techbank.account.v1 import account_pb2, commands_pb2, commands_pb2_grpc
 from techbank_client.command_calls import routing_metadata
 
@@ -88,13 +88,7 @@ def command_servers(servers: int, route: str, load: CommandLoad, logs: Path) -> 
 def _processes(env: dict[str, str], servers: int, logs: Path) -> list[ServerProcess]:
     logs.mkdir(parents=True, exist_ok=True)
     projector = ServerProcess("projector", env, logs / "projector.log")
-    commands = []
-    for n in range(servers):
-        address = f"127.0.0.1:{free_port()}"
-        own = env_beside(env, TECHBANK_COMMAND_ADDRESS=address)
-        log = logs / f"command-{n + 1}.log"
-        commands.append(ServerProcess("command_server", own, log, address))
-    return [projector, *commands]
+    return [projector, *servers_beside(env, "command_server", servers, logs, name="command")]
 
 
 def _proxy_in_front(commands: list[str], directory: Path) -> ContextManager[GrpcProxy]:

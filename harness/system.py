@@ -117,6 +117,29 @@ def env_beside(env: dict[str, str], **changes: str) -> dict[str, str]:
     return {**env, **fresh, **changes}
 
 
+# Where a server of each module listens for gRPC (a projector serves none).
+ADDRESS_OF = {
+    "command_server": "TECHBANK_COMMAND_ADDRESS",
+    "query_server": "TECHBANK_QUERY_ADDRESS",
+}
+
+
+def servers_beside(
+    env: dict[str, str], module: str, count: int, logs: Path, name: str = ""
+) -> list[ServerProcess]:
+    """`count` more processes of `module` on a system's `env`, each on ports of its own
+    (env_beside), its log `<name or module>-<n>.log` in `logs`; not started."""
+    processes = []
+    for n in range(1, count + 1):
+        changes = {}
+        if module in ADDRESS_OF:
+            changes[ADDRESS_OF[module]] = f"127.0.0.1:{free_port()}"
+        address = changes.get(ADDRESS_OF.get(module, ""))
+        log = logs / f"{name or module}-{n}.log"
+        processes.append(ServerProcess(module, env_beside(env, **changes), log, address))
+    return processes
+
+
 def stack_processes(stack: str, env: dict[str, str], logs: Path) -> list[ServerProcess]:
     commands = "embedded" if stack == "embedded" else "command_server"
     command = ServerProcess(

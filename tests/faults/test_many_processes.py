@@ -14,8 +14,8 @@ from typing import Any
 
 import grpc
 
-from harness.processes import ServerProcess, free_port
-from harness.system import System, env_beside
+from harness.processes import ServerProcess
+from harness.system import System, env_beside, servers_beside
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc, queries_pb2_grpc
 from tests.e2e.helpers import open_account, read
 from tests.faults.helpers import TIMEOUT, check, status_of
@@ -27,18 +27,7 @@ SETTLE_SECONDS = 120
 def extra(system: System, module: str, count: int, tmp_path: Path) -> Iterator[list[ServerProcess]]:
     """`count` more processes of `module` beside the system's, each on ports of its own;
     killed on leaving."""
-    address_of = {
-        "command_server": "TECHBANK_COMMAND_ADDRESS",
-        "query_server": "TECHBANK_QUERY_ADDRESS",
-    }
-    processes = []
-    for n in range(count):
-        changes = {}
-        if module in address_of:
-            changes[address_of[module]] = f"127.0.0.1:{free_port()}"
-        address = changes.get(address_of.get(module, ""))
-        env = env_beside(system.env, **changes)
-        processes.append(ServerProcess(module, env, tmp_path / f"{module}-{n}.log", address))
+    processes = servers_beside(system.env, module, count, tmp_path)
     try:
         for process in processes:
             process.start()

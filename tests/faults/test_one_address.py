@@ -24,7 +24,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from harness.compose import compose_file
 from harness.processes import ServerProcess, free_port, start_all
 from harness.proxy import GrpcProxy, NginxMissing, grpc_proxy, nginx_binary
-from harness.system import System, env_beside
+from harness.system import System, servers_beside
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc, queries_pb2, queries_pb2_grpc
 from techbank_client import AccountType, TechbankClient
 from tests.e2e.helpers import open_account, read, scrape, value
@@ -37,7 +37,6 @@ METRICS_ADDRESS = {
     "command_server": "TECHBANK_COMMAND_METRICS_ADDRESS",
     "query_server": "TECHBANK_QUERY_METRICS_ADDRESS",
 }
-ADDRESS = {"command_server": "TECHBANK_COMMAND_ADDRESS", "query_server": "TECHBANK_QUERY_ADDRESS"}
 
 
 def answered(server: ServerProcess, method: str) -> int:
@@ -61,16 +60,6 @@ class OneAddress:
     queries: queries_pb2_grpc.AccountQueryServiceStub
 
 
-def more_servers(system: System, role: str, count: int, logs: Path) -> list[ServerProcess]:
-    """`count` more servers of `role` beside the system's, each on ports of its own."""
-    processes = []
-    for n in range(count):
-        address = f"127.0.0.1:{free_port()}"
-        env = env_beside(system.env, **{ADDRESS[role]: address})
-        processes.append(ServerProcess(role, env, logs / f"{role}-{n + 2}.log", address))
-    return processes
-
-
 def require_nginx() -> None:
     """`make test` installs nginx: without it these tests fail, they do not skip."""
     try:
@@ -83,8 +72,8 @@ def require_nginx() -> None:
 def one_address(real_system: System, tmp_path: Path) -> Iterator[OneAddress]:
     require_nginx()
     with ExitStack() as stack:
-        extra_commands = more_servers(real_system, "command_server", 2, tmp_path)
-        extra_queries = more_servers(real_system, "query_server", 1, tmp_path)
+        extra_commands = servers_beside(real_system.env, "command_server", 2, tmp_path)
+        extra_queries = servers_beside(real_system.env, "query_server", 1, tmp_path)
         for process in [*extra_commands, *extra_queries]:
             stack.callback(process.kill)
         start_all([*extra_commands, *extra_queries])
