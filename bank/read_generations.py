@@ -21,15 +21,20 @@ FIRST = 1  # the generation a new read model starts with
 # The tables' shapes, named after no generation: tables_of names them.
 _shapes = sa.MetaData()
 
-holder_type = sa.String(MAX_HOLDER_LENGTH).with_variant(
-    mysql.VARCHAR(MAX_HOLDER_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"), "mysql"
-)
+
+def exact_text(length: int) -> sa.types.TypeEngine[str]:
+    """Text of up to `length` characters compared byte for byte: on MySQL a binary
+    collation, so that neither case nor accents make two values equal."""
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql"
+    )
+
 
 _accounts = sa.Table(
     "accounts",
     _shapes,
     sa.Column("account_id", sa.String(36), primary_key=True),
-    sa.Column("holder", holder_type, nullable=False, index=True),
+    sa.Column("holder", exact_text(MAX_HOLDER_LENGTH), nullable=False, index=True),
     sa.Column("account_type", sa.String(16), nullable=False),
     sa.Column("balance_cents", sa.BigInteger, nullable=False, index=True),
     sa.Column("status", sa.String(16), nullable=False),
@@ -44,10 +49,6 @@ _accounts = sa.Table(
 )
 
 
-reference_type = sa.String(MAX_REFERENCE_LENGTH).with_variant(
-    mysql.VARCHAR(MAX_REFERENCE_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"), "mysql"
-)
-
 # One row per event of an account: its statement, with the balance after each movement.
 _movements = sa.Table(
     "movements",
@@ -58,7 +59,7 @@ _movements = sa.Table(
     sa.Column("amount_cents", sa.BigInteger, nullable=False),  # + in, - out
     sa.Column("balance_cents", sa.BigInteger, nullable=False),  # after the movement
     sa.Column("occurred_at", UtcDateTime(), nullable=False),
-    sa.Column("reference", reference_type, nullable=False),
+    sa.Column("reference", exact_text(MAX_REFERENCE_LENGTH), nullable=False),
     sa.Column("transfer_id", sa.String(36), nullable=False),
     # The movement as the statement answers it: a Movement message, framed as an element.
     sa.Column("wire", sa.LargeBinary, nullable=False),
