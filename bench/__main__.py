@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.preload import Preloaded, preload, preload_rows
 from bench.report import environment, python_command, table, write
-from bench.results import Config, Results
+from bench.results import Config, Results, positive
 from bench.run import measure
 from bench.stack import STACKS, running_stack
 from harness.processes import REPO
@@ -27,27 +27,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
     defaults = Config()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--stack", choices=[*STACKS, "both"], default="both")
-    parser.add_argument("--clients", type=_positive, default=defaults.clients)
+    parser.add_argument("--clients", type=positive, default=defaults.clients)
     parser.add_argument("--seconds", type=float, default=defaults.seconds, help="per timed phase")
-    parser.add_argument("--accounts", type=_positive, default=defaults.accounts)
-    parser.add_argument("--deposit-accounts", type=_positive, default=defaults.deposit_accounts)
-    parser.add_argument("--ryw-samples", type=_positive, default=defaults.ryw_samples)
-    parser.add_argument("--page-size", type=_positive, default=defaults.page_size)
+    parser.add_argument("--accounts", type=positive, default=defaults.accounts)
+    parser.add_argument("--deposit-accounts", type=positive, default=defaults.deposit_accounts)
+    parser.add_argument("--ryw-samples", type=positive, default=defaults.ryw_samples)
+    parser.add_argument("--page-size", type=positive, default=defaults.page_size)
     parser.add_argument(
         "--preload-events", type=int, default=0, help="history in the store before it starts"
     )
     parser.add_argument("--preload-accounts", type=int, default=0, help="over this many accounts")
-    parser.add_argument("--repeat", type=_positive, default=1, help="runs per stack, each fresh")
+    parser.add_argument("--repeat", type=positive, default=1, help="runs per stack, each fresh")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only; leave --output be")
     return parser.parse_args(argv)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
 
 
 def main(argv: list[str]) -> None:

@@ -1,5 +1,6 @@
 """What one run of one stack measured: table cells keyed by (scenario, metric), in order."""
 
+import argparse
 from dataclasses import dataclass
 
 from bench.load import Measured
@@ -35,3 +36,11 @@ def record_calls(results: Results, scenario: str, measured: Measured) -> None:
     results[scenario, "throughput"] = rate(measured)
     results[scenario, "latency p50 / p95 / p99"] = latencies(measured, 50, 95, 99)
     results[scenario, "errors"] = measured.error_summary()
+
+
+def positive(text: str) -> int:
+    """A command-line count: a whole number of 1 or more."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value

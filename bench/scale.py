@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bench.repeated import Repeated
 from bench.report import environment, python_command, write
+from bench.results import positive
 from bench.scale_backlog import Backlog, scratch_backlog, write_backlog
 from bench.scale_catch_up import CatchUp, catch_up
 from bench.scale_commands import THROUGH_PROXY, CommandLoad, CommandPoint, command_servers
@@ -34,15 +35,15 @@ END = "<!-- bench:scale:end -->"
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
-    parser.add_argument("--events", type=int, default=200_000, help="the catch-up backlog")
-    parser.add_argument("--accounts", type=int, default=2_000, help="the backlog's accounts")
+    parser.add_argument("--events", type=positive, default=200_000, help="the catch-up backlog")
+    parser.add_argument("--accounts", type=positive, default=2_000, help="the backlog's accounts")
     parser.add_argument("--projectors", type=_counts, default=[1, 2, 4])
     parser.add_argument("--command-servers", type=_counts, default=[1, 2, 3])
-    parser.add_argument("--clients", type=int, default=32, help="concurrent deposit calls")
+    parser.add_argument("--clients", type=positive, default=32, help="concurrent deposit calls")
     parser.add_argument("--seconds", type=float, default=15.0, help="per command point")
-    parser.add_argument("--deposit-accounts", type=int, default=1_000)
+    parser.add_argument("--deposit-accounts", type=positive, default=1_000)
     parser.add_argument(
-        "--repeat", type=int, default=3, help="rounds of every point; the median is shown"
+        "--repeat", type=positive, default=3, help="rounds of every point; the median is shown"
     )
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only; leave --output be")
