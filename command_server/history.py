@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bank.domain.account import BankAccount, unknown_account
-from core.event_store import EventStore
+from core.event_store import EventStore, stream_of
 from core.repository import EventCodec
 
 
@@ -18,8 +18,8 @@ class GetBalanceAsOf:
 async def account_as_of(query: GetBalanceAsOf, store: EventStore, codec: EventCodec) -> BankAccount:
     """The account after every event that occurred at or before the moment (the first of
     its events after it ends the replay: a stream's order is its versions'). NotFound if
-    it had none by then."""
-    history = await store.load(query.account_id)
+    it had none by then, or the id is not an account's."""
+    history = stream_of(await store.load(query.account_id), BankAccount.AGGREGATE_TYPE)
     until = itertools.takewhile(lambda event: event.occurred_at <= query.as_of, history)
     account = BankAccount(query.account_id)
     account.replay(codec.decode(event.event_type, event.payload) for event in until)

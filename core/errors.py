@@ -85,6 +85,12 @@ class DeadlineExceeded(DomainError):
     default_reason = "NOT_READY_IN_TIME"
 
 
+def is_transient(error: BaseException) -> bool:
+    """Whether the same attempt may succeed later: a store or bus away, a race lost, time
+    run out. Any other failure is taken to recur however often it is tried."""
+    return isinstance(error, Unavailable | ConcurrencyError | DeadlineExceeded | TimeoutError)
+
+
 class Checks:
     """Runs the checks of a request's fields and refuses them all at once.
 

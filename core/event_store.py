@@ -143,6 +143,15 @@ async def in_chunks(
         yield chunk
 
 
+def stream_of(events: list[StoredEvent], aggregate_type: str) -> list[StoredEvent]:
+    """`events` (one stream, as `load` gives it) if the store records them as events of
+    `aggregate_type`; else none: an id names one kind of thing, and a stream of another
+    kind is, to a reader of this one, no stream at all."""
+    if events and events[0].aggregate_type != aggregate_type:
+        return []
+    return events
+
+
 def check_contiguous(events_: Sequence[StoredEvent], expected_version: int) -> None:
     """Refuse a batch that is not one aggregate's next versions: a caller's bug, not a conflict."""
     ids = {e.aggregate_id for e in events_}

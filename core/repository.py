@@ -10,7 +10,7 @@ from typing import Generic, Protocol, TypeVar
 
 from core.aggregate import AggregateRoot
 from core.errors import ConcurrencyError
-from core.event_store import EventStore
+from core.event_store import EventStore, stream_of
 from core.events import DomainEvent, StoredEvent
 from core.outbox import Outbox
 from core.requests import Decision, Refusal, Request
@@ -88,7 +88,8 @@ class Repository(Generic[A]):
 
     async def load(self, aggregate_id: str, *, latest: bool = False) -> A | None:
         """The aggregate as this repository last saw it, or rebuilt from its history; None
-        if it has no events.
+        if it has no events, or if its events are another aggregate type's (the store
+        records each stream's type: an id of another kind names nothing here).
 
         A state seen before is trusted without asking the store: another process may have
         moved the aggregate on since, but then saving what was decided on it fails with
@@ -105,8 +106,10 @@ class Repository(Generic[A]):
             return known.clone()
         aggregate = known.clone() if known is not None else await self._restore(aggregate_id)
         history = await self._store.load(aggregate_id, after_version=aggregate.version)
-        if aggregate.version == 0 and not history:
-            return None
+        if aggregate.version == 0:
+            history = stream_of(history, self._aggregate_type)  # another kind's: none
+            if not history:
+                return None
         aggregate.replay(self._codec.decode(e.event_type, e.payload) for e in history)
         self._behind.discard(aggregate_id)
         if history or known is None:
