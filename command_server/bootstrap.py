@@ -73,8 +73,9 @@ def bootstrap(
     there; elsewhere the caller feeds it (command_server.transfer_recovery)."""
     store = in_current_shapes(store)
     outbox = Outbox(store, bus, headers_of=current_headers)  # the command's trace
-    dispatcher = command_dispatcher(store, outbox, after_append, snapshot_every)
-    transfers = transfer_process(store, outbox, dispatcher, after_append)
+    accounts = account_repository(store, outbox, after_append, snapshot_every)
+    dispatcher = dispatcher_over(accounts)
+    transfers = transfer_process(store, outbox, dispatcher, after_append, accounts)
     if isinstance(bus, InProcessEventBus):
         bus.subscribe(transfers.resume)
     return CommandSide(
@@ -114,8 +115,12 @@ def command_dispatcher(
     snapshot_every: int = 0,
 ) -> Dispatcher[CommandOutcome]:
     """The mediator with every account command's handler, over `store`."""
+    return dispatcher_over(account_repository(store, outbox, after_append, snapshot_every))
+
+
+def dispatcher_over(accounts: Repository[BankAccount]) -> Dispatcher[CommandOutcome]:
+    """The mediator with every account command's handler, over `accounts`."""
     dispatcher: Dispatcher[CommandOutcome] = Dispatcher()
-    accounts = account_repository(store, outbox, after_append, snapshot_every)
     register_handlers(dispatcher, accounts)
     return dispatcher
 
@@ -123,14 +128,21 @@ def command_dispatcher(
 def transfer_process(
     store: EventStore,
     outbox: Outbox,
-    accounts: Dispatcher[CommandOutcome],
+    commands: Dispatcher[CommandOutcome],
     after_append: AppendHook | None = None,
+    accounts: Repository[BankAccount] | None = None,
 ) -> TransferProcess:
-    """The transfer process over `store`, taking its account steps through `accounts`."""
+    """The transfer process over `store`, taking its account steps through `commands`;
+    it asks `accounts` (the commands' own, where given) whether a target is an account."""
     transfers = Repository(
         store, outbox, CODEC, Transfer, Transfer.AGGREGATE_TYPE, after_append=after_append
     )
-    return TransferProcess(transfers, accounts.send)
+    looked_up = accounts or account_repository(store, outbox)
+
+    async def is_account(account_id: str) -> bool:
+        return await looked_up.load(account_id) is not None
+
+    return TransferProcess(transfers, commands.send, is_account)
 
 
 def transfer_dispatcher(process: TransferProcess) -> Dispatcher[Transfer]:

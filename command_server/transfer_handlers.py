@@ -25,8 +25,10 @@ async def transfer_funds(command: TransferFunds, process: TransferProcess) -> Tr
     transfer_id = await process.request(command)
     driving = process.drive(transfer_id)
     done, _ = await asyncio.wait({driving}, timeout=max(seconds_left() - ANSWER_MARGIN_SECONDS, 0))
-    if done:
+    if done and driving.exception() is None:
         return driving.result()
+    # Not ended yet, or its driving stopped short (logged; the bus takes it up again or
+    # parks it): the transfer as it stands.
     return await process.get(transfer_id)
 
 

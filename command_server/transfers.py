@@ -9,6 +9,14 @@ and each followed by an event on the transfer's own stream that records it:
          v                                      v
     TransferRefused                        refund the source -> TransferRefused(refunded)
 
+Before the debit the target must be an account (an id the store records as a transfer's,
+or none, is not): an id is an account for good or never, so every process that looks
+decides alike, and a transfer to nowhere is refused with nothing debited. A step that
+fails the same way however often it is tried ends the transfer refused (refunded after
+the debit); only transient failures (a store away, a race lost) are tried again. A refund
+that cannot be taken cannot end the transfer: it fails the drive for good (RefundNotTaken),
+and the bus's consumer parks the transfer's event where operators see it (core.parking).
+
 Any process may take the next step of any transfer at any time, as often as it likes:
 a step already taken answers its recorded outcome, and a transfer event already
 written makes the other writer's append fail and look again. So a transfer killed
@@ -23,10 +31,11 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
 
+from bank.domain.account import unknown_account
 from bank.domain.commands import DepositFunds, RefundTransfer, TransferFunds, WithdrawFunds
 from bank.domain.transfer import Transfer
 from command_server.outcome import CommandOutcome
-from core.errors import ConcurrencyError, DomainError, InvalidInput, NotFound, RuleViolation
+from core.errors import ConcurrencyError, DomainError, NotFound, is_transient
 from core.events import StoredEvent
 from core.idempotency import decide_once
 from core.repository import Repository
@@ -37,19 +46,27 @@ log = logging.getLogger(__name__)
 # The client the steps' requests are recorded under. Callers authenticate as "cert:..."
 # or "token:..." (or "" without authentication): none can take a step's request id.
 PROCESS_CLIENT = "process:transfers"
-# What an account answers that ends a transfer (any other error is retried later).
-REFUSALS = (RuleViolation, NotFound, InvalidInput)
 UNDER_WAY = frozenset({"TransferRequested", "TransferDebited"})
 TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
+# The reason a transfer is refused for when a step failed in a way no retry mends (the
+# server's log says how); the account's own refusals keep their reasons.
+STEP_FAILED = "TRANSFER_STEP_FAILED"
 
 Transfers = Repository[Transfer]
 SendCommand = Callable[[object], Awaitable[CommandOutcome]]
+IsAccount = Callable[[str], Awaitable[bool]]
+
+
+class RefundNotTaken(Exception):
+    """A refused credit's refund failed for good: the transfer cannot end until it is
+    taken, its money in flight (a bug, or a balance at the int64 limit)."""
 
 
 class TransferProcess:
-    def __init__(self, transfers: Transfers, send: SendCommand) -> None:
+    def __init__(self, transfers: Transfers, send: SendCommand, is_account: IsAccount) -> None:
         self._transfers = transfers
         self._send = send
+        self._is_account = is_account
         self._driving: dict[str, asyncio.Task[Transfer]] = {}
 
     async def request(self, command: TransferFunds) -> str:
@@ -114,27 +131,49 @@ class TransferProcess:
 
     async def _take_next_step(self, transfer: Transfer) -> None:
         if not transfer.debited:
-            refusal = await self._try(_debit(transfer))
+            debit = self._debit_into_an_account(transfer)
+            refusal = await self._refusal_of(debit, transfer, "debit")
             if refusal is None:
                 transfer.mark_debited()
             else:
                 transfer.refuse(refusal.reason, refusal.message)
         else:
-            refusal = await self._try(_credit(transfer))
+            refusal = await self._refusal_of(self._send(_credit(transfer)), transfer, "credit")
             if refusal is None:
                 transfer.complete()
             else:
-                await self._send(_refund(transfer))
+                await self._refund_for_good(transfer)
                 transfer.refuse(refusal.reason, refusal.message)
         await self._transfers.save(transfer, _recording(transfer))
 
-    async def _try(self, step: object) -> DomainError | None:
-        """Take an account step; the refusal that ends the transfer, if it is refused."""
+    async def _debit_into_an_account(self, transfer: Transfer) -> None:
+        if not await self._is_account(transfer.target_account_id):
+            raise unknown_account({"accountId": transfer.target_account_id})
+        await self._send(_debit(transfer))
+
+    async def _refusal_of(
+        self, step: Awaitable[object], transfer: Transfer, name: str
+    ) -> DomainError | None:
+        """Take an account step; the refusal that ends the transfer, if it is refused or
+        fails in a way no retry mends. A transient failure is raised: tried again later."""
         try:
-            await self._send(step)
-        except REFUSALS as refusal:
-            return refusal
+            await step
+        except Exception as failure:
+            if is_transient(failure):
+                raise
+            if isinstance(failure, DomainError):
+                return failure
+            log.exception("transfer %s: its %s failed for good; refusing it", transfer.id, name)
+            return DomainError(f"the transfer's {name} could not be taken", reason=STEP_FAILED)
         return None
+
+    async def _refund_for_good(self, transfer: Transfer) -> None:
+        try:
+            await self._send(_refund(transfer))
+        except Exception as failure:
+            if is_transient(failure):
+                raise
+            raise RefundNotTaken(f"the refund of transfer {transfer.id}: {failure!r}") from failure
 
 
 def _log_failure(task: "asyncio.Task[Transfer]") -> None:

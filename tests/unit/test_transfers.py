@@ -3,27 +3,31 @@ process dying between any two steps, with the books balancing at every moment.""
 
 import asyncio
 import contextlib
+import dataclasses
 import uuid
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bank.domain.account import MAX_CENTS
 from bank.domain.commands import CloseAccount, DepositFunds, OpenAccount, TransferFunds
 from bank.domain.events import AccountType
 from bank.domain.transfer import SAME_ACCOUNT, Transfer, TransferStatus
 from command_server.bootstrap import account_repository, command_dispatcher, transfer_process
 from command_server.ledger import ledger_of
 from command_server.outcome import CommandOutcome
-from command_server.transfers import TransferProcess
+from command_server.transfers import STEP_FAILED, RefundNotTaken, TransferProcess
 from core.dispatcher import Dispatcher
 from core.errors import InvalidInput
 from core.outbox import Outbox
 from tests.fakes import InMemoryEventStore, RecordingEventBus
 
 
-class Killed(Exception):
-    """The process 'died': every later step of this node fails."""
+class Killed(BaseException):
+    """The process 'died': every later step of this node fails. Not an Exception, as a
+    death is not: nothing of the process's own handles it (a step's failure would end
+    the transfer refused, where a death leaves it to the next process that looks)."""
 
 
 Death = tuple[int, bool]  # dies at its n-th account step (from 0): before it, or after it
@@ -116,22 +120,83 @@ async def test_a_closed_target_sends_the_money_back(node: Node) -> None:
     await books_balance(node.store)
 
 
-async def test_a_missing_target_sends_the_money_back_even_to_a_closed_source(
+async def test_a_refused_credit_sends_the_money_back_even_to_a_closed_source(
     node: Node,
 ) -> None:
-    source = await node.open(1_000)
-    command = TransferFunds(source, str(uuid.uuid4()), 300, "", "t-1")
+    source, target = await node.open(1_000), await node.open(0)
+    command = TransferFunds(source, target, 300, "", "t-1")
     transfer_id = await node.process.request(command)
-    # The source is debited, then closed before the credit is tried.
+    # The source is debited, then both accounts are closed before the credit is tried.
     process = node.process
     transfer = await process.get(transfer_id)
     await process._take_next_step(transfer)  # the debit
-    await node.send.send(CloseAccount(source, None, "close"))
+    await node.send.send(CloseAccount(source, None, "close source"))
+    await node.send.send(CloseAccount(target, None, "close target"))
     transfer = await process.drive(transfer_id)
     assert transfer.refusal is not None
-    assert (transfer.refusal.reason, transfer.refusal.refunded) == ("ACCOUNT_NOT_FOUND", True)
+    assert (transfer.refusal.reason, transfer.refusal.refunded) == ("ACCOUNT_CLOSED", True)
     assert await balance(node.store, source) == 1_000
     await books_balance(node.store)
+
+
+@pytest.mark.parametrize("target_kind", ["unknown", "transfer", "source_is_a_transfer"])
+async def test_an_id_that_is_no_account_refuses_the_transfer_before_anything_is_debited(
+    node: Node, target_kind: str
+) -> None:
+    """An id the store records as a transfer's names no account: the transfer is refused
+    with nothing debited, as one to an unknown id, and the books balance."""
+    first, second = await node.open(1_000), await node.open(0)
+    earlier = await node.transfer(first, second, 100)
+    source, target = {
+        "unknown": (first, str(uuid.uuid4())),
+        "transfer": (first, earlier.id),
+        "source_is_a_transfer": (earlier.id, second),
+    }[target_kind]
+    transfer = await node.transfer(source, target, 300)
+    assert transfer.status is TransferStatus.REFUSED
+    assert transfer.refusal is not None
+    assert (transfer.refusal.reason, transfer.refusal.refunded) == ("ACCOUNT_NOT_FOUND", False)
+    assert (await balance(node.store, first), await balance(node.store, second)) == (900, 100)
+    steps = [e for e in node.store.streams[transfer.id]]
+    assert [e.event_type for e in steps] == ["TransferRequested", "TransferRefused"]
+    await books_balance(node.store)
+
+
+@pytest.mark.parametrize("damaged", ["before the debit", "after the debit"])
+async def test_a_step_that_fails_for_good_ends_the_transfer_refused(
+    node: Node, damaged: str
+) -> None:
+    """A step that fails the same way every time (here: the target's stream cannot be
+    read) is no reason to keep the money in flight: the transfer is refused, refunded if
+    it was debited."""
+    source, target = await node.open(1_000), await node.open(0)
+    transfer_id = await node.process.request(TransferFunds(source, target, 300, "", "t-1"))
+    if damaged == "after the debit":
+        await node.process._take_next_step(await node.process.get(transfer_id))
+    opened = node.store.streams[target][0]
+    node.store.streams[target][0] = dataclasses.replace(opened, payload=b"\xff not an event")
+    transfer = await Node(node.store).process.drive(transfer_id)
+    assert transfer.refusal is not None
+    refunded = damaged == "after the debit"
+    assert (transfer.refusal.reason, transfer.refusal.refunded) == (STEP_FAILED, refunded)
+    assert await balance(node.store, source) == 1_000
+
+
+async def test_a_refund_that_cannot_be_taken_fails_the_drive_for_good(node: Node) -> None:
+    """The money cannot be put anywhere: the drive fails with RefundNotTaken (which the
+    bus's consumer parks), the transfer under way, its money in flight and counted."""
+    source, target = await node.open(1_000), await node.open(0)
+    await node.send.send(CloseAccount(target, None, "close"))
+    command = TransferFunds(source, target, 300, "", "t-1")
+    transfer_id = await node.process.request(command)
+    transfer = await node.process.get(transfer_id)
+    await node.process._take_next_step(transfer)  # the debit
+    await node.send.send(DepositFunds(source, MAX_CENTS - 700, None, "fill up"))
+    with pytest.raises(RefundNotTaken):
+        await node.process.drive(transfer_id)
+    assert (await node.process.get(transfer_id)).status is TransferStatus.PENDING
+    ledger = await ledger_of(node.store)
+    assert ledger.verify() == [] and ledger.in_flight == 300
 
 
 async def test_a_repeated_request_is_one_transfer(node: Node) -> None:
@@ -232,6 +297,6 @@ async def _ring(amounts: list[int], deaths: list[Death | None], closed: set[int]
 async def test_resume_ignores_ended_transfers_and_accounts(node: Node) -> None:
     source, target = await node.open(1_000), await node.open(0)
     await node.transfer(source, target, 1)
-    process = TransferProcess(node.process._transfers, node.send.send)
+    process = TransferProcess(node.process._transfers, node.send.send, node.process._is_account)
     await process.resume([e for s in node.store.streams.values() for e in s])
     assert await balance(node.store, target) == 1
