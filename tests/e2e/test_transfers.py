@@ -65,9 +65,12 @@ def test_refused_transfers_say_why_and_leave_the_money_where_it_was(system: Syst
         True,
     )
     missing = transfer(system, source, str(uuid.uuid4()), 60)
-    assert (missing.refusal_reason, missing.refunded) == ("ACCOUNT_NOT_FOUND", True)
-    # Debited and refunded twice: versions 2 to 5.
-    assert read(system.queries, source, 5).balance_cents == 100
+    assert (missing.refusal_reason, missing.refunded) == ("ACCOUNT_NOT_FOUND", False)
+    not_an_account = transfer(system, source, closed.transfer_id, 60)
+    assert (not_an_account.refusal_reason, not_an_account.refunded) == ("ACCOUNT_NOT_FOUND", False)
+    # Debited and refunded once (versions 2 and 3); the others were refused before any debit.
+    assert read(system.queries, source, 3).balance_cents == 100
+    assert read(system.queries, source, 3).version == 3
 
 
 def test_a_repeated_transfer_request_is_one_transfer(system: System) -> None:
