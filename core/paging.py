@@ -5,6 +5,12 @@ page before. It is opaque to clients (base64url of a small JSON list) but not se
 a client that forged one could only ask for a page it may read anyway. It carries a
 fingerprint of the query that gave it, so that a token passed with other filters is
 refused rather than silently answering a mixture of two queries.
+
+A token is also refused unless each part of its position is one the query's sort key
+can hold (its `shape`): an integer within the bounds of its column (an int64 at most; a
+statement's version at least 1), text that is valid Unicode. An edited token is then
+INVALID_PAGE_TOKEN here, not an overflow in the database driver (INTERNAL on SQLite) or
+a value the database clamps or compares in its own way (MySQL).
 """
 
 import base64
@@ -21,6 +27,21 @@ MAX_TOKEN_LENGTH = 1024
 INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"  # its reason (ErrorInfo.reason)
 
 Position = tuple[str | int, ...]  # the sort key of the last item delivered
+
+
+class Integers(NamedTuple):
+    """A part of a sort key that is an integer from `lowest` to `highest`, both included."""
+
+    lowest: int
+    highest: int
+
+    def holds(self, part: object) -> bool:
+        return type(part) is int and self.lowest <= part <= self.highest  # no bool, no float
+
+
+INT64 = Integers(-(2**63), 2**63 - 1)  # what a BIGINT / SQLite INTEGER column holds
+VERSIONS = Integers(1, INT64.highest)  # an aggregate's versions start at 1
+PositionPart = type[str] | Integers  # str: text that can be encoded as UTF-8
 # One encoder and decoder for every token: json.dumps with options builds an encoder per call.
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 _decode = json.JSONDecoder().decode
@@ -44,9 +65,9 @@ def page_size_of(requested: int) -> int:
 
 class PageTokens:
     """Tokens of one query: `query` names it with every filter that shapes its answer;
-    `shape` gives the type of each part of its positions (its sort key)."""
+    `shape` says what each part of its positions (its sort key) can hold."""
 
-    def __init__(self, query: str, shape: tuple[type[str] | type[int], ...]) -> None:
+    def __init__(self, query: str, shape: tuple[PositionPart, ...]) -> None:
         self._fingerprint = hashlib.sha256(query.encode()).hexdigest()[:16]
         self._shape = shape
 
@@ -66,11 +87,26 @@ class PageTokens:
             raise _invalid("page_token was given for another query (other filters)")
         position = tuple(decoded[1:])
         fits = len(position) == len(self._shape) and all(
-            type(part) is expected for part, expected in zip(position, self._shape, strict=True)
+            _fits(part, expected) for part, expected in zip(position, self._shape, strict=True)
         )
         if not fits:
             raise _invalid("page_token is not one this server gave")
         return position
+
+
+def _fits(part: object, expected: PositionPart) -> bool:
+    if isinstance(expected, Integers):
+        return expected.holds(part)
+    return type(part) is str and _is_unicode(part)
+
+
+def _is_unicode(text: str) -> bool:
+    """False for a lone surrogate, which JSON can spell ("\\ud800") and no driver can send."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _decoded(token: str) -> list[str | int] | None:

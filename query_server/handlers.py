@@ -12,7 +12,7 @@ from typing import cast
 from bank.domain.account import MAX_HOLDER_LENGTH, account_id_of, unknown_account
 from core.dispatcher import Dispatcher
 from core.errors import Checks, InvalidInput
-from core.paging import Page, PageTokens, Position, page_size_of
+from core.paging import INT64, VERSIONS, Page, PageTokens, Position, page_size_of
 from core.text import checked_text
 from query_server import wire
 from query_server.account_reader import AccountReader, Comparison, StoredAccount
@@ -87,7 +87,7 @@ async def find_accounts_with_balance(query: FindAccountsWithBalance, reader: Acc
     check = Checks()
     comparison = check(lambda: _comparison_of(query), None)
     page_size = check(lambda: page_size_of(query.page_size), 0)
-    tokens = PageTokens(f"balance {query.comparison} {query.balance_cents}", shape=(int, str))
+    tokens = PageTokens(f"balance {query.comparison} {query.balance_cents}", shape=(INT64, str))
     start = check(lambda: tokens.position_of(query.page_token), None)
     check.done()
     assert comparison is not None  # the checks passed
@@ -104,7 +104,7 @@ async def get_account_statement(
     check = Checks()
     account_id = check(lambda: account_id_of(query.account_id), query.account_id)
     page_size = check(lambda: page_size_of(query.page_size), 0)
-    tokens = PageTokens(f"statement {account_id}", shape=(int,))  # by version
+    tokens = PageTokens(f"statement {account_id}", shape=(VERSIONS,))
     start = check(lambda: tokens.position_of(query.page_token), None)
     min_version = check(lambda: checked_min_version(query.min_version), None)
     check.done()
