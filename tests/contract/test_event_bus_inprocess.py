@@ -1,7 +1,7 @@
 """The event bus contract for the in-process bus."""
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import pytest
 
@@ -9,6 +9,7 @@ from adapters.inprocess_bus import InProcessEventBus
 from core.event_bus import EventBus
 from core.events import StoredEvent
 from tests.contract.event_bus_contract import EventBusContract, Received
+from tests.contract.event_store_contract import event
 
 
 class TestInProcessEventBus(EventBusContract):
@@ -31,3 +32,29 @@ class TestInProcessEventBus(EventBusContract):
         bus.subscribe(collect)
         yield bus, received
         await bus.close()
+
+
+async def test_a_failing_subscriber_keeps_no_other_from_the_events() -> None:
+    """Whichever subscriber fails, and where it stands, every other one is handed the
+    events; the publish then fails, so the outbox delivers them again."""
+    bus = InProcessEventBus()
+    got: list[list[StoredEvent]] = [[], [], []]
+
+    async def failing(events: Sequence[StoredEvent]) -> None:
+        raise RuntimeError("this subscriber cannot handle them")
+
+    def collecting(into: list[StoredEvent]) -> Callable[[Sequence[StoredEvent]], Awaitable[None]]:
+        async def collect(events: Sequence[StoredEvent]) -> None:
+            into.extend(events)
+
+        return collect
+
+    bus.subscribe(collecting(got[0]))
+    bus.subscribe(failing)
+    bus.subscribe(collecting(got[1]))
+    bus.subscribe(failing)
+    bus.subscribe(collecting(got[2]))
+    sent = [event("a", 1), event("b", 1)]
+    with pytest.raises(RuntimeError, match="cannot handle"):
+        await bus.publish(sent)
+    assert got == [sent, sent, sent]
