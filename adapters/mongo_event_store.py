@@ -39,7 +39,7 @@ from adapters.mongo_snapshots import MongoSnapshots
 from adapters.redaction import redacted
 from adapters.store_layout import EarlierStoreLayout
 from core.errors import ConcurrencyError
-from core.event_store import EventStore, check_contiguous
+from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import STORED_FIELDS, StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 from core.snapshots import Snapshot
@@ -170,8 +170,16 @@ class MongoEventStore(EventStore):
         query = {"aggregate_id": aggregate_id, "version": {"$gt": after_version}}
         return await self._find(query, by_version)
 
-    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
-        query = {OUTBOX: PENDING, "occurred_at": {"$lt": older_than}}
+    async def unpublished(
+        self, older_than: datetime, limit: int, after: OutboxPosition | None = None
+    ) -> list[StoredEvent]:
+        query: Document = {OUTBOX: PENDING, "occurred_at": {"$lt": older_than}}
+        if after is not None:
+            aggregate_id, version = after
+            query["$or"] = [
+                {"aggregate_id": {"$gt": aggregate_id}},
+                {"aggregate_id": aggregate_id, "version": {"$gt": version}},
+            ]
         return await self._find(query, [("aggregate_id", 1), ("version", 1)], limit)
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:

@@ -30,7 +30,7 @@ from adapters.event_tables import (
 from adapters.sql_engine import create_engine, writer
 from adapters.sql_errors import is_conflict, is_unavailable
 from core.errors import ConcurrencyError, Unavailable
-from core.event_store import EventStore, check_contiguous
+from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import StoredEvent
 from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
 from core.snapshots import Snapshot
@@ -96,13 +96,17 @@ class SqlEventStore(EventStore):
         )
         return [event_of(row) for row in await self._select(query)]
 
-    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
+    async def unpublished(
+        self, older_than: datetime, limit: int, after: OutboxPosition | None = None
+    ) -> list[StoredEvent]:
         query = (
             sa.select(events)
             .where(events.c.published.is_(False), events.c.occurred_at < older_than)
             .order_by(events.c.aggregate_id, events.c.version)
             .limit(limit)
         )
+        if after is not None:
+            query = query.where(sa.tuple_(events.c.aggregate_id, events.c.version) > after)
         return [event_of(row) for row in await self._select(query)]
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:

@@ -40,7 +40,7 @@ from adapters.sqlite_writes import (
     stored_time,
 )
 from core.errors import Unavailable
-from core.event_store import EventStore, check_contiguous
+from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import STORED_FIELDS, StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request
 from core.snapshots import Snapshot
@@ -56,7 +56,7 @@ LOAD_MANY = SELECT_EVENTS + " WHERE aggregate_id IN ({marks}) ORDER BY aggregate
 MAX_IDS_PER_QUERY = 500
 LOAD_SNAPSHOT = "SELECT aggregate_id, version, schema, state FROM snapshots WHERE aggregate_id = ?"
 UNPUBLISHED = (
-    f"{SELECT_EVENTS} WHERE published = 0 AND occurred_at < ? "
+    f"{SELECT_EVENTS} WHERE published = 0 AND occurred_at < ? AND (aggregate_id, version) > (?, ?) "
     "ORDER BY aggregate_id, version LIMIT ?"
 )
 OUTCOME = (
@@ -138,8 +138,11 @@ class SqliteEventStore(EventStore):
                 found[event.aggregate_id].append(event)
         return found
 
-    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
-        rows = self._read(UNPUBLISHED, (stored_time(older_than), limit))
+    async def unpublished(
+        self, older_than: datetime, limit: int, after: OutboxPosition | None = None
+    ) -> list[StoredEvent]:
+        aggregate_id, version = after or ("", 0)
+        rows = self._read(UNPUBLISHED, (stored_time(older_than), aggregate_id, version, limit))
         return [_event(row) for row in rows]
 
     async def aggregate_ids(self) -> AsyncIterator[str]:

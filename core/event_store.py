@@ -12,6 +12,7 @@ from core.snapshots import Snapshot
 
 LOADS_AT_ONCE = 16
 LOADS_PER_CHUNK = 500
+OutboxPosition = tuple[str, int]  # (aggregate id, version) of an event in the outbox
 
 
 class EventStore(ABC):
@@ -110,9 +111,12 @@ class EventStore(ABC):
         """Yield the id of every aggregate that has at least one event."""
 
     @abstractmethod
-    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
+    async def unpublished(
+        self, older_than: datetime, limit: int, after: OutboxPosition | None = None
+    ) -> list[StoredEvent]:
         """Return up to `limit` events stored before `older_than` and not yet marked
-        published, each aggregate's in version order: the outbox the relay drains."""
+        published, in (aggregate id, version) order, from just after `after` on: the
+        outbox the relay drains, a page at a time."""
 
     @abstractmethod
     async def mark_published(self, event_ids: Sequence[str]) -> None:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from core.event_store import EventStore
+from core.event_store import EventStore, OutboxPosition
 from core.events import StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request
 from core.snapshots import Snapshot
@@ -89,8 +89,10 @@ class UpcastingEventStore(EventStore):
     def aggregate_ids(self) -> AsyncIterator[str]:
         return self.inner.aggregate_ids()
 
-    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
-        return self._upcast.all(await self.inner.unpublished(older_than, limit))
+    async def unpublished(
+        self, older_than: datetime, limit: int, after: OutboxPosition | None = None
+    ) -> list[StoredEvent]:
+        return self._upcast.all(await self.inner.unpublished(older_than, limit, after))
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:
         await self.inner.mark_published(event_ids)

@@ -200,6 +200,24 @@ class EventStoreContract:
         await append(store, [event(aggregate_id, 1, at=now)], 0)
         assert await self._unpublished_of(store, aggregate_id, now - timedelta(seconds=1)) == []
 
+    async def test_the_outbox_is_read_a_page_at_a_time_from_a_position(
+        self, store: EventStore
+    ) -> None:
+        """Pages in (aggregate id, version) order, each after the last of the one before:
+        a relay can walk past what it could not publish."""
+        prefix = str(uuid.uuid4())
+        now = datetime.now(UTC).replace(microsecond=0)
+        a, b, c = f"{prefix}-a", f"{prefix}-b", f"{prefix}-c"
+        for aggregate_id, versions in ((b, 2), (a, 3), (c, 1)):
+            written = [event(aggregate_id, v, at=now) for v in range(1, versions + 1)]
+            await append(store, written, 0)
+        pages, after = [], (prefix, 0)
+        while len(pages) < 3:
+            page = await store.unpublished(now + timedelta(seconds=1), 2, after)
+            pages.append([(e.aggregate_id[-1], e.version) for e in page])
+            after = (page[-1].aggregate_id, page[-1].version)
+        assert pages == [[("a", 1), ("a", 2)], [("a", 3), ("b", 1)], [("b", 2), ("c", 1)]]
+
     @staticmethod
     async def _unpublished_of(
         store: EventStore, aggregate_id: str, before: datetime
