@@ -3,7 +3,8 @@
 `events` holds every event; a unique (aggregate_id, version) is the optimistic
 concurrency check. `requests` holds each request's outcome under its key, the primary
 key that keeps a request decided once. `snapshots` holds each aggregate's latest
-snapshot (core.snapshots), a cache of the fold of its events.
+snapshot (core.snapshots), a cache of the fold of its events. `parked_events` holds
+what each consumer of the bus set aside (core.parking), one row per consumer and event.
 """
 
 from datetime import UTC, datetime
@@ -53,6 +54,20 @@ snapshots = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("schema", sa.String(64), nullable=False),
     sa.Column("state", sa.LargeBinary, nullable=False),
+)
+parked_events = sa.Table(
+    "parked_events",
+    metadata,
+    sa.Column("consumer", sa.String(64), primary_key=True),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("aggregate_id", sa.String(64), nullable=False),
+    sa.Column("aggregate_type", sa.String(64), nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("parked_at", UtcDateTime(), nullable=False),
+    sa.Column("retry_asked", sa.Boolean, nullable=False, default=False),
+    sa.Index("ix_parked_events_order", "consumer", "aggregate_id", "version"),
 )
 EVENT_COLUMNS = [c.name for c in events.columns if c.name not in ("position", "published")]
 

@@ -2,6 +2,7 @@
 
 - event store: `sqlite+aiosqlite:///path`, `mysql+aiomysql://...` or `mongodb://host:port/db`
 - event bus: `inprocess://` or `kafka://host:port[,host:port]/topic[?partitions=6&replication=1]`
+- parked events: beside the event store, at its URL
 
 Each adapter is imported only when its URL is chosen: the drivers of the stack not
 used (PyMongo, aiokafka) cost a process about 0.7 s to import, at every start.
@@ -14,6 +15,7 @@ from adapters.inprocess_bus import InProcessEventBus
 from adapters.redaction import redacted
 from core.event_bus import EventBus
 from core.event_store import EventStore
+from core.parking import ParkedEvents
 
 if TYPE_CHECKING:
     from adapters.kafka_bus import Encode
@@ -40,6 +42,22 @@ async def open_event_store(url: str) -> EventStore:
 
         return await MongoEventStore.connect(url)
     raise UnsupportedUrl(f"no event store adapter for {redacted(url)!r}")
+
+
+async def open_parked_events(event_store_url: str) -> ParkedEvents:
+    """Where the bus's consumers park what they cannot handle: beside the event store."""
+    scheme = event_store_url.split(":", 1)[0]
+    if scheme.startswith(SQL_SCHEMES):
+        from adapters.sql_parked import SqlParkedEvents
+
+        if scheme == "sqlite":  # the async driver SQLAlchemy needs
+            event_store_url = "sqlite+aiosqlite" + event_store_url.removeprefix("sqlite")
+        return await SqlParkedEvents.connect(event_store_url)
+    if scheme in ("mongodb", "mongodb+srv"):
+        from adapters.mongo_parked import MongoParkedEvents
+
+        return await MongoParkedEvents.connect(event_store_url)
+    raise UnsupportedUrl(f"no parked events adapter for {redacted(event_store_url)!r}")
 
 
 async def open_event_bus(url: str, encode: "Encode") -> EventBus:

@@ -1,7 +1,14 @@
 """Events as the domain raises them and as the event store keeps them."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    """Now, to the millisecond: the precision every event store (BSON dates too) keeps."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 @dataclass(frozen=True)
@@ -33,3 +40,11 @@ class StoredEvent:
 
 # What an event store keeps of an event: every field but the transport headers.
 STORED_FIELDS = tuple(f.name for f in fields(StoredEvent) if f.name != "headers")
+
+
+def by_aggregate(events: Iterable[StoredEvent]) -> list[list[StoredEvent]]:
+    """Each aggregate's events of `events`, in their order, aggregates as first met."""
+    streams: dict[str, list[StoredEvent]] = {}
+    for event in events:
+        streams.setdefault(event.aggregate_id, []).append(event)
+    return list(streams.values())

@@ -5,13 +5,13 @@ import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
 from core.aggregate import AggregateRoot
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, stream_of
-from core.events import DomainEvent, StoredEvent
+from core.events import DomainEvent, StoredEvent, utc_now
 from core.outbox import Outbox
 from core.requests import Decision, Refusal, Request
 from core.snapshots import Snapshotting
@@ -36,12 +36,6 @@ class EventCodec(Protocol):
 
     def decode(self, event_type: str, payload: bytes) -> DomainEvent:
         """Rebuild an event from its type name and payload."""
-
-
-def utc_now() -> datetime:
-    """Now, to the millisecond: the precision every event store (BSON dates too) keeps."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class Repository(Generic[A]):

@@ -1,18 +1,21 @@
 """Hand-written fakes of the core's ports, for fast unit tests.
 
-The in-memory event store passes the same contract suite as the real adapters
-(tests/contract/test_event_store_*.py), so tests that use it can trust it.
+The in-memory event store and parked events pass the same contract suites as the real
+adapters (tests/contract/test_event_store_*.py, test_parked_events_*.py), so tests that
+use them can trust them.
 """
 
 import asyncio
+import dataclasses
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 from core.errors import ConcurrencyError
 from core.event_bus import EventBus
-from core.event_store import EventStore, check_contiguous
+from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import StoredEvent
+from core.parking import MAX_LISTED, ParkedEvent, ParkedEvents
 from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
 from core.snapshots import Snapshot
 
@@ -73,8 +76,13 @@ class InMemoryEventStore(EventStore):
         for aggregate_id in list(self.streams):
             yield aggregate_id
 
-    async def unpublished(self, older_than: datetime, limit: int) -> list[StoredEvent]:
+    async def unpublished(
+        self, older_than: datetime, limit: int, after: OutboxPosition | None = None
+    ) -> list[StoredEvent]:
         waiting = [e for e in self._all() if e.event_id not in self.published]
+        waiting.sort(key=lambda e: (e.aggregate_id, e.version))
+        start = after or ("", 0)
+        waiting = [e for e in waiting if (e.aggregate_id, e.version) > start]
         return [e for e in waiting if e.occurred_at < older_than][:limit]
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:
@@ -90,3 +98,44 @@ class RecordingEventBus(EventBus):
 
     async def publish(self, events: Sequence[StoredEvent]) -> None:
         self.published.extend(events)
+
+
+class InMemoryParkedEvents(ParkedEvents):
+    def __init__(self) -> None:
+        self.events: dict[tuple[str, str], ParkedEvent] = {}
+
+    async def park(
+        self, consumer: str, events: Sequence[StoredEvent], error: str, at: datetime
+    ) -> None:
+        for e in events:
+            self.events[consumer, e.event_id] = ParkedEvent(
+                consumer, e.event_id, e.aggregate_id, e.aggregate_type, e.version,
+                e.event_type, error, at,
+            )  # fmt: skip
+
+    async def parked(
+        self, consumer: str | None = None, *, asked_only: bool = False, limit: int = MAX_LISTED
+    ) -> list[ParkedEvent]:
+        found = [
+            p
+            for p in self.events.values()
+            if consumer in (None, p.consumer) and (p.retry_asked or not asked_only)
+        ]
+        return sorted(found, key=lambda p: (p.consumer, p.aggregate_id, p.version))[:limit]
+
+    async def count(self, consumer: str) -> int:
+        return len(await self.parked(consumer, limit=len(self.events)))
+
+    async def ask_retry(self, consumer: str | None = None, aggregate_id: str | None = None) -> int:
+        asked = [
+            key
+            for key, p in self.events.items()
+            if consumer in (None, p.consumer) and aggregate_id in (None, p.aggregate_id)
+        ]
+        for key in asked:
+            self.events[key] = dataclasses.replace(self.events[key], retry_asked=True)
+        return len(asked)
+
+    async def unpark(self, consumer: str, event_ids: Sequence[str]) -> None:
+        for event_id in event_ids:
+            self.events.pop((consumer, event_id), None)
