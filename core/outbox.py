@@ -9,6 +9,11 @@ twice; consumers skip what they have already applied.
 
 `headers_of`, when given, is asked at `enqueue` for headers to send with the events (the
 caller's trace context, say); the sweep, running later and elsewhere, sends none.
+
+What the bus refuses for good (an event it cannot encode, say) is parked, when the
+outbox is given `parked` (core.parking, as the consumer "outbox"): recorded with the
+error and marked published, so the sweep stops trying it; a retry an operator asks for
+publishes the aggregate's events again from the parked one on.
 """
 
 import asyncio
@@ -18,14 +23,17 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from core.errors import Unavailable, is_transient
 from core.event_bus import EventBus
 from core.event_store import EventStore
-from core.events import StoredEvent
+from core.events import StoredEvent, by_aggregate
+from core.parking import ParkedEvents, ParkingConsumer
 
 log = logging.getLogger(__name__)
 
 MAX_QUEUED = 10_000
 BATCH = 500
+OUTBOX = "outbox"  # its name as a consumer that parks (core.parking)
 Headers = tuple[tuple[str, str], ...]
 
 
@@ -46,14 +54,17 @@ class Outbox:
         sweep_every: float = 1.0,
         sweep_grace: timedelta = timedelta(seconds=3),
         headers_of: Callable[[], Headers] | None = None,
+        parked: ParkedEvents | None = None,
     ) -> None:
         self._store = store
         self._bus = bus
+        self.parking = ParkingConsumer(OUTBOX, bus.publish, parked, store.load) if parked else None
         self._headers_of = headers_of
         self.counts = OutboxCounts()
         self._sweep_every = sweep_every
         self._sweep_grace = sweep_grace
         self._queue: asyncio.Queue[StoredEvent] = asyncio.Queue(MAX_QUEUED)
+        self._stuck: set[str] = set()  # aggregates the bus refused at the last sweep
         self._tasks: list[asyncio.Task[None]] = []
 
     def enqueue(self, events: Sequence[StoredEvent]) -> None:
@@ -81,18 +92,81 @@ class Outbox:
             asyncio.create_task(self._publish_queued()),
             asyncio.create_task(self._sweep_forever()),
         ]
+        if self.parking is not None:
+            self._tasks.append(asyncio.create_task(self.parking.retry_forever()))
 
     async def sweep(self, grace: timedelta | None = None) -> int:
-        """Publish events left unpublished for longer than `grace`; return how many."""
+        """Publish events left unpublished for longer than `grace`; return how many.
+
+        The sweep walks the outbox once, a page at a time. A page the bus refuses is
+        published an aggregate at a time: an aggregate that still fails waits for the
+        next sweep (its later events with it: each aggregate's stay in order), or is
+        parked if it fails for good, and the walk goes on past it. The bus being away
+        (Unavailable) ends the walk: nothing else could pass now either.
+        """
         older_than = datetime.now(UTC) - (self._sweep_grace if grace is None else grace)
-        swept = 0
-        while events := await self._store.unpublished(older_than, BATCH):
-            await self._publish(events)
-            swept += len(events)
-            self.counts.swept += len(events)
+        swept, after, waiting = 0, None, set[str]()
+        while events := await self._store.unpublished(older_than, BATCH, after):
+            after = (events[-1].aggregate_id, events[-1].version)
+            ready = [event for event in events if event.aggregate_id not in waiting]
+            published, failed = await self._publish_past_failures(ready)
+            swept, waiting = swept + published, waiting | failed
+            self.counts.swept += published
+        self._forget_stuck_except(waiting)
         if swept:
             log.info("outbox sweep published %d events left unpublished", swept)
         return swept
+
+    async def _publish_past_failures(self, events: list[StoredEvent]) -> tuple[int, set[str]]:
+        """Publish `events`, an aggregate at a time if the bus refuses them together; how
+        many were published, and the aggregates whose events were not."""
+        if not events:
+            return 0, set()
+        try:
+            await self._publish(events)
+            return len(events), set()
+        except Unavailable:
+            raise
+        except Exception:
+            self.counts.failed_publishes += 1
+        published, failed = 0, set()
+        for stream in by_aggregate(events):
+            try:
+                await self._publish(stream)
+                published += len(stream)
+            except Unavailable:
+                raise
+            except Exception as failure:
+                self.counts.failed_publishes += 1
+                if self.parking is not None and not is_transient(failure):
+                    await self._set_aside(stream, failure)
+                    continue
+                failed.add(stream[0].aggregate_id)
+                self._report_stuck(stream[0], failure)
+        return published, failed
+
+    async def _set_aside(self, stream: list[StoredEvent], failure: Exception) -> None:
+        """Park what the bus refuses for good, and take it out of the outbox."""
+        assert self.parking is not None
+        await self.parking.park(stream, failure)
+        await self._store.mark_published([event.event_id for event in stream])
+
+    def _report_stuck(self, first: StoredEvent, failure: Exception) -> None:
+        """Log an aggregate the bus refuses once, not at every sweep."""
+        if first.aggregate_id not in self._stuck:
+            self._stuck.add(first.aggregate_id)
+            log.error(
+                "the bus refuses the events of %s from version %d (%r); the sweep steps "
+                "past them and tries them again at every sweep",
+                first.aggregate_id,
+                first.version,
+                failure,
+            )
+
+    def _forget_stuck_except(self, waiting: set[str]) -> None:
+        for aggregate_id in self._stuck - waiting:
+            log.info("the bus took the events of %s at last", aggregate_id)
+        self._stuck &= waiting
 
     async def close(self, drain_timeout: float = 5.0) -> None:
         """Try to publish what is queued, then stop; the rest stays for the next sweep."""
