@@ -121,9 +121,11 @@ class KafkaBatchConsumer:
         for record in records:
             try:
                 events.append(with_headers(self._decode(record.value), record.headers))  # type: ignore[attr-defined]
-            except ValueError:
-                # A record that is not an event is skipped, not retried forever; a real event
-                # lost this way is read back from the event store at the next event's gap.
+            except Exception:
+                # A record that cannot be read as an event (not an envelope, or one whose
+                # payload cannot be upcast) is skipped, not retried forever; a real event
+                # lost this way is read from the event store at its account's next event's
+                # gap, and parked there if it cannot be read from there either.
                 log.exception("skipping undecodable record at offset %s", record.offset)  # type: ignore[attr-defined]
         return events
 

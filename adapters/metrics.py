@@ -13,6 +13,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 from prometheus_client.registry import Collector
 
 from core.outbox import Outbox
+from core.parking import ParkingConsumer
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +80,30 @@ class _OutboxCollector(Collector):
             "Publishes to the bus that failed (their events are published by the sweep)",
             value=counts.failed_publishes,
         )
+
+
+class _ParkingCollector(Collector):
+    """Each consumer's parked events, as last counted; a consumer observed again (a
+    projector starting over after an outage) replaces the one of its name."""
+
+    def __init__(self) -> None:
+        self.consumers: dict[str, ParkingConsumer] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        parked = GaugeMetricFamily(
+            "techbank_parked_events",
+            "Events a consumer of the bus set aside after failing on them for good",
+            labels=["consumer"],
+        )
+        for name, consumer in sorted(self.consumers.items()):
+            parked.add_metric([name], consumer.parked_now)
+        yield parked
+
+
+_PARKING = _ParkingCollector()
+REGISTRY.register(_PARKING)
+
+
+def observe_parking(consumer: ParkingConsumer) -> None:
+    """Report how many events `consumer` has parked (0 until it parks any)."""
+    _PARKING.consumers[consumer.name] = consumer

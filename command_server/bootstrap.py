@@ -6,8 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from adapters.factories import open_event_bus, open_event_store
-from adapters.inprocess_bus import InProcessEventBus
+from adapters.factories import open_event_bus, open_event_store, open_parked_events
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings
 from adapters.tracing import current_headers
@@ -24,11 +23,12 @@ from command_server.snapshot_codec import BankAccountSnapshots
 from command_server.transfer_handlers import register_transfer_handlers
 from command_server.transfer_recovery import start_transfer_recovery
 from command_server.transfer_servicer import AccountHistoryServicer, TransferServicer
-from command_server.transfers import TransferProcess
+from command_server.transfers import TRANSFERS, TransferProcess
 from core.dispatcher import Dispatcher
 from core.event_bus import EventBus
 from core.event_store import EventStore
 from core.outbox import Outbox
+from core.parking import ParkedEvents, ParkingConsumer
 from core.repository import AppendHook, Repository
 from core.snapshots import Snapshotting
 from techbank.account.v1 import events_pb2
@@ -48,6 +48,8 @@ class CommandSide:
     history_servicer: AccountHistoryServicer
     # What else to stop before the store closes (the embedded root's projection).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # The bus's consumers in this process, which park what they fail on for good.
+    consumers: list[ParkingConsumer] = field(default_factory=list)
 
     async def start(self) -> None:
         """Start publishing: what the outbox holds, then each command's events."""
@@ -67,18 +69,18 @@ def bootstrap(
     bus: EventBus,
     after_append: AppendHook | None = None,
     snapshot_every: int = 0,
+    parked: ParkedEvents | None = None,
 ) -> CommandSide:
     """The command side over `store` and `bus`, not yet publishing (see CommandSide.start).
-    On the in-process bus the transfer process hears of the transfers left under way
-    there; elsewhere the caller feeds it (command_server.transfer_recovery)."""
+    Whoever reads the bus feeds the transfer process the transfers left under way: the
+    embedded root on the in-process bus, command_server.transfer_recovery on Kafka.
+    What the bus refuses for good is parked in `parked`, when given."""
     store = in_current_shapes(store)
-    outbox = Outbox(store, bus, headers_of=current_headers)  # the command's trace
+    outbox = Outbox(store, bus, headers_of=current_headers, parked=parked)  # the call's trace
     accounts = account_repository(store, outbox, after_append, snapshot_every)
     dispatcher = dispatcher_over(accounts)
     transfers = transfer_process(store, outbox, dispatcher, after_append, accounts)
-    if isinstance(bus, InProcessEventBus):
-        bus.subscribe(transfers.resume)
-    return CommandSide(
+    side = CommandSide(
         store,
         bus,
         outbox,
@@ -87,6 +89,9 @@ def bootstrap(
         TransferServicer(transfer_dispatcher(transfers)),
         AccountHistoryServicer(history_dispatcher(store)),
     )
+    if outbox.parking is not None:
+        side.consumers.append(outbox.parking)
+    return side
 
 
 def account_repository(
@@ -158,10 +163,14 @@ def history_dispatcher(store: EventStore) -> Dispatcher[BankAccount]:
 
 
 async def build_command_side(settings: Settings) -> CommandSide:
-    """The command side over the stores the settings name, publishing."""
+    """The command side over the stores the settings name, publishing, and finishing the
+    transfers the bus tells of (parking those it fails on for good)."""
     store = await open_event_store(settings.event_store_url)
     bus = await open_event_bus(settings.event_bus_url, ENVELOPES.encode)
-    side = bootstrap(store, bus, fault_after_append(), settings.snapshot_every)
+    parked = await open_parked_events(settings.event_store_url)
+    side = bootstrap(store, bus, fault_after_append(), settings.snapshot_every, parked)
+    transfers = ParkingConsumer(TRANSFERS, side.transfers.resume, parked, side.store.load)
+    side.consumers.append(transfers)
     await side.start()
-    side.closers.append(await start_transfer_recovery(settings, side.transfers))
+    side.closers.extend([await start_transfer_recovery(settings, transfers), parked.close])
     return side

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 # or "token:..." (or "" without authentication): none can take a step's request id.
 PROCESS_CLIENT = "process:transfers"
 UNDER_WAY = frozenset({"TransferRequested", "TransferDebited"})
+TRANSFERS = "transfers"  # the process's name as a consumer of the bus (core.parking)
 TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
 # The reason a transfer is refused for when a step failed in a way no retry mends (the
 # server's log says how); the account's own refusals keep their reasons.

@@ -187,7 +187,7 @@ class Outbox:
             while len(batch) < BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                await self._publish(batch)
+                await self._publish_past_failures(batch)  # what fails waits for the sweep
             except Exception:
                 self.counts.failed_publishes += 1
                 log.warning(

@@ -4,8 +4,10 @@ A consumer of the bus (the projection, the transfer process) is handed batches o
 events. A batch that fails for a reason no retry mends (anything `is_transient` does not
 name) is handed over again an aggregate at a time: the events of an aggregate that still
 fails are parked (recorded with the error in ParkedEvents, logged once) and the others
-are handled; the batch then counts as delivered. A transient failure is raised, for the
-caller to deliver the batch again later: consumers skip what they have handled before.
+are handled; the batch then counts as delivered. A transient failure is raised, as
+Unavailable, for the caller to deliver the batch again later: consumers skip what they
+have handled before. (To the outbox a consumer that cannot take events now is a bus
+that is away, never a reason to set the events aside.)
 
 An aggregate's later events never overtake a parked one: each consumer reads the
 aggregate's events in version order from the event store when the bus hands it one that
@@ -25,7 +27,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.errors import is_transient
+from core.errors import Unavailable, is_transient
 from core.events import StoredEvent, by_aggregate, utc_now
 
 log = logging.getLogger(__name__)
@@ -118,7 +120,7 @@ class ParkingConsumer:
             return
         except Exception as failure:
             if self._transient(failure):
-                raise
+                raise self._unavailable(failure)  # noqa: B904 (its cause is set)
         await self._one_aggregate_at_a_time(events)
         if whole is not None:
             await whole(())
@@ -134,7 +136,14 @@ class ParkingConsumer:
                 elif transient is None:
                     transient = failure
         if transient is not None:  # delivered again later, the handled ones skipped then
-            raise transient
+            raise self._unavailable(transient)
+
+    def _unavailable(self, failure: Exception) -> Unavailable:
+        if isinstance(failure, Unavailable):
+            return failure
+        unavailable = Unavailable(f"{self.name} cannot handle events now: {failure!r}")
+        unavailable.__cause__ = failure
+        return unavailable
 
     async def park(self, stream: Sequence[StoredEvent], failure: Exception) -> None:
         """Set one aggregate's events aside, with `failure` as their error; logged."""
@@ -151,7 +160,7 @@ class ParkingConsumer:
         )
         error = f"{type(failure).__name__}: {failure}"[:MAX_ERROR_LENGTH]
         await self._parked.park(self.name, stream, error, self._clock())
-        self.parked_now += len(stream)
+        self.parked_now = await self._parked.count(self.name)  # one record per event
 
     async def retry_asked(self) -> int:
         """Hand the consumer again each aggregate whose parked events a retry was asked

@@ -20,6 +20,8 @@ from projector.translation import account_events
 log = logging.getLogger(__name__)
 
 LoadEvents = Callable[[str, int], Awaitable[list[StoredEvent]]]
+Handle = Callable[[Sequence[StoredEvent]], Awaitable[None]]
+PROJECTION = "projection"  # the projection's name as a consumer of the bus (core.parking)
 # A batch meets a gap once per missed stretch; more rounds mean the rows keep moving back.
 MAX_ROUNDS = 5
 
@@ -51,19 +53,23 @@ class AccountProjection:
                 pending[account_id] = merged(stored, pending[account_id])
         raise RuntimeError(f"the read model kept missing events of {sorted(gaps)}")
 
-    async def catch_up(self, aggregate_ids: AsyncIterator[str]) -> int:
-        """Apply whatever the event store has beyond the read model; return how many events."""
+    async def catch_up(
+        self, aggregate_ids: AsyncIterator[str], handle: Handle | None = None
+    ) -> int:
+        """Apply whatever the event store has beyond the read model, through `handle` (the
+        projection's consumer, say, which parks what fails for good; by default `handle`
+        itself); return how many events were handed over."""
         applied = 0
         async for chunk in in_chunks(aggregate_ids):
-            applied += await self._catch_up(chunk)
+            applied += await self._catch_up(chunk, handle or self.handle)
         return applied
 
-    async def _catch_up(self, account_ids: list[str]) -> int:
+    async def _catch_up(self, account_ids: list[str], handle: Handle) -> int:
         versions = await self._read_model.versions(account_ids)
         loaded = [e for a in account_ids for e in await self._load_events(a, versions.get(a, 0))]
         missing = account_events(loaded)  # a transfer's stream is read, and left out
         if missing:
-            await self.handle(missing)
+            await handle(missing)
         return len(missing)
 
 

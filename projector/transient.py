@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.metrics import STORE_ERRORS
 from adapters.sql_errors import is_unavailable
-from core.errors import Unavailable
+from core.errors import is_transient as core_is_transient
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,7 +31,8 @@ class Stopped(Exception):
 
 
 def is_transient(error: BaseException) -> bool:
-    return isinstance(error, IntegrityError | Unavailable) or is_unavailable(error)
+    """The core's transient failures, and the read database's (a lost race, an outage)."""
+    return core_is_transient(error) or isinstance(error, IntegrityError) or is_unavailable(error)
 
 
 async def retry_transient(

@@ -55,15 +55,20 @@ def books_balance(system: System) -> str:
     return ledger.stdout
 
 
-def doomed_server(system: System, kill_after: str) -> ServerProcess:
-    """A second command server beside the system's, which kills itself (SIGKILL) right
-    after it first appends an event of type `kill_after`."""
+def doomed_server(system: System, kill_after: str, **changes: str) -> ServerProcess:
+    """A second command server beside the system's (its environment with `changes`),
+    which kills itself (SIGKILL) right after it first appends an event of type
+    `kill_after`."""
     address = f"127.0.0.1:{free_port()}"
     env = env_beside(
-        system.env, TECHBANK_COMMAND_ADDRESS=address, TECHBANK_FAULT_KILL_AFTER_EVENT=kill_after
+        system.env,
+        TECHBANK_COMMAND_ADDRESS=address,
+        TECHBANK_FAULT_KILL_AFTER_EVENT=kill_after,
+        **changes,
     )
-    log = system.process("command_server").log_path.with_name(f"doomed-{kill_after}.log")
-    return ServerProcess("command_server", env, log, address).start()
+    serving = system.process("command_server")  # `embedded` on the embedded stack
+    log = serving.log_path.with_name(f"doomed-{kill_after}.log")
+    return ServerProcess(serving.module, env, log, address).start()
 
 
 def ask_and_see_it_die(doomed: ServerProcess, source: str, target: str) -> None:
