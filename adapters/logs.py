@@ -22,6 +22,8 @@ def configure_logging(level: str, log_format: str) -> None:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     else:
         raise ValueError(f"TECHBANK_LOG_FORMAT must be text or json, not {log_format!r}")
+    if not isinstance(logging.getLevelName(level.upper()), int):
+        raise ValueError(f"TECHBANK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
 
 

@@ -12,6 +12,12 @@ from adapters.metrics import serve_metrics
 from adapters.tracing import configure_tracing
 
 
+class ConfigurationError(ValueError):
+    """A setting the process cannot start with. Its message names the setting (a URL's
+    password redacted); each entry point says it in one line and exits
+    (adapters.command_line), with no traceback: the fix is in the environment, not the code."""
+
+
 def _data_dir() -> str:
     return os.environ.get("TECHBANK_DATA_DIR", "data")
 
@@ -23,8 +29,16 @@ def env_value(name: str, default: str) -> str:
     if not path:
         return os.environ.get(name) or default
     if os.environ.get(name):
-        raise ValueError(f"set {name} or {name}_FILE, not both")
-    return Path(path).read_text().strip() or default
+        raise ConfigurationError(f"set {name} or {name}_FILE, not both")
+    return read_setting_file(f"{name}_FILE", path).decode().strip() or default
+
+
+def read_setting_file(setting: str, path: str) -> bytes:
+    """The file `setting` names, or a ConfigurationError saying why it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise ConfigurationError(f"{setting}: cannot read {path}: {error.strerror}") from None
 
 
 def count(name: str, default: int, minimum: int = 1) -> int:
@@ -36,7 +50,9 @@ def count(name: str, default: int, minimum: int = 1) -> int:
     except ValueError:
         value = minimum - 1
     if value < minimum:
-        raise ValueError(f"{name} must be a whole number of {minimum} or more, got {text!r}")
+        raise ConfigurationError(
+            f"{name} must be a whole number of {minimum} or more, got {text!r}"
+        )
     return value
 
 
@@ -48,7 +64,7 @@ def seconds(name: str, default: float) -> float:
     except ValueError:
         value = 0.0
     if not 0 < value < float("inf"):
-        raise ValueError(f"{name} must be a number of seconds greater than 0, got {text!r}")
+        raise ConfigurationError(f"{name} must be a number of seconds greater than 0, got {text!r}")
     return value
 
 
@@ -92,6 +108,11 @@ class Settings:
     max_waits_per_client: int = field(
         default_factory=lambda: count("TECHBANK_MAX_WAITS_PER_CLIENT", 128)
     )
+    # How long a query server started before its projector waits for the read model's
+    # tables (NOT_SERVING meanwhile) before it stops, naming TECHBANK_QUERY_DB_URL.
+    query_schema_wait_seconds: float = field(
+        default_factory=lambda: seconds("TECHBANK_QUERY_SCHEMA_WAIT_SECONDS", 60)
+    )
     # Keep a snapshot of an account each time its version crosses a multiple of this, so
     # that loading it reads the snapshot and at most this many events (0: snapshots are
     # neither taken nor read).
@@ -120,11 +141,23 @@ class Settings:
 
 def configure_logging(settings: Settings) -> None:
     """One log format for every process, so their logs read alike side by side."""
-    logs.configure_logging(settings.log_level, settings.log_format)
+    try:
+        logs.configure_logging(settings.log_level, settings.log_format)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
 
 
-def configure_telemetry(settings: Settings, service: str, metrics_address: str) -> None:
-    """Logs, traces and metrics of the process named `service`, as `settings` say."""
+def configure_telemetry(
+    settings: Settings, service: str, metrics_address: str, metrics_setting: str
+) -> None:
+    """Logs, traces and metrics of the process named `service`, as `settings` say; its
+    metrics on `metrics_address`, the value of `metrics_setting` (named if it cannot be)."""
     configure_logging(settings)
     configure_tracing(service)
-    serve_metrics(metrics_address)
+    try:
+        serve_metrics(metrics_address)
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not host:port"
+        raise ConfigurationError(
+            f"{metrics_setting}={metrics_address}: cannot serve metrics there: {reason}"
+        ) from None

@@ -140,7 +140,11 @@ def _private_pem(key: Key) -> bytes:
 
 
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m devtools.credentials")
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.credentials",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     made = commands.add_parser("make", help="write a CA, certificates and a token key")
     made.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)

@@ -7,16 +7,16 @@ server's process (`python -m embedded`) instead, and this entry point says so an
 import asyncio
 import contextlib
 import logging
-import sys
 from functools import partial
 
 from aiokafka.errors import KafkaError
 
+from adapters.command_line import run_server
 from adapters.kafka_bus import ensure_topic
 from adapters.kafka_consumer import KafkaBatchConsumer
 from adapters.kafka_topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
-from adapters.settings import Settings, configure_telemetry
+from adapters.settings import ConfigurationError, Settings, configure_telemetry
 from adapters.signals import run_until_stopped
 from bank.evolution import UPCASTER
 from projector.batch_writer import batch_writer
@@ -73,9 +73,21 @@ async def _consume(settings: Settings, stop: asyncio.Event) -> None:
         )
 
 
-if __name__ == "__main__":
+def start() -> None:
     settings = Settings()
-    configure_telemetry(settings, "techbank-projector", settings.projector_metrics_address)
     if settings.on_in_process_bus():
-        sys.exit("on the in-process bus the projector runs inside `python -m embedded`")
+        raise ConfigurationError(
+            "TECHBANK_EVENT_BUS_URL: on the in-process bus the projector runs inside "
+            "`python -m embedded` (or set it to a kafka:// URL)"
+        )
+    configure_telemetry(
+        settings,
+        "techbank-projector",
+        settings.projector_metrics_address,
+        "TECHBANK_PROJECTOR_METRICS_ADDRESS",
+    )
     asyncio.run(main(settings))
+
+
+if __name__ == "__main__":
+    run_server("projector", __doc__, start)

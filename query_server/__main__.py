@@ -3,6 +3,7 @@
 import asyncio
 from importlib.resources import files
 
+from adapters.command_line import run_server
 from adapters.grpc_auth import every_method
 from adapters.grpc_server import serve
 from adapters.settings import Settings, configure_telemetry
@@ -14,9 +15,7 @@ READ_SCOPE = "accounts:read"
 DESCRIPTOR_SET = files("techbank") / "descriptors.binpb"
 
 
-async def main() -> None:
-    settings = Settings()
-    configure_telemetry(settings, "techbank-query-server", settings.query_metrics_address)
+async def main(settings: Settings) -> None:
     service = await build_query_side(settings)
     try:
         await serve(
@@ -32,5 +31,16 @@ async def main() -> None:
         await service.close()
 
 
+def start() -> None:
+    settings = Settings()
+    configure_telemetry(
+        settings,
+        "techbank-query-server",
+        settings.query_metrics_address,
+        "TECHBANK_QUERY_METRICS_ADDRESS",
+    )
+    asyncio.run(main(settings))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_server("query_server", __doc__, start)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from adapters.grpc_config import ServerConfig
-from adapters.settings import Settings
+from adapters.settings import ConfigurationError, Settings
 
 WRITER = "mysql+aiomysql://writer:w-secret@127.0.0.1:3306/techbank"
 READER = "mysql+aiomysql://reader:r-secret@127.0.0.1:3306/techbank"
@@ -46,9 +46,13 @@ def test_a_url_given_both_ways_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert "secret" not in str(refused.value)
 
 
-def test_a_missing_file_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_missing_file_is_a_configuration_error_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("TECHBANK_READ_DB_URL_FILE", str(tmp_path / "absent"))
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(
+        ConfigurationError, match="^TECHBANK_READ_DB_URL_FILE: cannot read .*absent"
+    ):
         Settings()
 
 

@@ -1,0 +1,82 @@
+"""How every `python -m` entry point starts, servers and operator's tools alike.
+
+Its command line is read before anything else, so that `--help` (usage, under the name
+it is run by, and its module's whole docstring) and a wrong flag (exit 2) open no store
+and bind no port. Then a configuration error (adapters.settings.ConfigurationError) stops
+it with one line on stderr, `<prog>: <what is wrong, naming the setting>`, and exit
+status MISCONFIGURED: the fix is in the environment, so no traceback is shown.
+"""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from adapters.settings import ConfigurationError
+
+# As argparse's for a wrong flag: the process cannot start as it was asked to, and
+# starting it again unchanged will not help (a supervisor need not restart it at once).
+MISCONFIGURED = 2
+
+
+def parser_for(prog: str, doc: str | None) -> argparse.ArgumentParser:
+    """A parser that calls itself `prog` and describes itself by `doc`, shown as written."""
+    return argparse.ArgumentParser(
+        prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+def exit_status(prog: str, start: Callable[[], int | None]) -> int:
+    """`start()`'s exit status (None: 0), or MISCONFIGURED after one line saying why."""
+    try:
+        return start() or 0
+    except ConfigurationError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return MISCONFIGURED
+
+
+def run_server(module: str, doc: str | None, start: Callable[[], None]) -> NoReturn:
+    """`python -m <module>` of a server: no arguments but --help, then `start()`."""
+    parser = parser_for(f"python -m {module}", doc)
+    parser.parse_args()
+    sys.exit(exit_status(parser.prog, start))
+
+
+@dataclass(frozen=True)
+class Tool:
+    """An operator's command, run alike as `python -m <module>` and `techbank-admin <name>`
+    (the admin package lists them): one implementation, two names."""
+
+    name: str
+    module: str
+    doc: str | None
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+
+    @property
+    def summary(self) -> str:
+        """The docstring's first paragraph, without the `python -m ...`: that opens it."""
+        first = " ".join((self.doc or self.name).strip().split("\n\n")[0].split())
+        return first.split("`: ", 1)[-1]
+
+    def add_to(self, commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+        """Add this tool as a subcommand of `commands` (the admin's)."""
+        parser = commands.add_parser(
+            self.name,
+            help=self.summary,
+            description=self.doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        self.add_arguments(parser)
+        parser.set_defaults(tool=self)
+
+    def started(self, prog: str, args: argparse.Namespace) -> int:
+        return exit_status(prog, lambda: asyncio.run(self.run(args)))
+
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        """`python -m <module> ARGS`: the tool's exit status."""
+        parser = parser_for(f"python -m {self.module}", self.doc)
+        self.add_arguments(parser)
+        return self.started(parser.prog, parser.parse_args(argv))
