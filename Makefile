@@ -62,7 +62,7 @@ lint: venv check-gen $(TOOLS)/buf-$(BUF_VERSION)
 	$(TOOLS)/node_modules/.bin/buf breaking --against '.git#ref=HEAD'
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy core adapters bank embedded command_server query_server projector \
+	$(VENV)/bin/mypy core adapters bank embedded admin command_server query_server projector \
 	  techbank_client harness tests bench devtools
 	# The Kubernetes manifests, strictly, against the API's schemas (shipped in the package).
 	$(VENV)/bin/kubernetes-validate --strict --quiet -k 1.33.0 deploy/k8s/*.yaml

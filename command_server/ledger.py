@@ -1,4 +1,5 @@
-"""`python -m command_server.ledger`: does the event store's money add up?
+"""`python -m command_server.ledger` (or `techbank-admin ledger`): does the event store's
+money add up?
 
 Money enters the bank by openings and client deposits and leaves by client
 withdrawals; transfers only move it, through the steps their account events record
@@ -10,14 +11,15 @@ where a transfer's money is in flight between its debit and its credit or refund
 And every transfer's steps match how it stands: a completed one was debited and
 credited once each; a refused one moved nothing, or was debited and refunded once
 each; one under way has taken a prefix of its steps, none twice. Prints what does not
-hold and exits 1 if anything does not.
+hold and exits 1 if anything does not. It reads TECHBANK_EVENT_STORE_URL only.
 """
 
-import asyncio
+import argparse
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from adapters.command_line import Tool
 from adapters.factories import open_event_store
 from adapters.settings import Settings, configure_logging
 from bank.domain.account import BankAccount
@@ -127,7 +129,9 @@ async def ledger_of(store: EventStore) -> Ledger:
     return ledger
 
 
-async def _check(settings: Settings) -> int:
+async def _run(_: argparse.Namespace) -> int:
+    settings = Settings()
+    configure_logging(settings)
     store = await open_event_store(settings.event_store_url)
     try:
         ledger = await ledger_of(store)
@@ -143,7 +147,7 @@ async def _check(settings: Settings) -> int:
     return 1 if problems else 0
 
 
+TOOL = Tool("ledger", "command_server.ledger", __doc__, lambda _: None, _run)
+
 if __name__ == "__main__":
-    settings = Settings()
-    configure_logging(settings)
-    sys.exit(asyncio.run(_check(settings)))
+    sys.exit(TOOL.main())

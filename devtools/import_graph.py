@@ -21,6 +21,7 @@ PACKAGES = (
     "projector",
     "bank",
     "embedded",
+    "admin",
     "techbank_client",
     "bench",
     "devtools",

@@ -1,17 +1,24 @@
-"""`python -m projector.check`: compare the read database with the fold of the event store.
+"""`python -m projector.check` (or `techbank-admin check`): compare the read database with
+the fold of the event store.
 
-Prints every account whose row or movements differ from the fold of its events, and every row
-the store does not know, then exits 1 if there was any. On a busy system the
-projector may simply be behind: --settle-seconds re-checks until then.
+Prints every account whose row or movements differ from the fold of its events, and every
+row the store does not know, then exits 1 if there was any; its progress goes to stderr.
+On a busy system the projector may simply be behind: --settle-seconds re-checks until then.
+It only looks: nothing is written.
 """
 
 import argparse
 import asyncio
+import json
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from adapters import progress as shown
+from adapters.command_line import Tool
 from adapters.settings import Settings, configure_logging
 from core.event_store import EventStore, in_chunks
 from projector.bootstrap import Projector, build_projector
@@ -78,25 +85,53 @@ async def check(
     return found
 
 
-async def check_stores(settings: Settings, settle_seconds: float) -> list[Difference]:
-    async with build_projector(settings, prepare=False) as projector:  # only looks
-        return await check(projector, settle_seconds)
+DIFFERENCES_FOUND = 1  # an answer (the stores differ), not a failure to check
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--settle-seconds", type=float, default=0.0)
-    args = parser.parse_args()
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--settle-seconds", type=float, default=0.0, metavar="SECONDS")
+    parser.add_argument("--json", action="store_true", help="the differences as one JSON object")
+
+
+async def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     configure_logging(settings)
-    found = asyncio.run(check_stores(settings, args.settle_seconds))
-    for diff in found:
-        print(f"{diff.account_id}: expected {diff.expected}, read model has {diff.actual}")
-        if diff.movements:
-            print(f"{diff.account_id}: {diff.movements}")
-    print(f"check: {len(found)} account(s) differ from the event store")
-    return 1 if found else 0
+    async with build_projector(settings, prepare=False) as projector:  # only looks
+        bar = shown.Progress("check", await shown.counted(projector.store.aggregate_ids()))
+        found = await check(projector, args.settle_seconds, bar.update)
+    bar.finish()
+    if args.json:
+        print(json.dumps({"accounts": bar.done, "differences": [_json(d) for d in found]}))
+    else:
+        for diff in found:
+            print(f"{diff.account_id}: expected {diff.expected}, read model has {diff.actual}")
+            if diff.movements:
+                print(f"{diff.account_id}: {diff.movements}")
+        print(f"check: {len(found)} account(s) differ from the event store")
+    return DIFFERENCES_FOUND if found else 0
 
+
+def _json(difference: Difference) -> dict[str, Any]:
+    return {
+        "account_id": difference.account_id,
+        "expected": _row_json(difference.expected),
+        "actual": _row_json(difference.actual),
+        "movements": difference.movements,
+    }
+
+
+def _row_json(row: Row | None) -> dict[str, Any] | None:
+    """The row's columns, times in ISO 8601; bytes (`wire`, the answer's) left out."""
+    if row is None:
+        return None
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in row.items()
+        if not isinstance(value, bytes)
+    }
+
+
+TOOL = Tool("check", "projector.check", __doc__, _arguments, _run)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(TOOL.main())

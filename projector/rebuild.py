@@ -1,5 +1,5 @@
-"""`python -m projector.rebuild`: rebuild the read model beside the live one, without
-downtime (after a change to the projection, say).
+"""`python -m projector.rebuild` (or `techbank-admin rebuild`): rebuild the read model
+beside the live one, without downtime (after a change to the projection, say).
 
 1. A new generation of the tables is created, and from then on every batch of every
    projector writes it too (bank.read_generations says how no batch misses it).
@@ -19,7 +19,9 @@ new one after it, each from tables the projector keeps up to date.
 import argparse
 import asyncio
 import logging
+import sys
 
+from adapters.command_line import Tool
 from adapters.settings import Settings, configure_logging
 from core.event_store import EventStore
 from projector.bootstrap import build_projector
@@ -51,14 +53,25 @@ async def rebuild(read_model: ReadModel, store: EventStore, grace_seconds: float
     return generation
 
 
-async def main(grace_seconds: float) -> None:
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--grace-seconds",
+        type=float,
+        default=GRACE_SECONDS,
+        metavar="SECONDS",
+        help="how long the old generation is kept after the switch (default %(default)s)",
+    )
+
+
+async def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     configure_logging(settings)
     async with build_projector(settings) as projector:
-        await rebuild(projector.read_model, projector.store, grace_seconds)
+        await rebuild(projector.read_model, projector.store, args.grace_seconds)
+    return 0
 
+
+TOOL = Tool("rebuild", "projector.rebuild", __doc__, _arguments, _run)
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--grace-seconds", type=float, default=GRACE_SECONDS)
-    asyncio.run(main(parser.parse_args().grace_seconds))
+    sys.exit(TOOL.main())

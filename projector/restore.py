@@ -1,20 +1,25 @@
-"""`python -m projector.restore`: rebuild the read database from the event store.
+"""`python -m projector.restore` (or `techbank-admin restore`): rebuild the read database
+from the event store, in place.
 
 An operator's command rather than an RPC: it needs the event store and the read
-database, which no client-facing server should hand to callers, and it reports
-progress on the operator's terminal. It is safe while commands keep arriving and
-the projector keeps running: accounts are rebuilt a chunk at a time, each chunk in
-one transaction that holds their rows while their events are read, so a rebuilt
-row is at least as new as anything the projector wrote, and the projector skips as
-duplicates the events it then receives up to that version.
+database (TECHBANK_EVENT_STORE_URL, TECHBANK_READ_DB_URL), which no client-facing server
+should hand to callers, and it shows its progress on stderr. It is safe while commands
+keep arriving and the projector keeps running: accounts are rebuilt a chunk at a time,
+each chunk in one transaction that holds their rows while their events are read, so a
+rebuilt row is at least as new as anything the projector wrote, and the projector skips
+as duplicates the events it then receives up to that version.
 """
 
-import asyncio
+import argparse
+import json
 import logging
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from adapters import progress as shown
+from adapters.command_line import Tool
 from adapters.settings import Settings, configure_logging
 from core.event_store import EventStore, in_chunks
 from projector.bootstrap import build_projector
@@ -61,7 +66,7 @@ async def restore(
     read_model: ReadModel, store: EventStore, on_progress: OnProgress | None = None
 ) -> tuple[int, int]:
     """Rebuild every account the store knows and drop rows it does not; return the counts.
-    `on_progress` is told the counts so far after each chunk (the `techbank` command's bar)."""
+    `on_progress` is told the counts so far after each chunk (the operator's bar)."""
     progress = Progress(on_progress)
     restored = await restore_all(read_model, store, progress)
     dropped = await _drop_rows_unknown_to(store, read_model, restored)
@@ -105,9 +110,9 @@ class Progress:
     def add(self, accounts: int, events: int) -> None:
         self.accounts += accounts
         self.events += events
-        if self.on_progress is not None:
+        if self.on_progress is not None:  # which shows the progress, instead of a log line
             self.on_progress(self.accounts, self.events)
-        if time.monotonic() - self._reported >= PROGRESS_EVERY_SECONDS:
+        elif time.monotonic() - self._reported >= PROGRESS_EVERY_SECONDS:
             self._reported = time.monotonic()
             log.info(
                 "restored %d accounts (%d events) in %.1f s, %s events/s",
@@ -131,12 +136,31 @@ async def _drop_rows_unknown_to(
     return len(stray)
 
 
-async def main() -> None:
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="the counts as one JSON object")
+
+
+async def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     configure_logging(settings)
     async with build_projector(settings) as projector:
-        await restore(projector.read_model, projector.store)
+        bar = shown.Progress("restore", await shown.counted(projector.store.aggregate_ids()))
+        started = time.monotonic()
+        accounts, events = await restore(
+            projector.read_model,
+            projector.store,
+            lambda done, events: bar.update(done, f", {events} events"),
+        )
+        bar.finish()
+    seconds = time.monotonic() - started
+    if args.json:
+        print(json.dumps({"accounts": accounts, "events": events, "seconds": round(seconds, 3)}))
+    else:
+        print(f"restored {accounts} accounts ({events} events) in {seconds:.1f} s")
+    return 0
 
+
+TOOL = Tool("restore", "projector.restore", __doc__, _arguments, _run)
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(TOOL.main())

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops Techbank's three processes on the real stack (servers from infra/stack.sh):
 #   scripts/services.sh up PYTHON | down | status | run PYTHON MODULE [ARGS...]
-# `run` starts another module with the same configuration, e.g. projector.restore.
+# `run` starts another module with the same configuration, e.g. `admin restore`.
 # Pid files and logs live in $TECHBANK_CACHE/run, like the servers' own.
 set -euo pipefail
 cd "$(dirname "$0")/.."

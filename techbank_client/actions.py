@@ -18,8 +18,8 @@ from techbank_client.transfer_output import (
 # An account action may return an exit status (None for 0): the call worked, the answer no.
 AccountAction = Callable[[TechbankClient, argparse.Namespace, Output], Awaitable[int | None]]
 Action = Callable[[argparse.Namespace, Output], Coroutine[Any, Any, int]]
-# `transfers send`: 1 when refused (like `admin check` finding differences: an answer,
-# not a failed call), 3 when still under way as the deadline came (see `transfers show`).
+# `transfers send`: 1 when refused (an answer, not a failed call), 3 when still under way
+# as the deadline came (see `transfers show`).
 TRANSFER_REFUSED = 1
 TRANSFER_UNDER_WAY = 3
 
@@ -143,15 +143,6 @@ async def find_accounts(bank: TechbankClient, args: argparse.Namespace, out: Out
         await out.accounts(found)
 
 
-async def admin_restore(args: argparse.Namespace, out: Output) -> int:
-    from techbank_client.admin import run_restore  # noqa: PLC0415  (see admin_check)
-
-    return await run_restore(args, out)
-
-
-async def admin_check(args: argparse.Namespace, out: Output) -> int:
-    """Imported only when asked for: the admin tools load the stores' drivers, which
-    account commands need not wait for."""
-    from techbank_client.admin import run_check  # noqa: PLC0415
-
-    return await run_check(args, out)
+async def admin_moved(args: argparse.Namespace, out: Output) -> int:
+    """`techbank admin ...`, which was the operator's tools: they are techbank-admin's now."""
+    raise SetupError("the operator's tools are `techbank-admin` (or `python -m admin`) now")

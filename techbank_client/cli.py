@@ -1,6 +1,7 @@
-"""`techbank`: accounts and the operator's tools from the command line.
+"""`techbank`: accounts and transfers from the command line (the operator's tools are
+`techbank-admin`'s: the admin package).
 
-Exit status: 0 done; 1 `admin check` found differences, or `transfers send` was refused;
+Exit status: 0 done; 1 `transfers send` was refused;
 2 the command line or its credentials cannot work; 3 `transfers send` still under way
 when its deadline came; 10 + the gRPC status code when a call failed (15 NOT_FOUND,
 19 FAILED_PRECONDITION, 24 UNAVAILABLE, ...), after `error: <CODE> <REASON>: <message>`

@@ -1,5 +1,7 @@
-"""The `techbank` command line: global options, `accounts ...`, `transfers ...` and
-`admin ...`."""
+"""The `techbank` command line: global options, `accounts ...` and `transfers ...`.
+
+The operator's tools are `techbank-admin`'s (the admin package): they work on the stores,
+which a client never reaches; `techbank admin` only says so."""
 
 import argparse
 import os
@@ -8,11 +10,11 @@ from datetime import datetime
 from techbank_client import actions
 from techbank_client.client import DEFAULT_COMMAND_ADDRESS, DEFAULT_QUERY_ADDRESS
 
-DESCRIPTION = "Techbank accounts and operator tools. Amounts are given in cents."
-EPILOG = """exit status: 0 done; 1 `admin check` found differences, or `transfers send`
-was refused; 2 bad usage or credentials; 3 `transfers send` still under way at the
-deadline; 10 + the gRPC status code when a call failed (15 NOT_FOUND,
-19 FAILED_PRECONDITION, 24 UNAVAILABLE, ...); 130 interrupted"""
+DESCRIPTION = "Techbank accounts and transfers. Amounts are given in cents."
+EPILOG = """exit status: 0 done; 1 `transfers send` was refused; 2 bad usage or
+credentials; 3 `transfers send` still under way at the deadline; 10 + the gRPC status
+code when a call failed (15 NOT_FOUND, 19 FAILED_PRECONDITION, 24 UNAVAILABLE, ...);
+130 interrupted. The operator's tools (restore, rebuild, check, ledger): techbank-admin"""
 SEND_TEXT = """move CENTS from SOURCE to TARGET; exit 0 completed, 1 refused (the reason is
 shown; any money debited went back), 3 still under way when the deadline came (the
 transfer goes on: see `transfers show`)"""
@@ -26,12 +28,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--json", action="store_true", help="one JSON object per line, int64 as JSON numbers"
     )
-    groups = parser.add_subparsers(required=True, metavar="{accounts,transfers,admin}")
+    groups = parser.add_subparsers(required=True, metavar="{accounts,transfers}")
     json_too = argparse.ArgumentParser(add_help=False)  # --json after the subcommand as well
     json_too.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     _accounts(groups.add_parser("accounts", help="open, move money, close, look up"), json_too)
     _transfers(groups.add_parser("transfers", help="move money between accounts"), json_too)
-    _admin(groups.add_parser("admin", help="restore or check the read database"), json_too)
+    # Not listed: it only points away, whatever follows it (--help too: no prefix char).
+    moved = groups.add_parser("admin", add_help=False, prefix_chars="\0")
+    moved.add_argument("words", nargs="*")
+    moved.set_defaults(action=actions.admin_moved)
     return parser
 
 
@@ -171,14 +176,3 @@ def _request_id(command: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="the request's id (default: a new uuid4); repeat it to retry",
     )
-
-
-def _admin(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParser) -> None:
-    tools = parser.add_subparsers(required=True, metavar="COMMAND")
-    text = "rebuild the read database from the event store ($TECHBANK_* settings)"
-    restoring = tools.add_parser("restore", help=text, description=text, parents=[json_too])
-    restoring.set_defaults(action=actions.admin_restore)
-    text = "compare the read database with the event store; exit 1 if they differ"
-    checking = tools.add_parser("check", help=text, description=text, parents=[json_too])
-    checking.add_argument("--settle-seconds", type=float, default=0.0)
-    checking.set_defaults(action=actions.admin_check)

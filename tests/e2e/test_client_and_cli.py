@@ -1,10 +1,9 @@
 """The Python client (techbank_client) and the `techbank` command against the real
 servers: every command and query, transfers and balances as of a moment, human and JSON
-output, a refusal's error line, and the admin tools with their progress."""
+output, and a refusal's error line. (The operator's tools: test_admin.py.)"""
 
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -37,8 +36,7 @@ def client_of(system: System) -> TechbankClient:
 
 
 def techbank(system: System, *args: str, stderr: Any = subprocess.PIPE) -> "Ran":
-    """`python -m techbank_client.cli ARGS` in the system's environment (its addresses,
-    and for admin its stores)."""
+    """`python -m techbank_client.cli ARGS` in the system's environment (its addresses)."""
     ran = subprocess.run(
         [sys.executable, "-m", "techbank_client.cli", *args],
         cwd=REPO,
@@ -183,25 +181,3 @@ def test_the_command_line_sends_a_transfer_and_reads_a_past_balance(system: Syst
     assert techbank(system, *deposited).ok().out.endswith("(version 3)\n")
     lines = techbank(system, "accounts", "statement", target["account_id"], "--min-version", "3")
     assert lines.ok().out.splitlines()[2].endswith("  gift"), lines.out
-
-
-def test_admin_check_and_restore_show_their_progress(system: System) -> None:
-    checked = techbank(system, "admin", "check", "--settle-seconds", "10").ok()
-    assert checked.out.endswith("check: 0 account(s) differ from the event store\n")
-    assert re.search(r"^check: (\d+)/\1 accounts$", checked.err, re.MULTILINE), checked.err
-    (restored,) = techbank(system, "--json", "admin", "restore").json()
-    assert restored["accounts"] > 0 and restored["events"] >= restored["accounts"]
-
-
-def test_admin_check_draws_a_bar_on_a_terminal(system: System) -> None:
-    terminal, attached = pty.openpty()
-    try:
-        checked = techbank(system, "admin", "check", "--settle-seconds", "10", stderr=attached)
-    finally:
-        os.close(attached)
-    try:
-        drawn = os.read(terminal, 65536).decode()
-    finally:
-        os.close(terminal)
-    assert checked.status == 0, drawn
-    assert re.search(r"\rcheck \[#{30}\] 100% (\d+)/\1 accounts", drawn), drawn

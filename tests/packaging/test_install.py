@@ -1,7 +1,7 @@
 """`pip install .` in a fresh virtualenv: the servers' packages, the generated `techbank`
-package with its descriptor set, the client and the `techbank` command, and nothing of
-tests, bench or devtools. uv installs the locked versions (requirements.lock as
-constraints) from its cache in seconds."""
+package with its descriptor set, the client and the `techbank` command, the operator's
+`techbank-admin`, and nothing of tests, bench or devtools. uv installs the locked versions
+(requirements.lock as constraints) from its cache in seconds."""
 
 import shutil
 import subprocess
@@ -19,7 +19,7 @@ import importlib.util, sys
 from importlib.resources import files
 import techbank_client, techbank_client.cli, techbank.account.v1.commands_pb2
 import command_server.bootstrap, query_server.servicer, projector.restore, projector.check
-import embedded.bootstrap, bank.read_schema
+import embedded.bootstrap, bank.read_schema, admin.cli
 assert files("techbank").joinpath("descriptors.binpb").is_file()
 assert techbank_client.__file__.startswith(sys.prefix), techbank_client.__file__
 repository_only = ("tests", "bench", "devtools", "harness")
@@ -67,5 +67,7 @@ def test_pip_install_dot_gives_the_packages_and_the_techbank_command(tmp_path: P
     constraints = REPO / "requirements.lock"
     run(uv(), "pip", "install", "-q", "--python", python, "-c", constraints, source, cwd=elsewhere)
 
-    assert "{accounts,transfers,admin}" in run(venv / "bin" / "techbank", "--help", cwd=elsewhere)
+    assert "{accounts,transfers}" in run(venv / "bin" / "techbank", "--help", cwd=elsewhere)
+    operator = run(venv / "bin" / "techbank-admin", "--help", cwd=elsewhere)
+    assert operator.startswith("usage: techbank-admin ") and "    restore " in operator
     run(python, "-c", IMPORTS, cwd=elsewhere)

@@ -1,8 +1,9 @@
 """Which package may import which (devtools.import_graph reads the arrows from source).
 
 Dependencies point inward: services -> bank -> core; adapters -> core; nothing
-production-side imports the harness, the bench or the tests; and the three services
-never import one another (the embedded root assembles two of them)."""
+production-side imports the harness, the bench or the tests; the three services never
+import one another (the composition roots, embedded and admin, assemble them), and
+nothing imports a composition root; the client imports no part of the servers."""
 
 import sys
 
@@ -11,7 +12,9 @@ import pytest
 from devtools import import_graph
 
 SERVICES = ("command_server", "query_server", "projector")
-PRODUCTION = ("core", "adapters", "bank", "embedded", *SERVICES)
+ROOTS = ("embedded", "admin")  # each assembles parts of several services into one program
+SERVERS_SIDE = ("core", "adapters", "bank", *ROOTS, *SERVICES)
+PRODUCTION = (*SERVERS_SIDE, "techbank_client")
 REPOSITORY_ONLY = ("harness", "bench", "tests", "devtools")
 ARROWS = import_graph.package_arrows()
 
@@ -53,9 +56,19 @@ def test_production_code_imports_nothing_kept_in_the_repository_only(package: st
     assert arrows_from(package) & set(REPOSITORY_ONLY) == set()
 
 
-def test_only_the_embedded_root_assembles_two_services() -> None:
+def test_only_the_composition_roots_assemble_services() -> None:
     assembling = {s for s, sink in ARROWS if sink in SERVICES and s not in REPOSITORY_ONLY}
-    assert assembling <= {"embedded", "techbank_client"}  # the client's admin: operator tools
+    assert assembling - set(SERVICES) <= set(ROOTS)
+
+
+@pytest.mark.parametrize("root", ROOTS)
+def test_nothing_production_side_imports_a_composition_root(root: str) -> None:
+    importing = {s for s, sink in ARROWS if sink == root and s != root}
+    assert importing & set(PRODUCTION) == set(), ARROWS
+
+
+def test_the_client_imports_no_part_of_the_servers() -> None:
+    assert arrows_from("techbank_client") & set(SERVERS_SIDE) == set(), ARROWS
 
 
 def test_the_graph_sees_the_imports_it_must() -> None:

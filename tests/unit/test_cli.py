@@ -151,3 +151,16 @@ def test_a_token_without_tls_is_a_usage_error(capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().err == (
         "error: a bearer token needs TLS: the servers never take one in the clear\n"
     )
+
+
+@pytest.mark.parametrize(
+    "words", [["admin"], ["admin", "--help"], ["admin", "restore"], ["--json", "admin", "check"]]
+)
+def test_admin_points_to_techbank_admin_in_one_line(
+    words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(words) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "error: the operator's tools are `techbank-admin` (or `python -m admin`) now"
+    ]

@@ -1,9 +1,9 @@
-"""How far a long task is, on stderr: a bar redrawn in place when that is a terminal,
-else a plain line now and then, so logs and pipes get lines and people get a bar."""
+"""How far an operator's long task is, on stderr: a bar redrawn in place when that is a
+terminal, else a plain line now and then, so logs and pipes get lines and people get a bar."""
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterable, Callable
 from typing import TextIO
 
 BAR_WIDTH = 30
@@ -63,3 +63,11 @@ class Progress:
         percent = min(100, self.done * 100 // self.total) if self.total else 100
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
         return f"{self.task} [{bar}] {percent:3d}% {counts}"
+
+
+async def counted(items: AsyncIterable[object]) -> int:
+    """How many `items` there are (a bar's total: the accounts a store knows now)."""
+    count = 0
+    async for _ in items:
+        count += 1
+    return count

@@ -1,0 +1,7 @@
+"""`python -m admin`: the same as `techbank-admin`."""
+
+import sys
+
+from admin.cli import main
+
+sys.exit(main(prog="python -m admin"))
