@@ -10,14 +10,13 @@ import ipaddress
 import logging
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import grpc
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from adapters.grpc_auth import Authenticator, TokenVerifier
 from adapters.grpc_limits import StreamLimits
-from adapters.settings import count, env_value, seconds
+from adapters.settings import ConfigurationError, count, env_value, read_setting_file, seconds
 
 log = logging.getLogger(__name__)
 PEM_BLOCK = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
@@ -64,7 +63,7 @@ class ServerConfig:
         )
 
 
-class UnsafeExposure(Exception):
+class UnsafeExposure(ConfigurationError):
     """The configuration would expose the server in a way it refuses to."""
 
 
@@ -74,8 +73,13 @@ def server_credentials(config: ServerConfig) -> grpc.ServerCredentials | None:
         return None
     if not (config.tls_cert_file and config.tls_key_file):
         raise UnsafeExposure("TLS needs both TECHBANK_TLS_CERT_FILE and TECHBANK_TLS_KEY_FILE")
-    pair = (Path(config.tls_key_file).read_bytes(), Path(config.tls_cert_file).read_bytes())
-    client_ca = Path(config.client_ca_file).read_bytes() if config.client_ca_file else None
+    pair = (
+        read_setting_file("TECHBANK_TLS_KEY_FILE", config.tls_key_file),
+        read_setting_file("TECHBANK_TLS_CERT_FILE", config.tls_cert_file),
+    )
+    client_ca = None
+    if config.client_ca_file:
+        client_ca = read_setting_file("TECHBANK_TLS_CLIENT_CA_FILE", config.client_ca_file)
     return grpc.ssl_server_credentials(
         [pair], root_certificates=client_ca, require_client_auth=client_ca is not None
     )
@@ -96,9 +100,9 @@ def _token_verifier(config: ServerConfig) -> TokenVerifier | None:
         raise UnsafeExposure(
             "TECHBANK_JWT_KEYS_FILE needs TECHBANK_JWT_ISSUER and TECHBANK_JWT_AUDIENCE"
         )
-    pems = PEM_BLOCK.findall(Path(config.jwt_keys_file).read_bytes())
+    pems = PEM_BLOCK.findall(read_setting_file("TECHBANK_JWT_KEYS_FILE", config.jwt_keys_file))
     if not pems:
-        raise UnsafeExposure(f"no PEM public key in {config.jwt_keys_file}")
+        raise UnsafeExposure(f"TECHBANK_JWT_KEYS_FILE: no PEM public key in {config.jwt_keys_file}")
     return TokenVerifier(
         [load_pem_public_key(pem) for pem in pems],
         config.jwt_issuer,

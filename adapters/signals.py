@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 
@@ -14,6 +14,22 @@ def stop_requested() -> asyncio.Event:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     return stop
+
+
+async def unless_stopped(stop: asyncio.Event, work: Callable[[], Awaitable[None]]) -> bool:
+    """Whether `work()` returned before `stop` was set (it is cancelled then); what it
+    raises is raised."""
+    working = asyncio.ensure_future(work())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({working, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not working.done():
+        working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
+        return False
+    working.result()
+    return True
 
 
 async def run_until_stopped(

@@ -51,6 +51,7 @@ async def serve_commands(settings: Settings, side: CommandSide) -> None:
             register,
             names,
             SCOPES,
+            address_setting="TECHBANK_COMMAND_ADDRESS",
             # Every service needs the event store only: the outbox retries the bus.
             probes={name: side.store.ping for name in names},
             descriptor_set=DESCRIPTOR_SET.read_bytes(),

@@ -23,6 +23,7 @@ async def main(settings: Settings) -> None:
             service.register,
             [SERVICE_NAME],
             every_method(SERVICE, READ_SCOPE),
+            address_setting="TECHBANK_QUERY_ADDRESS",
             probes={SERVICE_NAME: service.reader.ping},
             descriptor_set=DESCRIPTOR_SET.read_bytes(),
         )

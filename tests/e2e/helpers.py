@@ -1,5 +1,6 @@
 """Small helpers for talking to the running servers in end-to-end tests."""
 
+import asyncio
 import urllib.request
 import uuid
 from collections.abc import Callable
@@ -12,6 +13,8 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from prometheus_client.parser import text_string_to_metric_families
 
+from adapters.sql_engine import create_engine
+from bank.read_schema import prepare_read_model
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
 
 SAVINGS = account_pb2.ACCOUNT_TYPE_SAVINGS
@@ -93,3 +96,17 @@ def scrape(address: str) -> Samples:
 
 def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def create_read_model(url: str) -> None:
+    """The read model's tables at `url`, as a projector creates them when it starts: a
+    query server started alone waits for them (it never creates them)."""
+
+    async def prepare() -> None:
+        engine = create_engine(url)
+        try:
+            await prepare_read_model(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(prepare())
