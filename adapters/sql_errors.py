@@ -13,6 +13,10 @@ _OUR_FAULT = (exc.IntegrityError, exc.ProgrammingError, exc.DataError, exc.NotSu
 _MYSQL_CONFLICTS = {1213, 1205}
 # MySQL/MariaDB: a command denied on a database; on a table.
 _MYSQL_DENIED = {1044, 1142}
+# MySQL/MariaDB: access denied to a database; for a user (a wrong password); an unknown
+# database. No retry cures them: the URL is wrong.
+_MYSQL_REFUSALS = {1044, 1045, 1049}
+_MYSQL_NO_SUCH_TABLE = 1146
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -33,6 +37,25 @@ def is_conflict(error: BaseException) -> bool:
 def is_denied(error: BaseException) -> bool:
     """The database user lacks the privilege the statement needs."""
     return _mysql_code(error) in _MYSQL_DENIED
+
+
+def is_missing_table(error: BaseException) -> bool:
+    """The statement names a table the database does not have."""
+    if _mysql_code(error) == _MYSQL_NO_SUCH_TABLE:
+        return True
+    return isinstance(error, exc.DBAPIError) and "no such table" in str(error.orig)
+
+
+def refusal_of(error: BaseException) -> str | None:
+    """The server's words, when `error` or what caused it is a MySQL refusal of the
+    connection that no retry cures (unknown database, access denied); else None."""
+    cause: BaseException | None = error
+    while cause is not None:
+        args: tuple[object, ...] = getattr(getattr(cause, "orig", cause), "args", ())
+        if len(args) >= 2 and isinstance(args[0], int) and args[0] in _MYSQL_REFUSALS:
+            return str(args[1])
+        cause = cause.__cause__
+    return None
 
 
 def _mysql_code(error: BaseException) -> object:

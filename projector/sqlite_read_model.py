@@ -283,7 +283,6 @@ def _prepare(database: str, prepare: bool) -> tuple[str, bool]:
     path = os.path.abspath(database)
     if not prepare:
         return path, False
-    os.makedirs(os.path.dirname(path), exist_ok=True)
     engine = create_sync_engine(f"sqlite:///{path}")
     try:
         fresh = prepare_read_model_sync(engine)

@@ -1,13 +1,24 @@
-"""`python -m query_server`: serve account queries until SIGTERM or SIGINT."""
+"""`python -m query_server`: serve account queries until SIGTERM or SIGINT.
+
+It only reads the read database (TECHBANK_QUERY_DB_URL), which the projector creates:
+started first, it answers health NOT_SERVING until the tables exist, and stops if they
+do not within TECHBANK_QUERY_SCHEMA_WAIT_SECONDS (docs/configuration.md).
+"""
 
 import asyncio
+from functools import partial
 from importlib.resources import files
 
 from adapters.command_line import run_server
 from adapters.grpc_auth import every_method
 from adapters.grpc_server import serve
 from adapters.settings import Settings, configure_telemetry
-from query_server.bootstrap import SERVICE, SERVICE_NAME, build_query_side
+from query_server.bootstrap import (
+    SERVICE,
+    SERVICE_NAME,
+    build_query_side,
+    until_the_read_model_exists,
+)
 
 READ_SCOPE = "accounts:read"
 
@@ -25,6 +36,12 @@ async def main(settings: Settings) -> None:
             every_method(SERVICE, READ_SCOPE),
             address_setting="TECHBANK_QUERY_ADDRESS",
             probes={SERVICE_NAME: service.reader.ping},
+            ready=partial(
+                until_the_read_model_exists,
+                service.reader,
+                settings.query_db_url,
+                settings.query_schema_wait_seconds,
+            ),
             descriptor_set=DESCRIPTOR_SET.read_bytes(),
         )
     finally:

@@ -12,6 +12,18 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import NamedTuple
 
+from core.errors import Unavailable
+
+NO_READ_MODEL = "the read database holds no Techbank read model yet (its projector creates it)"
+
+
+class NoReadModel(Unavailable):
+    """The read database is there but its tables are not (yet): the projector creates
+    them, never the query side. Answered UNAVAILABLE, as any read model not reachable now."""
+
+    def __init__(self, message: str = NO_READ_MODEL) -> None:
+        super().__init__(message)
+
 
 class Comparison(Enum):
     GREATER_THAN = "GREATER_THAN"
@@ -80,8 +92,8 @@ class AccountReader(ABC):
     @abstractmethod
     async def ping(self) -> None:
         """Return once the read model has answered a read of its accounts; raise
-        (Unavailable, as a rule) when it cannot be reached now. Health checks call it
-        every second, so it must be cheap."""
+        (Unavailable, as a rule; NoReadModel while its tables do not exist) when it cannot
+        be reached now. Health checks call it every second, so it must be cheap."""
 
     async def close(self) -> None:
         """Release connections; the reader is not used afterwards."""

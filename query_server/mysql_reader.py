@@ -19,14 +19,12 @@ import asyncmy
 from asyncmy import errors as mysql_errors
 from sqlalchemy.engine import make_url
 
-from adapters.sql_engine import create_engine
-from adapters.sql_errors import is_unavailable
-from bank.read_schema import create_schema
 from core.errors import Unavailable
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,
     Comparison,
+    NoReadModel,
     StoredAccount,
 )
 from query_server.page_sql import LIVE_GENERATION, PageSql, balance_page, chunks, page_sql
@@ -49,17 +47,11 @@ class MysqlAccountReader(AccountReader):
 
     @classmethod
     async def connect(cls, url: str) -> "MysqlAccountReader":
-        """Connect, creating the table if the projector has not yet, so either may start first."""
-        engine = create_engine(url)
+        """Connect; the tables are the projector's to create (NoReadModel until then)."""
         try:
-            await create_schema(engine)
             return cls(await asyncmy.create_pool(**connect_args(url)))
-        except Exception as error:
-            if is_unavailable(error) or isinstance(error, UNREACHABLE):
-                raise Unavailable(UNAVAILABLE_MESSAGE) from error
-            raise
-        finally:
-            await engine.dispose()
+        except UNREACHABLE as error:
+            raise Unavailable(UNAVAILABLE_MESSAGE) from error
 
     async def close(self) -> None:
         self._pool.close()
@@ -137,8 +129,15 @@ class MysqlAccountReader(AccountReader):
     async def _sql(self) -> PageSql:
         now = time.monotonic()
         if self._live is None or self._live[1] < now:
-            (row,) = await self._run(LIVE_GENERATION, ())
-            self._live = _sql_of(int(row[0])), now + GENERATION_SECONDS
+            try:
+                found = await self._run(LIVE_GENERATION, ())
+            except mysql_errors.ProgrammingError as error:
+                if error.args[0] != NO_SUCH_TABLE:
+                    raise
+                raise NoReadModel() from error
+            if not found:  # the projector is creating the tables now
+                raise NoReadModel()
+            self._live = _sql_of(int(found[0][0])), now + GENERATION_SECONDS
         return self._live[0]
 
     async def _run(self, query: str, parameters: tuple[Any, ...]) -> list[Any]:

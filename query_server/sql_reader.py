@@ -11,14 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import create_engine
-from adapters.sql_errors import is_unavailable
+from adapters.sql_errors import is_missing_table, is_unavailable
 from bank.read_generations import Generation, tables_of
-from bank.read_schema import THE_ROW, create_schema, generations
+from bank.read_schema import THE_ROW, generations
 from core.errors import Unavailable
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,
     Comparison,
+    NoReadModel,
     StoredAccount,
 )
 from query_server.page_sql import balance_seek, chunks
@@ -36,10 +37,11 @@ class SqlAccountReader(AccountReader):
 
     @classmethod
     async def connect(cls, url: str) -> "SqlAccountReader":
-        """Connect, creating the table if the projector has not yet, so either may start first."""
+        """Connect; the tables are the projector's to create (NoReadModel until then)."""
         engine = create_engine(url)
         try:
-            await create_schema(engine)
+            async with engine.connect():
+                pass  # a database that cannot be reached, or refuses us, says so now
         except Exception as error:
             await engine.dispose()
             if is_unavailable(error):
@@ -136,9 +138,15 @@ class SqlAccountReader(AccountReader):
     async def _rows(self, build: Build) -> list[Any]:
         try:
             async with self._engine.connect() as conn:
-                live = (await conn.execute(sa.select(generations.c.live).where(THE_ROW))).one()
+                live = (await conn.execute(sa.select(generations.c.live).where(THE_ROW))).first()
+                if live is None:  # the projector is creating the tables now
+                    raise NoReadModel()
                 return list((await conn.execute(build(tables_of(live.live)))).all())
+        except Unavailable:
+            raise
         except Exception as error:
+            if is_missing_table(error):
+                raise NoReadModel() from error
             if is_unavailable(error):
                 raise Unavailable(UNAVAILABLE_MESSAGE) from error
             raise

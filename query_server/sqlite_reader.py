@@ -5,23 +5,25 @@ by primary key in a local file takes microseconds, several times less than handi
 to a thread and back, and in WAL mode a reader never waits for the writer (the
 projector, in another process). The busy timeout is short all the same, so that a
 rare wait (the WAL being recovered after a crash) fails the call as UNAVAILABLE
-rather than holding the loop.
+rather than holding the loop. The file is opened read-only, and only once it exists:
+the projector creates it and its tables, never this reader.
 """
 
+import contextlib
 import functools
+import os
 import sqlite3
+import urllib.request
 from collections.abc import Sequence
 
 from sqlalchemy.engine import make_url
 
-from adapters.sql_engine import create_engine
-from adapters.sql_errors import is_unavailable
-from bank.read_schema import create_schema
 from core.errors import Unavailable
 from query_server.account_reader import (
     AccountReader,
     BalancePosition,
     Comparison,
+    NoReadModel,
     StoredAccount,
 )
 from query_server.page_sql import (
@@ -42,34 +44,48 @@ class SqliteAccountReader(AccountReader):
     watch_interval_seconds = 0.001
 
     def __init__(self, path: str) -> None:
-        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        self._db.execute("PRAGMA query_only = 1")
+        self._path = os.path.abspath(path)
+        self._opened: sqlite3.Connection | None = None
 
     @classmethod
     async def connect(cls, url: str) -> "SqliteAccountReader":
-        """Open the file for reading only, once the tables exist (created here if not yet)."""
-        engine = create_engine(url)
-        try:
-            await create_schema(engine)
-            return cls(str(make_url(url).database))
-        except Exception as error:
-            if is_unavailable(error) or isinstance(error, sqlite3.OperationalError):
+        """A reader of the file `url` names, opened now if it exists (else at the first
+        read after the projector created it)."""
+        reader = cls(str(make_url(url).database))
+        with contextlib.suppress(NoReadModel):
+            reader._db()  # a file there that SQLite cannot open is unavailable now
+        return reader
+
+    def _db(self) -> sqlite3.Connection:
+        """The connection, read-only: opening it never creates the file."""
+        if self._opened is None:
+            if not os.path.exists(self._path):
+                raise NoReadModel()
+            try:
+                where = f"file:{urllib.request.pathname2url(self._path)}?mode=ro"
+                self._opened = sqlite3.connect(
+                    where, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+                )
+            except sqlite3.OperationalError as error:
                 raise Unavailable(UNAVAILABLE_MESSAGE) from error
-            raise
-        finally:
-            await engine.dispose()
+        return self._opened
 
     async def close(self) -> None:
-        self._db.close()
+        if self._opened is not None:
+            self._opened.close()
 
     def _sql(self) -> PageSql:
         """The statements of the live generation, looked up at each query: a read of one
         row of a local file costs microseconds."""
         try:
-            (live,) = self._db.execute(LIVE_GENERATION).fetchone()
+            found = self._db().execute(LIVE_GENERATION).fetchone()
         except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                raise NoReadModel() from error
             raise Unavailable(UNAVAILABLE_MESSAGE) from error
-        return _sql_of(live)
+        if found is None:
+            raise NoReadModel()
+        return _sql_of(found[0])
 
     async def find_by_id(self, account_id: str) -> StoredAccount | None:
         found = self._read(f"{self._sql().accounts} WHERE account_id = ?", (account_id,))
@@ -85,7 +101,7 @@ class SqliteAccountReader(AccountReader):
 
     async def change_marker(self) -> int | None:
         try:
-            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+            return int(self._db().execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.OperationalError as error:
             raise Unavailable(UNAVAILABLE_MESSAGE) from error
 
@@ -118,13 +134,13 @@ class SqliteAccountReader(AccountReader):
 
     def _wires(self, query: str, parameters: Parameters) -> list[bytes]:
         try:
-            return [wire for (wire,) in self._db.execute(query, parameters).fetchall()]
+            return [wire for (wire,) in self._db().execute(query, parameters).fetchall()]
         except sqlite3.OperationalError as error:
             raise Unavailable(UNAVAILABLE_MESSAGE) from error
 
     def _read(self, query: str, parameters: Parameters) -> list[StoredAccount]:
         try:
-            rows = self._db.execute(query, parameters).fetchall()
+            rows = self._db().execute(query, parameters).fetchall()
         except sqlite3.OperationalError as error:
             raise Unavailable(UNAVAILABLE_MESSAGE) from error
         return list(map(StoredAccount._make, rows))

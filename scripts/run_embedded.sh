@@ -5,6 +5,9 @@ set -euo pipefail
 python=$1
 cd "$(dirname "$0")/.."
 export TECHBANK_DATA_DIR=${TECHBANK_DATA_DIR:-data}
+# The projector and the query server make no folder for the read database (a mistyped
+# one would hold a new, empty database): the data folder is made here, before both start.
+mkdir -p "$TECHBANK_DATA_DIR"
 export TECHBANK_COMMAND_METRICS_ADDRESS=${TECHBANK_COMMAND_METRICS_ADDRESS-127.0.0.1:9464}
 export TECHBANK_QUERY_METRICS_ADDRESS=${TECHBANK_QUERY_METRICS_ADDRESS-127.0.0.1:9465}
 

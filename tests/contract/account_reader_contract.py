@@ -11,11 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql_engine import create_engine
 from bank.read_generations import FIRST, tables_of
-from bank.read_schema import create_generation, drop_generation, generations
+from bank.read_schema import create_generation, create_schema, drop_generation, generations
 from core.errors import Unavailable
 from projector.translation import movement_wire_of, wire_of
 from query_server import wire
-from query_server.account_reader import AccountReader, BalancePosition, Comparison, StoredAccount
+from query_server.account_reader import (
+    AccountReader,
+    BalancePosition,
+    Comparison,
+    NoReadModel,
+    StoredAccount,
+)
 from techbank.account.v1 import account_pb2
 
 # A new read model starts with its first generation, which these tests write directly.
@@ -99,8 +105,10 @@ class AccountReaderContract:
 
     @pytest.fixture
     async def writer(self, database_url: str, reader: AccountReader) -> AsyncIterator[AsyncEngine]:
-        """The projector's side; the reader came first, so the table exists. Starts empty."""
+        """The projector's side, which creates the tables (a reader never does), after the
+        reader started. Starts empty."""
         engine = create_engine(database_url)
+        await create_schema(engine)
         async with engine.begin() as conn:
             await conn.execute(accounts.delete())
             await conn.execute(movements.delete())
@@ -309,10 +317,13 @@ class OnSqlite:
     async def test_reader_starts_before_the_projector_and_sees_its_rows(
         self, tmp_path: Path
     ) -> None:
-        url = f"sqlite+aiosqlite:///{tmp_path}/fresh/read.db"
+        url = f"sqlite+aiosqlite:///{tmp_path}/read.db"
         reader = await self.open_reader(url)  # type: ignore[attr-defined]
-        assert await reader.page_after(None, limit=10) == []
+        with pytest.raises(NoReadModel):  # until the projector created the tables
+            await reader.page_after(None, limit=10)
         writer = create_engine(url)
+        await create_schema(writer)
+        assert await reader.page_after(None, limit=10) == []
         written = row()
         async with writer.begin() as conn:
             await conn.execute(accounts.insert().values(written))

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from adapters.sql_engine import create_engine
 from bank.read_generations import FIRST, tables_of
+from bank.read_schema import create_schema
 from query_server.account_reader import AccountReader
 from query_server.sql_reader import SqlAccountReader
 from tests.contract.account_reader_contract import (
@@ -27,6 +28,7 @@ class TestSqlAccountReaderOnSqlite(OnSqlite, AccountReaderContract):
 async def test_opening_time_is_read_back_as_utc(tmp_path: Path) -> None:
     """The databases keep no zone; the column type gives it back (adapters/sql_types.py)."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/read.db")
+    await create_schema(engine)  # as the projector does
     reader = await SqlAccountReader.connect(f"sqlite+aiosqlite:///{tmp_path}/read.db")
     async with engine.begin() as conn:
         await conn.execute(accounts.insert().values(row()))

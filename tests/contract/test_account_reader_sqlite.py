@@ -1,6 +1,10 @@
 """The account reader contract for SqliteAccountReader, on the embedded default's SQLite file."""
 
-from query_server.account_reader import AccountReader
+from pathlib import Path
+
+import pytest
+
+from query_server.account_reader import AccountReader, NoReadModel
 from query_server.sqlite_reader import SqliteAccountReader
 from tests.contract.account_reader_contract import AccountReaderContract, OnSqlite
 
@@ -8,3 +12,12 @@ from tests.contract.account_reader_contract import AccountReaderContract, OnSqli
 class TestSqliteAccountReader(OnSqlite, AccountReaderContract):
     async def open_reader(self, url: str) -> AccountReader:
         return await SqliteAccountReader.connect(url)
+
+
+async def test_the_reader_never_creates_the_file(tmp_path: Path) -> None:
+    reader = await SqliteAccountReader.connect(f"sqlite+aiosqlite:///{tmp_path}/read.db")
+    for _ in range(2):
+        with pytest.raises(NoReadModel):
+            await reader.ping()
+    await reader.close()
+    assert not (tmp_path / "read.db").exists()

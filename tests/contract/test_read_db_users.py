@@ -15,7 +15,8 @@ from adapters.sql_engine import create_engine
 from adapters.sql_errors import is_denied
 from harness.stack import ReadDatabase, scratch_read_database
 from projector.bootstrap import open_read_model
-from query_server.bootstrap import open_account_reader
+from query_server.account_reader import NoReadModel
+from query_server.bootstrap import open_account_reader, until_the_read_model_exists
 from query_server.mysql_reader import MysqlAccountReader
 from query_server.sql_reader import SqlAccountReader
 
@@ -79,12 +80,16 @@ async def test_the_projectors_user_may_write(prepared: ReadDatabase) -> None:
 async def test_the_query_server_waits_for_the_projector_to_create_the_tables(
     database: ReadDatabase,
 ) -> None:
-    opening = asyncio.create_task(open_account_reader(database.reader_url))
+    reader = await open_account_reader(database.reader_url)
+    with pytest.raises(NoReadModel):  # it creates none: its user may not, and need not
+        await reader.find_by_id("nobody")
+    url, waiting = database.reader_url, 60.0
+    ready = asyncio.create_task(until_the_read_model_exists(reader, url, waiting))
     await asyncio.sleep(1.0)
-    assert not opening.done()
+    assert not ready.done()
     read_model, _ = await open_read_model(database.writer_url)
     await read_model.close()
-    reader = await asyncio.wait_for(opening, SCHEMA_SECONDS)
+    await asyncio.wait_for(ready, SCHEMA_SECONDS)
     assert await reader.find_by_id("nobody") is None
     await reader.close()
 
