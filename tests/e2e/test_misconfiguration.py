@@ -12,12 +12,12 @@ from tests.e2e.misconfigured import local_env, port_in_use, refusal, started
 NO_KAFKA = {"TECHBANK_EVENT_BUS_URL": "kafka://127.0.0.1:1/techbank-never"}
 
 # Each server and the setting of its gRPC address.
-SERVERS = [
+SERVERS: list[tuple[str, str, dict[str, str]]] = [
     ("embedded", "TECHBANK_COMMAND_ADDRESS", {}),
     ("query_server", "TECHBANK_QUERY_ADDRESS", {}),
 ]
 # Each process and the setting of its metrics address.
-METRICS = [
+METRICS: list[tuple[str, str, dict[str, str]]] = [
     ("embedded", "TECHBANK_COMMAND_METRICS_ADDRESS", {}),
     ("command_server", "TECHBANK_COMMAND_METRICS_ADDRESS", NO_KAFKA),
     ("query_server", "TECHBANK_QUERY_METRICS_ADDRESS", {}),

@@ -51,7 +51,7 @@ def test_a_missing_file_is_a_configuration_error_naming_its_variable(
 ) -> None:
     monkeypatch.setenv("TECHBANK_READ_DB_URL_FILE", str(tmp_path / "absent"))
     with pytest.raises(
-        ConfigurationError, match="^TECHBANK_READ_DB_URL_FILE: cannot read .*absent"
+        ConfigurationError, match=r"^TECHBANK_READ_DB_URL_FILE: cannot read .*absent"
     ):
         Settings()
 
