@@ -9,12 +9,15 @@ status MISCONFIGURED: the fix is in the environment, so no traceback is shown.
 
 import argparse
 import asyncio
+import re
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from adapters.settings import ConfigurationError
+
+OPENING_NAMES = re.compile(r"^`[^`]+`( \(or `[^`]+`\))?: ")  # a tool's names, in its docstring
 
 # As argparse's for a wrong flag: the process cannot start as it was asked to, and
 # starting it again unchanged will not help (a supervisor need not restart it at once).
@@ -57,9 +60,10 @@ class Tool:
 
     @property
     def summary(self) -> str:
-        """The docstring's first paragraph, without the `python -m ...`: that opens it."""
+        """The docstring's first paragraph, without the names that open it ("`python -m
+        x` (or `techbank-admin y`): ")."""
         first = " ".join((self.doc or self.name).strip().split("\n\n")[0].split())
-        return first.split("`: ", 1)[-1]
+        return OPENING_NAMES.sub("", first)
 
     def add_to(self, commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
         """Add this tool as a subcommand of `commands` (the admin's)."""
