@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
@@ -89,9 +91,11 @@ def test_the_projector_refuses_an_unknown_mysql_database(tmp_path: Path) -> None
     assert "Unknown database" in line, line
 
 
+@contextmanager
 def query_server(
     tmp_path: Path, url: str, wait_seconds: float
-) -> tuple[subprocess.Popen[str], str]:
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A query server on `url`, and its address; killed on leaving if still running."""
     env = local_env(
         tmp_path, TECHBANK_QUERY_DB_URL=url, TECHBANK_QUERY_SCHEMA_WAIT_SECONDS=str(wait_seconds)
     )
@@ -103,7 +107,12 @@ def query_server(
         stderr=subprocess.PIPE,
         text=True,
     )
-    return process, env["TECHBANK_QUERY_ADDRESS"]
+    try:
+        yield process, env["TECHBANK_QUERY_ADDRESS"]
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
 
 
 def first_health(address: str, process: subprocess.Popen[str]) -> int:
@@ -135,9 +144,9 @@ def test_no_read_model_is_not_serving_then_stops_naming_the_setting(
 ) -> None:
     url = empty_database(tmp_path, kind)
     files = sorted(os.listdir(tmp_path))
-    process, address = query_server(tmp_path, url, wait_seconds=4)
-    assert first_health(address, process) == NOT_SERVING
-    _, err = process.communicate(timeout=30)
+    with query_server(tmp_path, url, wait_seconds=4) as (process, address):
+        assert first_health(address, process) == NOT_SERVING
+        _, err = process.communicate(timeout=30)
     ran = subprocess.CompletedProcess(process.args, process.returncode, "", err)
     line = refusal(ran, "query_server", "TECHBANK_QUERY_DB_URL")
     assert "no Techbank read model there after 4 s" in line, line
@@ -146,8 +155,10 @@ def test_no_read_model_is_not_serving_then_stops_naming_the_setting(
 
 @on_mysql
 def test_an_empty_mysql_database_is_not_serving_then_stops(tmp_path: Path) -> None:
-    with scratch_mysql_database("empty") as name:
-        process, address = query_server(tmp_path, mysql_url(name), wait_seconds=4)
+    with (
+        scratch_mysql_database("empty") as name,
+        query_server(tmp_path, mysql_url(name), wait_seconds=4) as (process, address),
+    ):
         assert first_health(address, process) == NOT_SERVING
         _, err = process.communicate(timeout=30)
     ran = subprocess.CompletedProcess(process.args, process.returncode, "", err)
@@ -156,13 +167,10 @@ def test_an_empty_mysql_database_is_not_serving_then_stops(tmp_path: Path) -> No
 
 def test_the_query_server_serves_once_the_projector_created_the_tables(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "read.db")
-    process, address = query_server(tmp_path, url, wait_seconds=60)
-    try:
+    with query_server(tmp_path, url, wait_seconds=60) as (process, address):
         assert first_health(address, process) == NOT_SERVING
         assert not (tmp_path / "read.db").exists()
         create_read_model(url)
         wait_until_serving(address, timeout=10)
-    finally:
         process.terminate()
-        process.communicate(timeout=30)
-    assert process.returncode == 0
+        assert process.wait(30) == 0
