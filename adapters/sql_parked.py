@@ -1,6 +1,7 @@
 """Parked events in a SQL database through SQLAlchemy (SQLite, MySQL, PostgreSQL): the
 `parked_events` table beside the event store's own (adapters.event_tables)."""
 
+import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -43,10 +44,8 @@ class SqlParkedEvents(ParkedEvents):
             conn.execute(parked.delete().where(mine))
             conn.execute(parked.insert(), rows)
 
-        try:
+        with contextlib.suppress(IntegrityError):  # parked by another process meanwhile
             await self._run(replace)
-        except IntegrityError:  # parked by another process meanwhile: recorded all the same
-            pass
 
     async def parked(
         self, consumer: str | None = None, *, asked_only: bool = False, limit: int = MAX_LISTED

@@ -13,7 +13,7 @@ from adapters.grpc_auth import every_method
 from adapters.grpc_limits import StreamGate
 from adapters.grpc_server import serve
 from adapters.grpc_services import add_service
-from adapters.metrics import observe_outbox
+from adapters.metrics import observe_outbox, observe_parking
 from adapters.settings import Settings
 from command_server.bootstrap import CommandSide
 from techbank.account.v1 import commands_pb2, history_pb2, transfers_pb2
@@ -38,6 +38,8 @@ DESCRIPTOR_SET = files("techbank") / "descriptors.binpb"
 async def serve_commands(settings: Settings, side: CommandSide) -> None:
     """Serve until SIGTERM or SIGINT, then close `side` (also when serving cannot start)."""
     observe_outbox(side.outbox)
+    for consumer in side.consumers:
+        observe_parking(consumer)
     names = [SERVICE_NAME, TRANSFERS.full_name, HISTORY.full_name]
 
     def register(server: grpc.aio.Server, streams: StreamGate) -> None:

@@ -7,20 +7,25 @@ server's process (`python -m embedded`) instead, and this entry point says so an
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from functools import partial
 
 from aiokafka.errors import KafkaError
 
 from adapters.command_line import run_server
+from adapters.factories import open_parked_events
 from adapters.kafka_bus import ensure_topic
 from adapters.kafka_consumer import KafkaBatchConsumer
 from adapters.kafka_topic import KafkaTopic
+from adapters.metrics import observe_parking
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import ConfigurationError, Settings, configure_telemetry
 from adapters.signals import run_until_stopped
 from bank.evolution import UPCASTER
+from core.parking import ParkedEvents, ParkingConsumer
 from projector.batch_writer import batch_writer
 from projector.bootstrap import build_projector
+from projector.projection import PROJECTION
 from projector.transient import is_transient
 from techbank.account.v1 import events_pb2
 
@@ -53,10 +58,15 @@ async def project(settings: Settings, stop: asyncio.Event) -> None:
 async def _consume(settings: Settings, stop: asyncio.Event) -> None:
     where = KafkaTopic.from_url(settings.event_bus_url)
     await ensure_topic(where)  # before subscribing, lest the broker auto-create it unpartitioned
-    async with build_projector(settings) as projector:
-        projection, read_model = projector.projection, projector.read_model
+    async with build_projector(settings) as projector, _parked(settings) as parked:
+        load = projector.store.load
+        projection = ParkingConsumer(
+            PROJECTION, projector.projection.handle, parked, load, transient=is_transient
+        )
+        observe_parking(projection)
         if projector.fresh:  # Kafka may no longer hold the oldest events
-            applied = await projection.catch_up(projector.store.aggregate_ids())
+            ids = projector.store.aggregate_ids()
+            applied = await projector.projection.catch_up(ids, projection)
             log.info("new read model filled from the event store: %d events", applied)
         codec = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
         consumer = KafkaBatchConsumer(
@@ -66,11 +76,25 @@ async def _consume(settings: Settings, stop: asyncio.Event) -> None:
             lambda record: UPCASTER(codec.decode(record)),  # older events on the topic too
         )
         log.info("projector consuming %s as group %s", where.topic, settings.projector_group)
-        await consumer.run(
-            batch_writer(projection, where.topic, stop),
-            partial(read_model.offsets, where.topic),
-            stop,
-        )
+        retrying = asyncio.create_task(projection.retry_forever())
+        try:
+            await consumer.run(
+                batch_writer(projector.projection, projection, where.topic, stop),
+                partial(projector.read_model.offsets, where.topic),
+                stop,
+            )
+        finally:
+            retrying.cancel()
+
+
+@contextlib.asynccontextmanager
+async def _parked(settings: Settings) -> AsyncIterator[ParkedEvents]:
+    """Where the projection parks what it fails on for good: beside the event store."""
+    parked = await open_parked_events(settings.event_store_url)
+    try:
+        yield parked
+    finally:
+        await parked.close()
 
 
 def start() -> None:

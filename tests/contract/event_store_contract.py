@@ -211,7 +211,8 @@ class EventStoreContract:
         for aggregate_id, versions in ((b, 2), (a, 3), (c, 1)):
             written = [event(aggregate_id, v, at=now) for v in range(1, versions + 1)]
             await append(store, written, 0)
-        pages, after = [], (prefix, 0)
+        pages: list[list[tuple[str, int]]] = []
+        after = (prefix, 0)
         while len(pages) < 3:
             page = await store.unpublished(now + timedelta(seconds=1), 2, after)
             pages.append([(e.aggregate_id[-1], e.version) for e in page])

@@ -7,8 +7,9 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from harness.system import System
-from techbank.account.v1 import commands_pb2, history_pb2, transfers_pb2
+from techbank.account.v1 import commands_pb2, history_pb2, queries_pb2, transfers_pb2
 from tests.e2e.helpers import TIMEOUT, open_account, read, refusal_of
+from tests.e2e.server_logs import LogWatch
 
 Status = grpc.StatusCode
 T = transfers_pb2
@@ -159,3 +160,40 @@ def _now() -> Timestamp:
     stamp = Timestamp()
     stamp.GetCurrentTime()
     return stamp
+
+
+def test_an_id_of_the_other_kind_is_not_found_on_every_rpc(system: System) -> None:
+    """The store records each stream's type: a transfer's id names no account, and an
+    account's no transfer, as an unknown id names neither (and nothing is logged)."""
+    logs = LogWatch(system.processes)
+    account = open_account(system.commands, cents=1_000).account_id
+    other = open_account(system.commands).account_id
+    transfer_id = transfer(system, account, other, 100).transfer_id
+    at = _now()
+    calls = {
+        "DepositFunds": lambda: system.commands.DepositFunds(
+            commands_pb2.DepositFundsRequest(account_id=transfer_id, amount_cents=1),
+            timeout=TIMEOUT,
+        ),
+        "WithdrawFunds": lambda: system.commands.WithdrawFunds(
+            commands_pb2.WithdrawFundsRequest(account_id=transfer_id, amount_cents=1),
+            timeout=TIMEOUT,
+        ),
+        "CloseAccount": lambda: system.commands.CloseAccount(
+            commands_pb2.CloseAccountRequest(account_id=transfer_id), timeout=TIMEOUT
+        ),
+        "GetBalanceAsOf": lambda: system.history.GetBalanceAsOf(
+            history_pb2.GetBalanceAsOfRequest(account_id=transfer_id, as_of=at), timeout=TIMEOUT
+        ),
+        "FindAccountById": lambda: system.queries.FindAccountById(
+            queries_pb2.FindAccountByIdRequest(account_id=transfer_id), timeout=TIMEOUT
+        ),
+        "GetTransfer": lambda: system.transfers.GetTransfer(
+            T.GetTransferRequest(transfer_id=account), timeout=TIMEOUT
+        ),
+    }
+    answers = {name: refusal_of(call) for name, call in calls.items()}
+    expected = {name: (Status.NOT_FOUND, "ACCOUNT_NOT_FOUND") for name in calls}
+    expected["GetTransfer"] = (Status.NOT_FOUND, "TRANSFER_NOT_FOUND")
+    assert {name: (r.code, r.reason) for name, r in answers.items()} == expected
+    assert logs.new_trouble() == []
