@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from adapters import inprocess_bus
 from adapters.inprocess_bus import InProcessEventBus
 from adapters.redaction import redacted
+from adapters.settings import ConfigurationError
 from core.event_bus import EventBus
 from core.event_store import EventStore
 from core.parking import ParkedEvents
@@ -21,10 +22,11 @@ if TYPE_CHECKING:
     from adapters.kafka_bus import Encode
 
 SQL_SCHEMES = ("sqlite", "mysql", "postgresql")
+STORE_SETTING, BUS_SETTING = "TECHBANK_EVENT_STORE_URL", "TECHBANK_EVENT_BUS_URL"
 
 
-class UnsupportedUrl(ValueError):
-    """A URL names a scheme no adapter serves."""
+class UnsupportedUrl(ConfigurationError):
+    """A URL names a scheme no adapter serves: the process cannot start with it."""
 
 
 async def open_event_store(url: str) -> EventStore:
@@ -41,7 +43,10 @@ async def open_event_store(url: str) -> EventStore:
         from adapters.mongo_event_store import MongoEventStore
 
         return await MongoEventStore.connect(url)
-    raise UnsupportedUrl(f"no event store adapter for {redacted(url)!r}")
+    raise UnsupportedUrl(
+        f"{STORE_SETTING}={redacted(url)}: no event store adapter for it "
+        "(sqlite+aiosqlite:///..., mysql+aiomysql://... or mongodb://...)"
+    )
 
 
 async def open_parked_events(event_store_url: str) -> ParkedEvents:
@@ -57,7 +62,7 @@ async def open_parked_events(event_store_url: str) -> ParkedEvents:
         from adapters.mongo_parked import MongoParkedEvents
 
         return await MongoParkedEvents.connect(event_store_url)
-    raise UnsupportedUrl(f"no parked events adapter for {redacted(event_store_url)!r}")
+    raise UnsupportedUrl(f"{STORE_SETTING}={redacted(event_store_url)}: no adapter for it")
 
 
 async def open_event_bus(url: str, encode: "Encode") -> EventBus:
@@ -68,4 +73,7 @@ async def open_event_bus(url: str, encode: "Encode") -> EventBus:
         from adapters.kafka_topic import KafkaTopic
 
         return await KafkaEventBus.connect(KafkaTopic.from_url(url), encode)
-    raise UnsupportedUrl(f"no event bus adapter for {redacted(url)!r}")
+    raise UnsupportedUrl(
+        f"{BUS_SETTING}={redacted(url)}: no event bus adapter for it "
+        "(inprocess:// or kafka://host:port/topic)"
+    )

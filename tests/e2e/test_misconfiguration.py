@@ -86,3 +86,22 @@ def test_a_settings_file_that_cannot_be_read_is_named(module: str, tmp_path: Pat
     ran = started(module, local_env(tmp_path, TECHBANK_READ_DB_URL_FILE=str(absent)))
     line = refusal(ran, module, "TECHBANK_READ_DB_URL_FILE")
     assert line.endswith(f"cannot read {absent}: No such file or directory"), line
+
+
+# A store or bus URL no adapter serves, or a Kafka URL that names no topic.
+BAD_URLS: list[tuple[str, str, str]] = [
+    ("embedded", "TECHBANK_EVENT_STORE_URL", "oracle://app:secret@db/techbank"),
+    ("command_server", "TECHBANK_EVENT_BUS_URL", "amqp://app:secret@mq/events"),
+    ("projector", "TECHBANK_EVENT_BUS_URL", "kafka://127.0.0.1:1"),
+    ("projector", "TECHBANK_EVENT_BUS_URL", "kafka://127.0.0.1:1/t?partitions=many"),
+]
+
+
+@pytest.mark.parametrize(("module", "setting", "url"), BAD_URLS)
+def test_a_url_no_adapter_serves_is_named(
+    module: str, setting: str, url: str, tmp_path: Path
+) -> None:
+    ran = started(module, local_env(tmp_path, **{setting: url}))
+    line = refusal(ran, module, setting)
+    assert "secret" not in line
+    assert "adapter for it" in line or "expected kafka://host:port" in line, line
