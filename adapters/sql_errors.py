@@ -13,9 +13,10 @@ _OUR_FAULT = (exc.IntegrityError, exc.ProgrammingError, exc.DataError, exc.NotSu
 _MYSQL_CONFLICTS = {1213, 1205}
 # MySQL/MariaDB: a command denied on a database; on a table.
 _MYSQL_DENIED = {1044, 1142}
-# MySQL/MariaDB: access denied to a database; for a user (a wrong password); an unknown
-# database. No retry cures them: the URL is wrong.
-_MYSQL_REFUSALS = {1044, 1045, 1049}
+# MySQL/MariaDB: access denied to a database; for a user (a wrong password); to a table
+# (a command the user may not run: the reader's SELECT-only user given to a writer); an
+# unknown database. No retry cures them: the URL is wrong.
+_MYSQL_REFUSALS = {1044, 1045, 1142, 1049}
 _MYSQL_NO_SUCH_TABLE = 1146
 
 

@@ -26,6 +26,7 @@ from harness.stack import (
     scratch_kafka_topic,
     scratch_mongo_database,
     scratch_mysql_database,
+    scratch_read_database,
 )
 from tests.e2e.conftest import STACKS
 from tests.e2e.helpers import create_read_model
@@ -89,6 +90,24 @@ def test_the_projector_refuses_an_unknown_mysql_database(tmp_path: Path) -> None
         ran = started("projector", local_env(tmp_path, **env))
     line = refusal(ran, "projector", "TECHBANK_READ_DB_URL")
     assert "Unknown database" in line, line
+
+
+@on_mysql
+def test_the_projector_given_the_readers_url_says_it_may_not_write(tmp_path: Path) -> None:
+    """The query server's user (SELECT only) as the projector's: a setting mixed up."""
+    with (
+        scratch_kafka_topic("misconfigured") as topic,
+        scratch_mongo_database("misc") as store,
+        scratch_read_database("misc") as read_db,
+    ):
+        env = {
+            "TECHBANK_EVENT_BUS_URL": f"kafka://{kafka_bootstrap()}/{topic}",
+            "TECHBANK_EVENT_STORE_URL": mongo_url(store),
+            "TECHBANK_READ_DB_URL": read_db.reader_url,
+        }
+        ran = started("projector", local_env(tmp_path, **env))
+    line = refusal(ran, "projector", "TECHBANK_READ_DB_URL")
+    assert "command denied" in line, line
 
 
 @contextmanager
