@@ -14,6 +14,7 @@ import json
 import sys
 
 from adapters.command_line import Tool
+from adapters.database_checks import check_can_exist
 from adapters.factories import open_parked_events
 from adapters.settings import Settings
 from core.parking import ParkedEvent
@@ -32,7 +33,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    parked = await open_parked_events(Settings().event_store_url)
+    url = Settings().event_store_url
+    check_can_exist("TECHBANK_EVENT_STORE_URL", url)  # a folder mistyped is no new store
+    parked = await open_parked_events(url)
     try:
         if args.action == "list":
             _show(await parked.parked(args.consumer), args.json)
