@@ -70,9 +70,11 @@ class BankAccount(AggregateRoot):
         self._take_in(FundsDeposited(amount_cents, reference_of(reference), transfer_id))
 
     def _take_in(self, deposited: FundsDeposited) -> None:
+        # The balance's state refuses it, as INSUFFICIENT_FUNDS a withdrawal: not the
+        # amount itself, which another account may take.
         if self.balance_cents + deposited.amount_cents > MAX_CENTS:
             message = "amount_cents would overflow the balance (int64 cents)"
-            raise InvalidInput(message, field="amount_cents", reason=BALANCE_OVERFLOW)
+            raise RuleViolation(message, reason=BALANCE_OVERFLOW)
         self._raise(deposited)
 
     def withdraw(self, amount_cents: int, reference: str = "", transfer_id: str = "") -> None:

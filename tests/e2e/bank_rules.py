@@ -152,8 +152,7 @@ def _account_refusal(account: Account, kind: str, amount: int) -> Expected | Non
     if kind == "WITHDRAWAL" and amount > account.balance:
         return Expected.refused(Status.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS")
     if kind == "DEPOSIT" and account.balance + amount > MAX_CENTS:
-        # Invalid input names its field (docs/api.md, Errors), repeated or not.
-        return Expected(Status.INVALID_ARGUMENT, OVERFLOW, frozenset({"amount_cents"}))
+        return Expected.refused(Status.FAILED_PRECONDITION, "BALANCE_OVERFLOW")
     return None
 
 

@@ -72,10 +72,10 @@ def test_non_positive_deposit_is_invalid(amount: int) -> None:
         opened().deposit(amount)
 
 
-def test_deposit_that_would_overflow_int64_is_invalid() -> None:
+def test_deposit_that_would_overflow_int64_is_refused_by_the_balance() -> None:
     account = opened(MAX_CENTS - 10)
     account.deposit(10)
-    with pytest.raises(InvalidInput, match="amount_cents would overflow"):
+    with pytest.raises(RuleViolation, match="amount_cents would overflow"):
         account.deposit(1)
     assert account.balance_cents == MAX_CENTS
 

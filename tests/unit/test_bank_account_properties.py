@@ -37,7 +37,7 @@ class Model:
         if action == "withdraw" and amount > self.balance:
             return RuleViolation
         if action == "deposit" and self.balance + amount > MAX_CENTS:
-            return InvalidInput
+            return RuleViolation
         return None
 
     def apply(self, action: str, amount: int) -> None:
