@@ -1,5 +1,6 @@
 """The command side's edge: protobuf messages to domain objects and back, in one place."""
 
+import unicodedata
 from typing import TypeVar
 
 from bank.domain.account import (
@@ -26,8 +27,15 @@ MAX_REQUEST_ID_LENGTH = 128
 
 
 def request_id_of(raw: str) -> str:
+    """A client's request id: at most MAX_REQUEST_ID_LENGTH characters, none a control
+    character (no store keeps a NUL in text alike: FerretDB's PostgreSQL keeps none)."""
     if len(raw) > MAX_REQUEST_ID_LENGTH:
         message = f"request_id must be at most {MAX_REQUEST_ID_LENGTH} characters"
+        raise InvalidInput(message, field="request_id")
+    control = next((i for i, ch in enumerate(raw) if unicodedata.category(ch) == "Cc"), None)
+    if control is not None:
+        found = f"U+{ord(raw[control]):04X} at position {control}"
+        message = f"request_id must not contain control characters; found {found}"
         raise InvalidInput(message, field="request_id")
     return raw
 

@@ -2,6 +2,7 @@
 (command_server.translation), before anything is recorded; and what makes two requests
 the same command, so that one request id may be sent again with it."""
 
+import unicodedata
 from typing import Any
 
 from tests.e2e.bank_model import (
@@ -18,7 +19,7 @@ from tests.e2e.bank_model import (
 
 def field_checks(rpc: str, request: Any) -> list[Violation]:
     """The fields the edge refuses (command_server.translation), all at once."""
-    found = bad("request_id") if len(request.request_id) > MAX_REQUEST_ID else []
+    found = bad("request_id") if request_id_refused(request.request_id) else []
     if rpc == "OpenAccount":
         found += bad("holder") if text_refused(request.holder, MAX_HOLDER) else []
         found += bad("account_type") if request.account_type not in (1, 2) else []
@@ -32,6 +33,12 @@ def field_checks(rpc: str, request: Any) -> list[Violation]:
         return found
     found += bad("amount_cents") if request.amount_cents <= 0 else []
     return found + (bad("reference") if reference_refused(request.reference) else [])
+
+
+def request_id_refused(request_id: str) -> bool:
+    """Over MAX_REQUEST_ID characters, or holding a control character (docs/api.md)."""
+    controls = any(unicodedata.category(ch) == "Cc" for ch in request_id)
+    return len(request_id) > MAX_REQUEST_ID or controls
 
 
 def _transfer_checks(request: Any) -> list[Violation]:
