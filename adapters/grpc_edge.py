@@ -50,7 +50,9 @@ def status_of(error: DomainError) -> grpc.StatusCode:
     return grpc.StatusCode.FAILED_PRECONDITION
 
 
-async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: Exception) -> None:
+async def _abort(
+    context: grpc.aio.ServicerContext[Any, Any], error: Exception, method: str
+) -> None:
     if isinstance(error, Unavailable):
         STORE_ERRORS.labels("rpc").inc()
     if isinstance(error, DomainError):
@@ -63,7 +65,7 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: Exception) 
             metadata=error.metadata,
             violations=violations,
         )
-    log.error("unexpected error in %s", context, exc_info=error)
+    log.error("unexpected error in %s", method, exc_info=error)
     await grpc_errors.abort(
         context, grpc.StatusCode.INTERNAL, "internal error; see the server log", "INTERNAL"
     )
@@ -88,7 +90,7 @@ def rpc_method(method: F) -> F:
             except grpc.aio.AbortError:
                 raise
             except Exception as error:
-                await _abort(context, error)
+                await _abort(context, error, method.__qualname__)
             finally:
                 await items.aclose()
 
@@ -102,7 +104,7 @@ def rpc_method(method: F) -> F:
         except grpc.aio.AbortError:
             raise
         except Exception as error:
-            await _abort(context, error)
+            await _abort(context, error, method.__qualname__)
             raise AssertionError("unreachable: abort raises") from error
 
     return unary  # type: ignore[return-value]
