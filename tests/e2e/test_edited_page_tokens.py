@@ -66,6 +66,9 @@ def test_a_statement_token_beyond_every_version_is_refused(
     assert log_watch.new_trouble() == []
 
 
+LAST_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"  # no UUID sorts after it
+
+
 def test_a_balance_token_beyond_int64_is_refused(system: System, log_watch: LogWatch) -> None:
     floor = 8 * 10**17 + uuid.uuid4().int % 10**15  # above any other test's balances
     for cents in (floor + 1, floor + 2):
@@ -80,7 +83,9 @@ def test_a_balance_token_beyond_int64_is_refused(system: System, log_watch: LogW
         expect_refused(lambda: system.queries.FindAccountsWithBalance(request, timeout=TIMEOUT))
     request.page_token = edited(first.next_page_token, floor + 1, "\ud800")  # a lone surrogate
     expect_refused(lambda: system.queries.FindAccountsWithBalance(request, timeout=TIMEOUT))
-    request.page_token = edited(first.next_page_token, INT64_MAX, last_id)
+    # After the last position any account can hold (other tests keep accounts at the
+    # int64 limit in the same system): the bound itself is a position, with nothing after.
+    request.page_token = edited(first.next_page_token, INT64_MAX, LAST_ID)
     assert list(system.queries.FindAccountsWithBalance(request, timeout=TIMEOUT).accounts) == []
     assert log_watch.new_trouble() == []
 
