@@ -16,7 +16,7 @@ GO_PLUGINS := $(TOOLS)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION) \
   $(TOOLS)/protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION)
 GO_CLIENT_SOURCES := $(shell find clients/go -name '*.go') clients/go/go.mod clients/go/go.sum
 
-.PHONY: help venv gen gen-go check-gen lint test unit servers tools up down run bench bench-scale certs clean
+.PHONY: help venv fmt gen gen-go check-gen lint test unit servers tools up down run bench bench-scale certs clean
 
 help:
 	@echo "make run    start the system on the embedded default (command :50051, query :50052)"
@@ -25,6 +25,7 @@ help:
 	@echo "make down   stop them"
 	@echo "make unit   the fast inner loop: unit and SQLite/in-memory contract tests, no servers"
 	@echo "make lint   ruff, mypy, and buf on the protos"
+	@echo "make fmt    format the code (ruff format, and ruff's import order and fixes)"
 	@echo "make gen    regenerate generated/ (Python) and clients/go/gen (Go) from protos/"
 	@echo "make bench  measure command and query throughput"
 	@echo "make bench-scale  catch-up with 1/2/4 projectors, commands with 1/2/3 command servers"
@@ -44,6 +45,10 @@ $(VENV)/.installed: requirements.lock
 	  > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/techbank.pth"
 	touch $@
 
+fmt: venv
+	$(VENV)/bin/ruff check --fix --select I,UP,RUF100 .
+	$(VENV)/bin/ruff format .
+
 gen: venv gen-go
 	scripts/gen.sh $(PY) generated
 
@@ -55,11 +60,12 @@ gen-go: venv $(GO_PLUGINS)
 check-gen: venv $(GO_PLUGINS)
 	scripts/check_gen.sh $(PY)
 
-# buf breaking: protos/ against the last commit's, so a change that would break code
-# generated from the committed contract fails here before it is committed.
+# buf breaking: protos/ against the last commit's while they are being changed, else
+# (a clean checkout, as in CI) against the commit before, so that a breaking change
+# fails both before it is committed and once it is (scripts/buf_breaking.sh).
 lint: venv check-gen $(TOOLS)/buf-$(BUF_VERSION)
 	$(TOOLS)/node_modules/.bin/buf lint
-	$(TOOLS)/node_modules/.bin/buf breaking --against '.git#ref=HEAD'
+	scripts/buf_breaking.sh $(TOOLS)/node_modules/.bin/buf
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy core adapters bank embedded admin command_server query_server projector \
