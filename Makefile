@@ -25,7 +25,7 @@ help:
 	@echo "make down   stop them"
 	@echo "make unit   the fast inner loop: unit and SQLite/in-memory contract tests, no servers"
 	@echo "make lint   ruff, mypy, and buf on the protos"
-	@echo "make fmt    format the code (ruff format, and ruff's import order and fixes)"
+	@echo "make fmt    format the code (ruff format, and ruff's import order)"
 	@echo "make gen    regenerate generated/ (Python) and clients/go/gen (Go) from protos/"
 	@echo "make bench  measure command and query throughput"
 	@echo "make bench-scale  catch-up with 1/2/4 projectors, commands with 1/2/3 command servers"
@@ -46,7 +46,7 @@ $(VENV)/.installed: requirements.lock
 	touch $@
 
 fmt: venv
-	$(VENV)/bin/ruff check --fix --select I,UP,RUF100 .
+	$(VENV)/bin/ruff check --fix --select I .
 	$(VENV)/bin/ruff format .
 
 gen: venv gen-go
