@@ -19,7 +19,7 @@ from core.event_store import EventStore
 from core.parking import ParkedEvents
 
 if TYPE_CHECKING:
-    from adapters.kafka_bus import Encode
+    from adapters.kafka.bus import Encode
 
 SQL_SCHEMES = ("sqlite", "mysql", "postgresql")
 STORE_SETTING, BUS_SETTING = "TECHBANK_EVENT_STORE_URL", "TECHBANK_EVENT_BUS_URL"
@@ -32,15 +32,15 @@ class UnsupportedUrl(ConfigurationError):
 async def open_event_store(url: str) -> EventStore:
     scheme = url.split(":", 1)[0]
     if scheme.startswith("sqlite"):
-        from adapters.sqlite_event_store import SqliteEventStore
+        from adapters.sqlite.event_store import SqliteEventStore
 
         return await SqliteEventStore.connect(url)
     if scheme.startswith(SQL_SCHEMES):
-        from adapters.sql_event_store import SqlEventStore
+        from adapters.sql.event_store import SqlEventStore
 
         return await SqlEventStore.connect(url)
     if scheme in ("mongodb", "mongodb+srv"):
-        from adapters.mongo_event_store import MongoEventStore
+        from adapters.mongo.event_store import MongoEventStore
 
         return await MongoEventStore.connect(url)
     raise UnsupportedUrl(
@@ -53,13 +53,13 @@ async def open_parked_events(event_store_url: str) -> ParkedEvents:
     """Where the bus's consumers park what they cannot handle: beside the event store."""
     scheme = event_store_url.split(":", 1)[0]
     if scheme.startswith(SQL_SCHEMES):
-        from adapters.sql_parked import SqlParkedEvents
+        from adapters.sql.parked import SqlParkedEvents
 
         if scheme == "sqlite":  # the async driver SQLAlchemy needs
             event_store_url = "sqlite+aiosqlite" + event_store_url.removeprefix("sqlite")
         return await SqlParkedEvents.connect(event_store_url)
     if scheme in ("mongodb", "mongodb+srv"):
-        from adapters.mongo_parked import MongoParkedEvents
+        from adapters.mongo.parked import MongoParkedEvents
 
         return await MongoParkedEvents.connect(event_store_url)
     raise UnsupportedUrl(f"{STORE_SETTING}={redacted(event_store_url)}: no adapter for it")
@@ -69,8 +69,8 @@ async def open_event_bus(url: str, encode: "Encode") -> EventBus:
     if url == inprocess_bus.URL:
         return InProcessEventBus()
     if url.startswith("kafka://"):
-        from adapters.kafka_bus import KafkaEventBus
-        from adapters.kafka_topic import KafkaTopic
+        from adapters.kafka.bus import KafkaEventBus
+        from adapters.kafka.topic import KafkaTopic
 
         return await KafkaEventBus.connect(KafkaTopic.from_url(url), encode)
     raise UnsupportedUrl(

@@ -7,15 +7,20 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters import inprocess_bus, logs
-from adapters.metrics import serve_metrics
-from adapters.tracing import configure_tracing
+from adapters import inprocess_bus
+from adapters.telemetry import logs
+from adapters.telemetry.metrics import serve_metrics
+from adapters.telemetry.tracing import configure_tracing
 
 
 class ConfigurationError(ValueError):
     """A setting the process cannot start with. Its message names the setting (a URL's
     password redacted); each entry point says it in one line and exits
     (adapters.command_line), with no traceback: the fix is in the environment, not the code."""
+
+
+class EarlierStoreLayout(ConfigurationError):
+    """The store holds data in a layout an earlier version wrote; nothing was changed."""
 
 
 def _data_dir() -> str:

@@ -14,9 +14,9 @@ import json
 import sys
 
 from adapters.command_line import Tool
-from adapters.database_checks import check_can_exist
 from adapters.factories import open_parked_events
 from adapters.settings import Settings
+from adapters.sql.checks import check_can_exist
 from core.parking import ParkedEvent
 
 FIELDS = ("consumer", "aggregate_type", "aggregate_id", "version", "event_type")

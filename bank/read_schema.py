@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql_engine import writer
-from adapters.sql_errors import is_denied
+from adapters.sql.engine import writer
+from adapters.sql.errors import is_denied
 from bank.read_generations import FIRST, Generation, is_generation_table, tables_of
 
 log = logging.getLogger(__name__)

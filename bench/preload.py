@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from pymongo import MongoClient
 from sqlalchemy.engine import make_url
 
-from adapters.mongo_event_store import OUTBOX, MongoEventStore, request_fields, to_document
-from adapters.sqlite_event_store import create_tables
-from adapters.sqlite_writes import INSERT_EVENT, INSERT_REQUEST, event_row, stored_time
+from adapters.mongo.event_store import OUTBOX, MongoEventStore, request_fields, to_document
+from adapters.sqlite.event_store import create_tables
+from adapters.sqlite.writes import INSERT_EVENT, INSERT_REQUEST, event_row, stored_time
 from bank.domain.account import BankAccount
 from bank.domain.events import AccountType
 from bench.results import Results

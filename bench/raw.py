@@ -25,11 +25,11 @@ from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 from sqlalchemy.engine import make_url
 
-from adapters.kafka_bus import ensure_topic
-from adapters.kafka_topic import KafkaTopic
-from adapters.mongo_event_store import DURABLE
-from adapters.sqlite_event_store import SqliteEventStore
-from adapters.sqlite_writes import INSERT_EVENT, INSERT_REQUEST, stored_time
+from adapters.kafka.bus import ensure_topic
+from adapters.kafka.topic import KafkaTopic
+from adapters.mongo.event_store import DURABLE
+from adapters.sqlite.event_store import SqliteEventStore
+from adapters.sqlite.writes import INSERT_EVENT, INSERT_REQUEST, stored_time
 from bank.read_generations import tables_of
 from bench.load import closed_loop
 from bench.results import Config, Figures, Results

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from pymongo import AsyncMongoClient
 
-from adapters.kafka_bus import KafkaEventBus
-from adapters.kafka_topic import KafkaTopic
-from adapters.mongo_event_store import OUTBOX, MongoEventStore, request_fields, to_document
+from adapters.kafka.bus import KafkaEventBus
+from adapters.kafka.topic import KafkaTopic
+from adapters.mongo.event_store import OUTBOX, MongoEventStore, request_fields, to_document
 from bench.preload import history
 from command_server.bootstrap import ENVELOPES
 from core.events import StoredEvent

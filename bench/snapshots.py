@@ -12,8 +12,8 @@ import time
 import uuid
 from collections.abc import Sequence
 
-from adapters.mongo_event_store import MongoEventStore
-from adapters.sqlite_event_store import SqliteEventStore
+from adapters.mongo.event_store import MongoEventStore
+from adapters.sqlite.event_store import SqliteEventStore
 from bank.domain.account import BankAccount
 from bank.domain.events import AccountType
 from bench.results import Results

@@ -9,7 +9,7 @@ from functools import partial
 from adapters.factories import open_event_bus, open_event_store, open_parked_events
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings
-from adapters.tracing import current_headers
+from adapters.telemetry.tracing import current_headers
 from bank.domain.account import BankAccount
 from bank.domain.transfer import Transfer
 from bank.evolution import in_current_shapes

@@ -9,12 +9,12 @@ from importlib.resources import files
 
 import grpc
 
-from adapters.grpc_auth import every_method
-from adapters.grpc_limits import StreamGate
-from adapters.grpc_server import serve
-from adapters.grpc_services import add_service
-from adapters.metrics import observe_outbox, observe_parking
+from adapters.grpc.auth import every_method
+from adapters.grpc.limits import StreamGate
+from adapters.grpc.server import serve
+from adapters.grpc.services import add_service
 from adapters.settings import Settings
+from adapters.telemetry.metrics import observe_outbox, observe_parking
 from command_server.bootstrap import CommandSide
 from techbank.account.v1 import commands_pb2, history_pb2, transfers_pb2
 

@@ -3,10 +3,10 @@
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from adapters import logs
-from adapters.grpc_auth import current_caller
-from adapters.grpc_edge import rpc_method
-from adapters.grpc_types import Context
+from adapters.grpc.auth import current_caller
+from adapters.grpc.edge import rpc_method
+from adapters.grpc.types import Context
+from adapters.telemetry import logs
 from bank.domain.commands import AccountCommand, OpenAccount
 from command_server import translation
 from command_server.outcome import CommandOutcome

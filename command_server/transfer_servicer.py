@@ -2,10 +2,10 @@
 
 from datetime import UTC, datetime
 
-from adapters import logs
-from adapters.grpc_auth import current_caller
-from adapters.grpc_edge import rpc_method
-from adapters.grpc_types import Context
+from adapters.grpc.auth import current_caller
+from adapters.grpc.edge import rpc_method
+from adapters.grpc.types import Context
+from adapters.telemetry import logs
 from bank.domain.account import BankAccount, account_id_of, uuid_of
 from bank.domain.transfer import Transfer, TransferStatus
 from command_server import translation

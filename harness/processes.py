@@ -11,7 +11,7 @@ from pathlib import Path
 
 import grpc
 
-from adapters.health_probe import is_serving
+from adapters.grpc.health import is_serving
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import grpc
 
-from adapters.health_probe import open_channel
+from adapters.grpc.health import open_channel
 from harness.processes import REPO, ServerProcess, free_port, start_all
 from harness.stack import (
     kafka_bootstrap,

@@ -14,13 +14,13 @@ from aiokafka.errors import KafkaError
 
 from adapters.command_line import run_server
 from adapters.factories import open_parked_events
-from adapters.kafka_bus import ensure_topic
-from adapters.kafka_consumer import KafkaBatchConsumer
-from adapters.kafka_topic import KafkaTopic
-from adapters.metrics import observe_parking
+from adapters.kafka.bus import ensure_topic
+from adapters.kafka.consumer import KafkaBatchConsumer
+from adapters.kafka.topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import ConfigurationError, Settings, configure_telemetry
 from adapters.signals import run_until_stopped
+from adapters.telemetry.metrics import observe_parking
 from bank.evolution import UPCASTER
 from core.parking import ParkedEvents, ParkingConsumer
 from projector.batch_writer import batch_writer

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Sequence
 from functools import partial
 
-from adapters.kafka_consumer import StopConsuming, StoreBatch
+from adapters.kafka.consumer import StopConsuming, StoreBatch
 from core.events import StoredEvent
 from core.parking import ParkingConsumer
 from projector.faults import pause_inside_batch

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
-from adapters.database_checks import check_can_exist, misconfiguration
 from adapters.factories import open_event_store
 from adapters.settings import Settings
+from adapters.sql.checks import check_can_exist, misconfiguration
 from bank.evolution import in_current_shapes
 from core.event_store import EventStore
 from projector.projection import AccountProjection

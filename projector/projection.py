@@ -10,8 +10,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
-from adapters.metrics import PROJECTED, PROJECTOR_LAG_SECONDS
-from adapters.tracing import batch_span
+from adapters.telemetry.metrics import PROJECTED, PROJECTOR_LAG_SECONDS
+from adapters.telemetry.tracing import batch_span
 from core.event_store import in_chunks
 from core.events import StoredEvent
 from projector.read_model import Position, ReadModel
@@ -33,7 +33,7 @@ class AccountProjection:
 
     async def handle(self, events: Sequence[StoredEvent], position: Position | None = None) -> None:
         """Apply a batch of events, and record `position`, in one transaction; traced as
-        part of the commands' traces (adapters.tracing) and measured."""
+        part of the commands' traces (adapters.telemetry.tracing) and measured."""
         with batch_span("project events", events):
             await self._apply(events, position)
         if events:

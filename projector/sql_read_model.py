@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql_engine import create_engine, writer
-from adapters.sql_errors import is_unavailable
+from adapters.sql.engine import create_engine, writer
+from adapters.sql.errors import is_unavailable
 from bank.read_generations import Generation, tables_of
 from bank.read_schema import (
     THE_ROW,

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 
-from adapters.sql_engine import use_wal
-from adapters.sqlite_writes import stored_time
+from adapters.sql.engine import use_wal
+from adapters.sqlite.writes import stored_time
 from bank.read_schema import create_generation, drop_generation, prepare_read_model_sync
 from core.errors import Unavailable
 from projector.batch_plan import merged_gaps, plan

@@ -17,8 +17,8 @@ from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
-from adapters.metrics import STORE_ERRORS
-from adapters.sql_errors import is_unavailable
+from adapters.sql.errors import is_unavailable
+from adapters.telemetry.metrics import STORE_ERRORS
 from core.errors import is_transient as core_is_transient
 
 log = logging.getLogger(__name__)

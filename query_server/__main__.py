@@ -10,8 +10,8 @@ from functools import partial
 from importlib.resources import files
 
 from adapters.command_line import run_server
-from adapters.grpc_auth import every_method
-from adapters.grpc_server import serve
+from adapters.grpc.auth import every_method
+from adapters.grpc.server import serve
 from adapters.settings import Settings, configure_telemetry
 from query_server.bootstrap import (
     SERVICE,

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import grpc
 from sqlalchemy.engine import make_url
 
-from adapters.database_checks import check_can_exist, misconfiguration
-from adapters.grpc_limits import ClientQuota, StreamGate
-from adapters.grpc_services import add_service
+from adapters.grpc.limits import ClientQuota, StreamGate
+from adapters.grpc.services import add_service
 from adapters.redaction import redacted
 from adapters.settings import ConfigurationError, Settings
+from adapters.sql.checks import check_can_exist, misconfiguration
 from core.dispatcher import Dispatcher
 from core.errors import Unavailable
 from query_server.account_reader import AccountReader, NoReadModel
@@ -62,7 +62,7 @@ async def open_account_reader(url: str) -> AccountReader:
 async def open_when_available(url: str) -> AccountReader:
     """The reader, once the read database lets it in: a database down or locked is waited
     for (SIGTERM still ends the wait at once); a URL that cannot name one raises
-    ConfigurationError (adapters.database_checks)."""
+    ConfigurationError (adapters.sql.checks)."""
     check_can_exist(QUERY_DB_URL, url)
     said = False
     while True:

@@ -1,15 +1,15 @@
 """The gRPC AccountQueryService: decode the request, dispatch the query, encode the answer.
 
 Answers are the read model's serialized accounts, framed into pages as they are
-(query_server.wire): registered with adapters.grpc_services.add_service, the
+(query_server.wire): registered with adapters.grpc.services.add_service, the
 methods return bytes.
 """
 
 from collections.abc import AsyncIterator
 
-from adapters.grpc_edge import rpc_method
-from adapters.grpc_limits import ClientQuota
-from adapters.grpc_types import Context
+from adapters.grpc.edge import rpc_method
+from adapters.grpc.limits import ClientQuota
+from adapters.grpc.types import Context
 from core.deadline import seconds_left
 from core.dispatcher import Dispatcher
 from query_server import translation, wire

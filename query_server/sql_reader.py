@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql_engine import create_engine
-from adapters.sql_errors import is_missing_table, is_unavailable
+from adapters.sql.engine import create_engine
+from adapters.sql.errors import is_missing_table, is_unavailable
 from bank.read_generations import Generation, tables_of
 from bank.read_schema import THE_ROW, generations
 from core.errors import Unavailable

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from adapters.health_probe import is_serving
+from adapters.grpc.health import is_serving
 
 TIMEOUT_SECONDS = 60
 

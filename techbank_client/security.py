@@ -1,6 +1,6 @@
 """How the client reaches servers that are not the plaintext loopback default: TLS
 (the servers' CA, and for mutual TLS a client certificate and key) and a bearer token,
-as adapters/grpc_config.py and adapters/grpc_auth.py accept them."""
+as adapters/grpc/config.py and adapters/grpc/auth.py accept them."""
 
 from dataclasses import dataclass
 from pathlib import Path

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql_engine import create_engine
+from adapters.sql.engine import create_engine
 from bank.read_generations import FIRST, tables_of
 from bank.read_schema import create_generation, create_schema, drop_generation, generations
 from core.errors import Unavailable

@@ -328,7 +328,7 @@ class EventStoreContract:
         assert [a async for a in store.aggregate_ids() if a == aggregate_id] == [aggregate_id]
 
     async def test_a_long_stream_loads_after_any_version(self, store: EventStore) -> None:
-        """Across the boundaries a store may read a stream by (adapters.mongo_segments)."""
+        """Across the boundaries a store may read a stream by (adapters.mongo.segments)."""
         aggregate_id = str(uuid.uuid4())
         written = [event(aggregate_id, v) for v in range(1, 251)]
         for start in range(0, 250, 50):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from adapters.sql_engine import create_engine
+from adapters.sql.engine import create_engine
 from bank.read_generations import FIRST, tables_of
 from bank.read_schema import create_schema
 from query_server.account_reader import AccountReader
@@ -26,7 +26,7 @@ class TestSqlAccountReaderOnSqlite(OnSqlite, AccountReaderContract):
 
 
 async def test_opening_time_is_read_back_as_utc(tmp_path: Path) -> None:
-    """The databases keep no zone; the column type gives it back (adapters/sql_types.py)."""
+    """The databases keep no zone; the column type gives it back (adapters/sql/types.py)."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/read.db")
     await create_schema(engine)  # as the projector does
     reader = await SqlAccountReader.connect(f"sqlite+aiosqlite:///{tmp_path}/read.db")

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from adapters.kafka_bus import KafkaEventBus
-from adapters.kafka_topic import KafkaTopic
+from adapters.kafka.bus import KafkaEventBus
+from adapters.kafka.topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from core.event_bus import EventBus
 from core.events import StoredEvent

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
-from adapters.mongo_event_store import EARLIER_LAYOUT_INDEX as OLD_INDEX
-from adapters.mongo_event_store import MongoEventStore
-from adapters.store_layout import EarlierStoreLayout
+from adapters.mongo.event_store import EARLIER_LAYOUT_INDEX as OLD_INDEX
+from adapters.mongo.event_store import MongoEventStore
+from adapters.settings import EarlierStoreLayout
 from core.event_store import EventStore
 from harness.stack import mongo_url
 from tests.contract.event_store_contract import EventStoreContract, event, request

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from adapters.sql_event_store import SqlEventStore
+from adapters.sql.event_store import SqlEventStore
 from core.event_store import EventStore
 from harness.stack import mysql_url, scratch_mysql_database
 from tests.contract.event_store_contract import EventStoreContract

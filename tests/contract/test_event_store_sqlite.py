@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sql_event_store import SqlEventStore
-from adapters.sqlite_event_store import SqliteEventStore
-from adapters.store_layout import EarlierStoreLayout
+from adapters.settings import EarlierStoreLayout
+from adapters.sql.event_store import SqlEventStore
+from adapters.sqlite.event_store import SqliteEventStore
 from core.errors import ConcurrencyError, Unavailable
 from core.event_store import EventStore
 from core.requests import RequestAlreadyDecided

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.mongo_parked import MongoParkedEvents
+from adapters.mongo.parked import MongoParkedEvents
 from core.parking import ParkedEvents
 from harness.stack import mongo_url
 from tests.contract.parked_events_contract import ParkedEventsContract

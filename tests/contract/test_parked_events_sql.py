@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sql_parked import SqlParkedEvents
-from adapters.sqlite_event_store import SqliteEventStore
+from adapters.sql.parked import SqlParkedEvents
+from adapters.sqlite.event_store import SqliteEventStore
 from core.parking import ParkedEvents
 from harness.stack import mysql_url, scratch_mysql_database
 from tests.contract.parked_events_contract import ParkedEventsContract

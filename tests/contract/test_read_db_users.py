@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import make_url
 
-from adapters.sql_engine import create_engine
-from adapters.sql_errors import is_denied
+from adapters.sql.engine import create_engine
+from adapters.sql.errors import is_denied
 from harness.stack import ReadDatabase, scratch_read_database
 from projector.bootstrap import open_read_model
 from query_server.account_reader import NoReadModel

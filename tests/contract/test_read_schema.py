@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from adapters.sql_engine import create_engine
+from adapters.sql.engine import create_engine
 from bank import read_schema as schema
 from harness.stack import mysql_url, scratch_mysql_database
 from projector.sqlite_read_model import SqliteReadModel

@@ -13,7 +13,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.sql_engine import create_engine
+from adapters.sql.engine import create_engine
 from bank.read_schema import prepare_read_model
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
 

@@ -12,7 +12,7 @@ from typing import Any
 import grpc
 import pytest
 
-from adapters.sql_engine import create_engine
+from adapters.sql.engine import create_engine
 from bank.read_generations import FIRST, tables_of
 from bank.read_schema import create_schema
 from harness.processes import ServerProcess, free_port

@@ -12,7 +12,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from adapters.health_probe import open_channel
+from adapters.grpc.health import open_channel
 from devtools.credentials import make_all, token
 from harness.processes import ServerProcess, free_port, wait_until_serving
 from harness.system import System, running_system

@@ -1,5 +1,5 @@
 """The client over TLS, mutual TLS and bearer tokens, as the servers accept them
-(adapters/grpc_config.py), against the fake server with development certificates."""
+(adapters/grpc/config.py), against the fake server with development certificates."""
 
 from pathlib import Path
 

@@ -17,7 +17,7 @@ from core.errors import (
     kind_of,
 )
 
-REFUSAL_KIND_COLUMN = 32  # characters: adapters/event_tables.py's refusal_kind
+REFUSAL_KIND_COLUMN = 32  # characters: adapters/sql/event_tables.py's refusal_kind
 
 REMEMBERED = [
     RuleViolation("no", reason=account.INSUFFICIENT_FUNDS),

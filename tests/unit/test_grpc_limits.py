@@ -8,7 +8,7 @@ from typing import Any
 import grpc
 import pytest
 
-from adapters.grpc_limits import StreamGate, StreamLimits
+from adapters.grpc.limits import StreamGate, StreamLimits
 
 METHOD = "/test.Endless/Stream"
 CHUNK = b"x" * 65536

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from grpc_health.v1 import health, health_pb2
 
-from adapters.health_watch import NOT_SERVING, SERVING, HealthWatch
+from adapters.grpc.health import NOT_SERVING, SERVING, HealthWatch
 from core.errors import Unavailable
 
 INTERVAL, TIMEOUT = 0.01, 0.05
@@ -72,7 +72,7 @@ def lines(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
 async def test_a_failing_probe_marks_its_service_and_the_server_down_once(
     servicer: health.aio.HealthServicer, reads: FakeStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, "adapters.health_watch")
+    caplog.set_level(logging.INFO, "adapters.grpc.health")
     reads.failure = Unavailable("the read database is unavailable")
     reads.failure.__cause__ = ConnectionRefusedError(111, "Connection refused")
     await settle(servicer, {"reads": NOT_SERVING, "": NOT_SERVING, "writes": SERVING})
@@ -87,7 +87,7 @@ async def test_a_failing_probe_marks_its_service_and_the_server_down_once(
 async def test_a_probe_that_answers_again_marks_it_serving_again_once(
     servicer: health.aio.HealthServicer, reads: FakeStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, "adapters.health_watch")
+    caplog.set_level(logging.INFO, "adapters.grpc.health")
     reads.failure = Unavailable("down")
     await settle(servicer, {"reads": NOT_SERVING, "": NOT_SERVING})
     reads.failure = None

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.grpc_config import ServerConfig
+from adapters.grpc.config import ServerConfig
 from adapters.settings import ConfigurationError, Settings
 
 WRITER = "mysql+aiomysql://writer:w-secret@127.0.0.1:3306/techbank"

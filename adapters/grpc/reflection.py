@@ -15,8 +15,8 @@ import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_reflection.v1alpha import reflection_pb2 as r
 
-from adapters import grpc_errors
-from adapters.grpc_services import InvalidRequest, request_decoder
+from adapters.grpc import errors as grpc_errors
+from adapters.grpc.services import InvalidRequest, request_decoder
 
 V1 = "grpc.reflection.v1.ServerReflection"
 V1ALPHA = r.DESCRIPTOR.services_by_name["ServerReflection"].full_name

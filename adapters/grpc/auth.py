@@ -26,8 +26,8 @@ import grpc
 import jwt
 from google.protobuf.descriptor import ServiceDescriptor
 
-from adapters import grpc_errors
-from adapters.grpc_types import Context
+from adapters.grpc import errors as grpc_errors
+from adapters.grpc.types import Context
 
 log = logging.getLogger(__name__)
 

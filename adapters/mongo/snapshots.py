@@ -7,7 +7,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from adapters.mongo_errors import outages_unavailable
+from adapters.mongo.errors import outages_unavailable
 from core.snapshots import Snapshot
 
 Document = dict[str, Any]

@@ -22,9 +22,9 @@ from typing import Any
 
 import grpc
 
-from adapters import grpc_errors
-from adapters.grpc_auth import current_caller
-from adapters.grpc_types import Context
+from adapters.grpc import errors as grpc_errors
+from adapters.grpc.auth import current_caller
+from adapters.grpc.types import Context
 
 log = logging.getLogger(__name__)
 

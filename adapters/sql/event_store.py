@@ -16,8 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters import sql_snapshots
-from adapters.event_tables import (
+from adapters.sql import snapshots as sql_snapshots
+from adapters.sql.engine import create_engine, writer
+from adapters.sql.errors import is_conflict, is_unavailable
+from adapters.sql.event_tables import (
     event_of,
     event_row,
     events,
@@ -27,8 +29,6 @@ from adapters.event_tables import (
     request_row,
     requests,
 )
-from adapters.sql_engine import create_engine, writer
-from adapters.sql_errors import is_conflict, is_unavailable
 from core.errors import ConcurrencyError, Unavailable
 from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import StoredEvent

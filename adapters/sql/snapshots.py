@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.event_tables import snapshots
+from adapters.sql.event_tables import snapshots
 from core.snapshots import Snapshot
 
 

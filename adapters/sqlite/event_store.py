@@ -11,7 +11,7 @@ killed process and a crashed machine.
 Reads run on the event loop's thread: indexed lookups in a local WAL file take
 microseconds and never wait for a writer, less than handing them to a thread.
 
-The tables are those of adapters.event_tables, so either SQL adapter can open the file.
+The tables are those of adapters.sql.event_tables, so either SQL adapter can open the file.
 """
 
 import asyncio
@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 
-from adapters.event_tables import metadata, refuse_earlier_layout
-from adapters.sql_engine import use_wal
-from adapters.sqlite_writes import (
+from adapters.sql.engine import use_wal
+from adapters.sql.event_tables import metadata, refuse_earlier_layout
+from adapters.sqlite.writes import (
     Append,
     InTurn,
     MarkPublished,

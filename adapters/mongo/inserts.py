@@ -13,7 +13,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from adapters.mongo_errors import outages_unavailable
+from adapters.mongo.errors import outages_unavailable
 
 Document = dict[str, Any]
 DUPLICATE_KEY = 11000

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.redaction import redacted
 from adapters.settings import ConfigurationError
-from adapters.sql_errors import refusal_of
+from adapters.sql.errors import refusal_of
 
 IN_MEMORY = ("", ":memory:")
 

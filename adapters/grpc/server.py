@@ -1,6 +1,6 @@
 """Runs a grpc.aio server with health checks and reflection, and stops it gracefully.
 
-How it faces clients (TLS, who may call, limits) comes from adapters.grpc_config.
+How it faces clients (TLS, who may call, limits) comes from adapters.grpc.config.
 """
 
 import asyncio
@@ -13,12 +13,12 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health, health_pb2
 
-from adapters.grpc_auth import Authenticator, AuthInterceptor
-from adapters.grpc_config import ServerConfig, authenticator, check_exposure, server_credentials
-from adapters.grpc_limits import StreamGate
-from adapters.grpc_reflection import Descriptors, add_reflection
-from adapters.grpc_services import add_library_service
-from adapters.health_watch import NOT_SERVING, SERVING, HealthWatch, Probe
+from adapters.grpc.auth import Authenticator, AuthInterceptor
+from adapters.grpc.config import ServerConfig, authenticator, check_exposure, server_credentials
+from adapters.grpc.health import NOT_SERVING, SERVING, HealthWatch, Probe
+from adapters.grpc.limits import StreamGate
+from adapters.grpc.reflection import Descriptors, add_reflection
+from adapters.grpc.services import add_library_service
 from adapters.settings import ConfigurationError
 from adapters.signals import stop_requested, unless_stopped
 

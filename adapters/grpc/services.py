@@ -9,7 +9,8 @@ Like the generated `add_..._to_server`, with two differences:
   which a read model that keeps its answers serialized hands over without building a
   message at all.
 
-Every call is measured (adapters.metrics) and traced (adapters.tracing) here, once.
+Every call is measured (adapters.telemetry.metrics) and traced (adapters.telemetry.tracing)
+here, once.
 """
 
 import asyncio
@@ -22,11 +23,11 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
-from adapters import grpc_errors
-from adapters.grpc_limits import StreamGate
-from adapters.grpc_types import Context
-from adapters.metrics import RPC_SECONDS, RPCS
-from adapters.tracing import rpc_span
+from adapters.grpc import errors as grpc_errors
+from adapters.grpc.limits import StreamGate
+from adapters.grpc.types import Context
+from adapters.telemetry.metrics import RPC_SECONDS, RPCS
+from adapters.telemetry.tracing import rpc_span
 
 Unary = Callable[[Any, Context], Awaitable[Any]]
 Streaming = Callable[[Any, Context], AsyncIterator[Any]]

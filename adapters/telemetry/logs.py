@@ -7,7 +7,7 @@ import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from adapters.tracing import trace_id_of_current_span
+from adapters.telemetry.tracing import trace_id_of_current_span
 
 # The client's request id of the command being handled; "" outside one.
 request_id: ContextVar[str] = ContextVar("request_id", default="")

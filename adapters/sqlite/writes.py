@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from adapters.event_tables import EVENT_COLUMNS
+from adapters.sql.event_tables import EVENT_COLUMNS
 from core.errors import ConcurrencyError
 from core.events import StoredEvent
 from core.requests import Decision, Refusal, Request, RequestAlreadyDecided

@@ -19,7 +19,7 @@ from typing import NoReturn
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
-from adapters.grpc_types import Context
+from adapters.grpc.types import Context
 from core.errors import FieldViolation
 
 DETAILS_KEY = "grpc-status-details-bin"

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import grpc
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from adapters.grpc_auth import Authenticator, TokenVerifier
-from adapters.grpc_limits import StreamLimits
+from adapters.grpc.auth import Authenticator, TokenVerifier
+from adapters.grpc.limits import StreamLimits
 from adapters.settings import ConfigurationError, count, env_value, read_setting_file, seconds
 
 log = logging.getLogger(__name__)

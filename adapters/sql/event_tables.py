@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from adapters.sql_types import UtcDateTime
-from adapters.store_layout import EarlierStoreLayout
+from adapters.settings import EarlierStoreLayout
+from adapters.sql.types import UtcDateTime
 from core.events import STORED_FIELDS, StoredEvent
 from core.requests import MAX_KEY_LENGTH, Outcome, Refusal, Request
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
-from adapters.metrics import CONSUMER_LAG
+from adapters.telemetry.metrics import CONSUMER_LAG
 from core.events import StoredEvent
 
 log = logging.getLogger(__name__)

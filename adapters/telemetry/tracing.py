@@ -93,7 +93,7 @@ def current_headers() -> Headers:
 
 def context_of(headers: Headers) -> trace.SpanContext | None:
     """The span context an event's headers carry, if any (the Kafka consumer has decoded
-    them: adapters.kafka_consumer.with_headers)."""
+    them: adapters.kafka.consumer.with_headers)."""
     span = trace.get_current_span(propagate.extract(dict(headers)))
     context = span.get_span_context()
     return context if context.is_valid else None

@@ -1,5 +1,5 @@
 """Parked events in a SQL database through SQLAlchemy (SQLite, MySQL, PostgreSQL): the
-`parked_events` table beside the event store's own (adapters.event_tables)."""
+`parked_events` table beside the event store's own (adapters.sql.event_tables)."""
 
 import contextlib
 from collections.abc import Callable, Sequence
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.event_tables import parked_events as parked
-from adapters.sql_engine import create_engine
-from adapters.sql_errors import is_unavailable
+from adapters.sql.engine import create_engine
+from adapters.sql.errors import is_unavailable
+from adapters.sql.event_tables import parked_events as parked
 from core.errors import Unavailable
 from core.events import StoredEvent
 from core.parking import MAX_LISTED, ParkedEvent, ParkedEvents

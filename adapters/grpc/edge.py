@@ -3,7 +3,7 @@
 The client's deadline becomes the request deadline that code far from gRPC (the
 conflict retry) respects. The core's error kinds map to gRPC status codes here, in
 one place, each with its reason, metadata and field violations as rich details
-(adapters.grpc_errors); anything else becomes INTERNAL with a fixed message: no stack
+(adapters.grpc.errors); anything else becomes INTERNAL with a fixed message: no stack
 trace or class name reaches a client, the details go to the server's log.
 """
 
@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 import grpc
 
-from adapters import grpc_errors
-from adapters.metrics import STORE_ERRORS
+from adapters.grpc import errors as grpc_errors
+from adapters.telemetry.metrics import STORE_ERRORS
 from core.deadline import request_deadline
 from core.errors import (
     ConcurrencyError,

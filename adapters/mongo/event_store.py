@@ -32,12 +32,12 @@ from pymongo.errors import BulkWriteError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from adapters.mongo_errors import outages_unavailable
-from adapters.mongo_inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
-from adapters.mongo_segments import SEGMENT, SEGMENT_SIZE, all_segmented, load_after, segment_of
-from adapters.mongo_snapshots import MongoSnapshots
+from adapters.mongo.errors import outages_unavailable
+from adapters.mongo.inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
+from adapters.mongo.segments import SEGMENT, SEGMENT_SIZE, all_segmented, load_after, segment_of
+from adapters.mongo.snapshots import MongoSnapshots
 from adapters.redaction import redacted
-from adapters.store_layout import EarlierStoreLayout
+from adapters.settings import EarlierStoreLayout
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import STORED_FIELDS, StoredEvent
@@ -69,7 +69,7 @@ class MongoEventStore(EventStore):
         self._events = collection
         self._snapshots = MongoSnapshots(_snapshots_of(collection))
         self._inserts = GroupedInserts(collection)
-        self._segmented = segmented  # see adapters.mongo_segments
+        self._segmented = segmented  # see adapters.mongo.segments
 
     @classmethod
     async def connect(cls, url: str, collection: str = "events") -> "MongoEventStore":

@@ -1,4 +1,5 @@
 """Health that tells the truth: a service is NOT_SERVING while a store it needs does not answer.
+(And, for clients and tests, asking a running server whether it serves: `is_serving`.)
 
 Every `interval` seconds each service's probe runs, given `timeout` seconds: one that
 raises or hangs marks its service NOT_SERVING, one that answers marks it SERVING again.
@@ -11,7 +12,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from grpc_health.v1 import health, health_pb2
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -87,3 +89,25 @@ def _described(error: Exception) -> str:
     if error.__cause__ is None:
         return repr(error)
     return f"{error!r} caused by {error.__cause__!r}"
+
+
+def is_serving(
+    address: str, timeout: float = 1.0, credentials: grpc.ChannelCredentials | None = None
+) -> bool:
+    """True when the health service at `address` answers SERVING within `timeout`
+    (over TLS with `credentials`, in plaintext without)."""
+    with open_channel(address, credentials) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=timeout
+            )
+        except grpc.RpcError:
+            return False
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def open_channel(address: str, credentials: grpc.ChannelCredentials | None) -> grpc.Channel:
+    """A channel to `address`: over TLS with `credentials`, in plaintext without."""
+    if credentials is None:
+        return grpc.insecure_channel(address)
+    return grpc.secure_channel(address, credentials)

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
-from adapters.kafka_topic import KafkaTopic
+from adapters.kafka.topic import KafkaTopic
 from core.errors import Unavailable
 from core.event_bus import EventBus
 from core.events import StoredEvent

@@ -8,8 +8,8 @@ from typing import Any
 from pymongo import ASCENDING, AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from adapters.mongo_errors import outages_unavailable
-from adapters.mongo_event_store import DURABLE, READ_COMMITTED, SERVER_SELECTION_MS
+from adapters.mongo.errors import outages_unavailable
+from adapters.mongo.event_store import DURABLE, READ_COMMITTED, SERVER_SELECTION_MS
 from adapters.redaction import redacted
 from core.events import StoredEvent
 from core.parking import MAX_LISTED, ParkedEvent, ParkedEvents

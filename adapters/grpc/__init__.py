@@ -1,0 +1,1 @@
+"""The gRPC edge of both servers: serving, auth, limits, errors, health, reflection."""

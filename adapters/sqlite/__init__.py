@@ -1,0 +1,1 @@
+"""The embedded default's SQLite files through the standard library's sqlite3."""

@@ -1,0 +1,1 @@
+"""What each process tells about itself: Prometheus metrics, OpenTelemetry traces, logs."""
