@@ -15,8 +15,8 @@ from typing import Any
 
 import grpc
 
+from bank.read_rows import wire_of
 from core.paging import Page
-from projector.translation import wire_of
 from query_server import wire
 from query_server.handlers import ALL_ACCOUNTS
 

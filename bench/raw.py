@@ -28,14 +28,14 @@ from sqlalchemy.engine import make_url
 from adapters.kafka.bus import ensure_topic
 from adapters.kafka.topic import KafkaTopic
 from adapters.mongo.event_store import DURABLE
+from adapters.sql.pages import LIVE_GENERATION
+from adapters.sql.read_generations import tables_of
+from adapters.sql.reader import connect_args
 from adapters.sqlite.event_store import SqliteEventStore
 from adapters.sqlite.writes import INSERT_EVENT, INSERT_REQUEST, stored_time
-from bank.read_generations import tables_of
 from bench.load import closed_loop
 from bench.results import Config, Figures, Results
 from harness.stack import delete_kafka_topic
-from query_server.mysql_reader import connect_args
-from query_server.page_sql import LIVE_GENERATION
 
 SCENARIO = "Reference: the stores and the bus alone"
 Call = Callable[[], Awaitable[None]]
@@ -154,7 +154,7 @@ async def _reads(url: str, cfg: Config, results: Results, figures: Figures) -> N
         await _mysql_reads(url, cfg, results, figures)
 
 
-# The live generation's accounts table (bank.read_generations), the one queries read.
+# The live generation's accounts table (adapters.sql.read_generations), the one queries read.
 SCAN = "SELECT account_id, version, wire FROM {accounts} ORDER BY account_id"
 LOOKUP = "SELECT account_id, version, wire FROM {accounts} WHERE account_id = ?"
 ALL_IDS = "SELECT account_id FROM {accounts}"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bank.read_generations import FIRST, tables_of
+from adapters.sql.read_generations import FIRST, tables_of
 from bench import infra
 
 POLL_SECONDS = 0.25

@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import logging
 
-from adapters.factories import open_event_store, open_parked_events
+from adapters.factories import open_event_store, open_parked_events, open_read_model
 from adapters.inprocess_bus import InProcessEventBus
 from adapters.settings import Settings
+from bank.read_model import ReadModel
 from command_server import bootstrap as commands
 from command_server.bootstrap import CommandSide
 from command_server.faults import fault_after_append
@@ -23,9 +24,8 @@ from core.event_store import EventStore
 from core.parking import ParkedEvents, ParkingConsumer
 from core.repository import AppendHook
 from projector import bootstrap as projections
-from projector.bootstrap import Projector, open_read_model
+from projector.bootstrap import Projector
 from projector.projection import PROJECTION
-from projector.read_model import ReadModel
 from projector.transient import is_transient
 
 log = logging.getLogger(__name__)

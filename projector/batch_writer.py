@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from functools import partial
 
 from adapters.kafka.consumer import StopConsuming, StoreBatch
+from bank.read_model import Position
 from core.events import StoredEvent
 from core.parking import ParkingConsumer
 from projector.faults import pause_inside_batch
 from projector.projection import AccountProjection
-from projector.read_model import Position
 from projector.transient import Stopped, retry_transient
 
 

@@ -20,11 +20,10 @@ from typing import Any
 from adapters import progress as shown
 from adapters.command_line import Tool
 from adapters.settings import Settings, configure_logging
+from bank.read_model import ReadModel
+from bank.read_rows import Row, fold
 from core.event_store import EventStore, in_chunks
 from projector.bootstrap import Projector, build_projector
-from projector.fold import fold
-from projector.read_model import ReadModel
-from projector.translation import Row
 
 OnProgress = Callable[[int], None]  # accounts compared so far
 

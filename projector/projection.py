@@ -1,6 +1,6 @@
 """Applies account events to the read model exactly once, in version order.
 
-Each row keeps the version last applied (see projector.read_model): an event at or
+Each row keeps the version last applied (see bank.read_model): an event at or
 below it is a duplicate and is skipped; one further ahead means events were missed,
 and those are read back from the event store, then the batch is applied again. A
 batch, with the position it was read up to, is one transaction.
@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 from adapters.telemetry.metrics import PROJECTED, PROJECTOR_LAG_SECONDS
 from adapters.telemetry.tracing import batch_span
+from bank.read_model import Position, ReadModel
+from bank.read_rows import account_events
 from core.event_store import in_chunks
 from core.events import StoredEvent
-from projector.read_model import Position, ReadModel
-from projector.translation import account_events
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 beside the live one, without downtime (after a change to the projection, say).
 
 1. A new generation of the tables is created, and from then on every batch of every
-   projector writes it too (bank.read_generations says how no batch misses it).
+   projector writes it too (adapters.sql.read_generations says how no batch misses it).
 2. Every account the event store knows is folded into it, a chunk at a time, each
    chunk holding its rows as `projector.restore` does: a folded row is never older
    than one a projector wrote, and the projector skips as duplicates what it then
@@ -23,9 +23,9 @@ import sys
 
 from adapters.command_line import Tool
 from adapters.settings import Settings, configure_logging
+from bank.read_model import ReadModel
 from core.event_store import EventStore
 from projector.bootstrap import build_projector
-from projector.read_model import ReadModel
 from projector.restore import Progress, restore_all
 
 log = logging.getLogger("projector.rebuild")

@@ -21,12 +21,11 @@ from typing import NamedTuple
 from adapters import progress as shown
 from adapters.command_line import Tool
 from adapters.settings import Settings, configure_logging
+from bank.read_model import ReadModel
+from bank.read_rows import Projected, fold
 from core.event_store import EventStore, in_chunks
 from projector.bootstrap import build_projector
-from projector.fold import fold
-from projector.read_model import ReadModel
 from projector.transient import retry_transient
-from projector.translation import Projected
 
 log = logging.getLogger("projector.restore")
 PROGRESS_EVERY_SECONDS = 2.0

@@ -13,21 +13,18 @@ import time
 from dataclasses import dataclass
 
 import grpc
-from sqlalchemy.engine import make_url
 
+from adapters.factories import open_account_reader
 from adapters.grpc.limits import ClientQuota, StreamGate
 from adapters.grpc.services import add_service
 from adapters.redaction import redacted
 from adapters.settings import ConfigurationError, Settings
 from adapters.sql.checks import check_can_exist, misconfiguration
+from bank.account_reader import AccountReader, NoReadModel
 from core.dispatcher import Dispatcher
 from core.errors import Unavailable
-from query_server.account_reader import AccountReader, NoReadModel
 from query_server.handlers import register_handlers
-from query_server.mysql_reader import MysqlAccountReader
 from query_server.servicer import AccountQueryServicer
-from query_server.sql_reader import SqlAccountReader
-from query_server.sqlite_reader import SqliteAccountReader
 from techbank.account.v1 import queries_pb2
 
 log = logging.getLogger(__name__)
@@ -47,16 +44,6 @@ class QueryService:
 
     async def close(self) -> None:
         await self.reader.close()
-
-
-async def open_account_reader(url: str) -> AccountReader:
-    """SQLite and MySQL through their own drivers directly; other databases through SQLAlchemy."""
-    backend = make_url(url).get_backend_name()
-    if backend == "sqlite":
-        return await SqliteAccountReader.connect(url)
-    if backend == "mysql":
-        return await MysqlAccountReader.connect(url)
-    return await SqlAccountReader.connect(url)
 
 
 async def open_when_available(url: str) -> AccountReader:

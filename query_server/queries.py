@@ -3,11 +3,11 @@
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from bank.account_reader import Comparison, StoredAccount
 from core.deadline import DEFAULT_SECONDS
 from core.dispatcher import Query
 from core.errors import InvalidInput
 from core.paging import Page
-from query_server.account_reader import Comparison, StoredAccount
 
 Pages = AsyncIterator[Page]  # each page's items: its accounts, framed
 

@@ -1,8 +1,8 @@
 """The query side's edge: protobuf requests to queries (answers are in query_server.wire)."""
 
+from bank.account_reader import Comparison
 from bank.domain.account import account_id_of
 from core.errors import Checks
-from query_server.account_reader import Comparison
 from query_server.queries import (
     FindAccountById,
     FindAccountsByHolder,

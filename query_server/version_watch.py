@@ -11,8 +11,8 @@ import asyncio
 import logging
 from collections import defaultdict
 
+from bank.account_reader import AccountReader, StoredAccount
 from core.errors import DeadlineExceeded
-from query_server.account_reader import AccountReader, StoredAccount
 
 log = logging.getLogger(__name__)
 Waiter = tuple[int, "asyncio.Future[StoredAccount]"]

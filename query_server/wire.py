@@ -1,7 +1,7 @@
 """Answers assembled from the read model's accounts and movements, without parsing or
 building messages.
 
-The projector keeps each account framed as field 1 of a message (adapters.protobuf_framing):
+The projector keeps each account framed as field 1 of a message (bank.wire):
 one element of the `accounts` field that every paged answer has, and alike on the wire,
 the whole of a FindAccountByIdResponse. A page is then the concatenation of its
 accounts, and of its next_page_token, field 2.

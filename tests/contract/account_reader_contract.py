@@ -10,18 +10,18 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import create_engine
-from bank.read_generations import FIRST, tables_of
-from bank.read_schema import create_generation, create_schema, drop_generation, generations
-from core.errors import Unavailable
-from projector.translation import movement_wire_of, wire_of
-from query_server import wire
-from query_server.account_reader import (
+from adapters.sql.read_generations import FIRST, tables_of
+from adapters.sql.read_schema import create_generation, create_schema, drop_generation, generations
+from bank.account_reader import (
     AccountReader,
     BalancePosition,
     Comparison,
     NoReadModel,
     StoredAccount,
 )
+from bank.read_rows import movement_wire_of, wire_of
+from core.errors import Unavailable
+from query_server import wire
 from techbank.account.v1 import account_pb2
 
 # A new read model starts with its first generation, which these tests write directly.

@@ -8,15 +8,14 @@ import pytest
 
 from bank.domain.account import BankAccount
 from bank.domain.events import AccountType
+from bank.read_model import Generations, Position, ReadModel
+from bank.read_rows import Projected, Row, fold
 from command_server.bootstrap import account_repository
 from core.events import StoredEvent
 from core.outbox import Outbox
 from projector.check import differences
-from projector.fold import fold
 from projector.projection import AccountProjection
-from projector.read_model import Generations, Position, ReadModel
 from projector.restore import restore_accounts
-from projector.translation import Projected, Row
 from tests.contract.event_store_contract import request
 from tests.fakes import InMemoryEventStore, RecordingEventBus
 

@@ -1,14 +1,13 @@
-"""The account reader contract for MysqlAccountReader and SqlAccountReader on MySQL (MariaDB)."""
+"""The account reader contract for MysqlAccountReader on MySQL (MariaDB)."""
 
 from collections.abc import Iterator
 
 import pytest
 
+from adapters.sql.reader import MysqlAccountReader
+from bank.account_reader import AccountReader
 from harness.processes import free_port
 from harness.stack import mysql_url, scratch_mysql_database
-from query_server.account_reader import AccountReader
-from query_server.mysql_reader import MysqlAccountReader
-from query_server.sql_reader import SqlAccountReader
 from tests.contract.account_reader_contract import AccountReaderContract
 
 
@@ -31,8 +30,3 @@ class OnMysql:
 class TestMysqlAccountReader(OnMysql, AccountReaderContract):
     async def open_reader(self, url: str) -> AccountReader:
         return await MysqlAccountReader.connect(url)
-
-
-class TestSqlAccountReaderOnMysql(OnMysql, AccountReaderContract):
-    async def open_reader(self, url: str) -> AccountReader:
-        return await SqlAccountReader.connect(url)

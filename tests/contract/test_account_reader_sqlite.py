@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from query_server.account_reader import AccountReader, NoReadModel
-from query_server.sqlite_reader import SqliteAccountReader
+from adapters.sqlite.reader import SqliteAccountReader
+from bank.account_reader import AccountReader, NoReadModel
 from tests.contract.account_reader_contract import AccountReaderContract, OnSqlite
 
 

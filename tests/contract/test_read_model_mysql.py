@@ -4,9 +4,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from adapters.sql.read_model import SqlReadModel
+from bank.read_model import ReadModel
 from harness.stack import scratch_read_database
-from projector.read_model import ReadModel
-from projector.sql_read_model import SqlReadModel
 from tests.contract.read_model_contract import GenerationsContract, ReadModelContract
 
 

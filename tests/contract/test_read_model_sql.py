@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from projector.read_model import ReadModel
-from projector.sql_read_model import SqlReadModel
+from adapters.sql.read_model import SqlReadModel
+from bank.read_model import ReadModel
 from tests.contract.read_model_contract import GenerationsContract, ReadModelContract
 
 

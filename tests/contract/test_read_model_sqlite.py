@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.sqlite.read_model import SqliteReadModel
+from bank.read_model import ReadModel
 from projector.projection import AccountProjection
-from projector.read_model import ReadModel
-from projector.sqlite_read_model import SqliteReadModel
 from tests.contract.read_model_contract import GenerationsContract, ReadModelContract, history
 from tests.fakes import InMemoryEventStore
 

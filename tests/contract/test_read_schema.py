@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from adapters.sql import read_schema as schema
 from adapters.sql.engine import create_engine
-from bank import read_schema as schema
+from adapters.sqlite.read_model import SqliteReadModel
 from harness.stack import mysql_url, scratch_mysql_database
-from projector.sqlite_read_model import SqliteReadModel
 
 ROUNDS = 10
 

@@ -14,7 +14,7 @@ from grpc_status import rpc_status
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.sql.engine import create_engine
-from bank.read_schema import prepare_read_model
+from adapters.sql.read_schema import prepare_read_model
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
 
 SAVINGS = account_pb2.ACCOUNT_TYPE_SAVINGS

@@ -13,11 +13,11 @@ import grpc
 import pytest
 
 from adapters.sql.engine import create_engine
-from bank.read_generations import FIRST, tables_of
-from bank.read_schema import create_schema
+from adapters.sql.read_generations import FIRST, tables_of
+from adapters.sql.read_schema import create_schema
+from bank.read_rows import wire_of
 from harness.processes import ServerProcess, free_port
 from harness.system import System
-from projector.translation import wire_of
 from techbank.account.v1 import queries_pb2 as q
 from techbank.account.v1 import queries_pb2_grpc
 from tests.e2e.helpers import TIMEOUT, open_account, read, refusal_of

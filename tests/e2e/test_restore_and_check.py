@@ -6,7 +6,7 @@ import threading
 import sqlalchemy as sa
 
 from adapters.sql.engine import create_engine
-from bank.read_schema import live_tables
+from adapters.sql.read_schema import live_tables
 from harness.system import System
 from techbank.account.v1 import account_pb2, commands_pb2, queries_pb2
 from tests.e2e.helpers import TIMEOUT, open_account, read

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given
 
-from bank import read_generations
+from adapters.sql import read_generations
 from bank.domain import account as domain
 from bank.domain.account import BankAccount
 from bank.domain.events import AccountOpened, AccountType

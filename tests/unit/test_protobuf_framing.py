@@ -4,7 +4,7 @@ protobuf gives for the whole answer."""
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.protobuf_framing import element, item_of
+from bank.wire import element, item_of
 from core.paging import Page
 from query_server import wire
 from techbank.account.v1 import account_pb2, queries_pb2

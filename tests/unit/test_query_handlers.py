@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from bank.account_reader import AccountReader, BalancePosition, Comparison, StoredAccount
 from bank.domain.account import UNKNOWN_ACCOUNT
+from bank.read_rows import wire_of
 from core.dispatcher import Dispatcher
 from core.errors import DeadlineExceeded, InvalidInput, NotFound, Unavailable
 from core.paging import DEFAULT_PAGE_SIZE, INVALID_PAGE_TOKEN, MAX_PAGE_SIZE, Page
-from projector.translation import wire_of
 from query_server import wire
-from query_server.account_reader import AccountReader, BalancePosition, Comparison, StoredAccount
 from query_server.bootstrap import query_dispatcher
 from query_server.queries import (
     FindAccountById,

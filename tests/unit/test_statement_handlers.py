@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bank.read_rows import movement_wire_of
 from core.errors import DeadlineExceeded, InvalidInput, NotFound
 from core.paging import INVALID_PAGE_TOKEN
-from projector.translation import movement_wire_of
 from query_server import wire
 from query_server.queries import GetAccountStatement
 from tests.unit.test_query_handlers import ACCOUNT_ID, FakeReader, dispatcher_over, row

@@ -1,11 +1,11 @@
 """What a batch does to the rows it touches, decided the same way by every read model
-adapter (projector.read_model says why events that do not follow on wait)."""
+adapter (bank.read_model says why events that do not follow on wait)."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from projector.read_model import Events
-from projector.translation import Row, projected
+from bank.read_model import Events
+from bank.read_rows import Row, projected
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,8 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 
 from adapters.sql.engine import use_wal
-from adapters.sqlite.writes import stored_time
-from bank.read_schema import create_generation, drop_generation, prepare_read_model_sync
-from core.errors import Unavailable
-from projector.batch_plan import merged_gaps, plan
-from projector.read_model import Events, Generations, Position, ReadModel, RowsNow
-from projector.sqlite_statements import (
+from adapters.sql.read_schema import create_generation, drop_generation, prepare_read_model_sync
+from adapters.sqlite.read_statements import (
     COLUMNS,
     GENERATIONS,
     MAX_IDS,
@@ -35,7 +31,11 @@ from projector.sqlite_statements import (
     Sql,
     sql_of,
 )
-from projector.translation import Projected, Row
+from adapters.sqlite.writes import stored_time
+from bank.read_model import Events, Generations, Position, ReadModel, RowsNow
+from bank.read_plan import merged_gaps, plan
+from bank.read_rows import Projected, Row
+from core.errors import Unavailable
 
 T = TypeVar("T")
 UNAVAILABLE = "the read database is unavailable"

@@ -1,10 +1,10 @@
-"""The SQLite read model's statements (projector.sqlite_read_model), written once per
-generation of the tables (bank.read_generations)."""
+"""The SQLite read model's statements (adapters.sqlite.read_model), written once per
+generation of the tables (adapters.sql.read_generations)."""
 
 import functools
 from typing import NamedTuple
 
-from bank.read_generations import FIRST, tables_of
+from adapters.sql.read_generations import FIRST, tables_of
 
 COLUMNS = [column.name for column in tables_of(FIRST).accounts.columns]
 MOVEMENT_COLUMNS = [column.name for column in tables_of(FIRST).movements.columns]

@@ -19,16 +19,16 @@ import asyncmy
 from asyncmy import errors as mysql_errors
 from sqlalchemy.engine import make_url
 
-from core.errors import Unavailable
-from query_server.account_reader import (
+from adapters.sql.pages import LIVE_GENERATION, PageSql, balance_page, chunks, page_sql
+from bank.account_reader import (
+    UNAVAILABLE_MESSAGE,
     AccountReader,
     BalancePosition,
     Comparison,
     NoReadModel,
     StoredAccount,
 )
-from query_server.page_sql import LIVE_GENERATION, PageSql, balance_page, chunks, page_sql
-from query_server.sql_reader import UNAVAILABLE_MESSAGE
+from core.errors import Unavailable
 
 CONNECT_TIMEOUT_SECONDS = 3
 POOL_SIZE = 16

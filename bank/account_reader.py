@@ -16,6 +16,8 @@ from core.errors import Unavailable
 
 NO_READ_MODEL = "the read database holds no Techbank read model yet (its projector creates it)"
 
+UNAVAILABLE_MESSAGE = "the read database is unavailable"
+
 
 class NoReadModel(Unavailable):
     """The read database is there but its tables are not (yet): the projector creates

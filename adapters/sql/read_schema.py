@@ -2,7 +2,7 @@
 
 The same definitions create the schema on SQLite and on MySQL; `holder` compares
 byte for byte on MySQL (utf8mb4_bin) so a lookup matches the holder exactly. The
-accounts and movements tables belong to a generation (bank.read_generations); the
+accounts and movements tables belong to a generation (adapters.sql.read_generations); the
 tables here are the read model's own.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import writer
 from adapters.sql.errors import is_denied
-from bank.read_generations import FIRST, Generation, is_generation_table, tables_of
+from adapters.sql.read_generations import FIRST, Generation, is_generation_table, tables_of
 
 log = logging.getLogger(__name__)
 SCHEMA_POLL_SECONDS = 0.5

@@ -18,15 +18,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.engine import make_url
 
-from core.errors import Unavailable
-from query_server.account_reader import (
-    AccountReader,
-    BalancePosition,
-    Comparison,
-    NoReadModel,
-    StoredAccount,
-)
-from query_server.page_sql import (
+from adapters.sql.pages import (
     LIVE_GENERATION,
     PageSql,
     Parameters,
@@ -34,7 +26,15 @@ from query_server.page_sql import (
     chunks,
     page_sql,
 )
-from query_server.sql_reader import UNAVAILABLE_MESSAGE
+from bank.account_reader import (
+    UNAVAILABLE_MESSAGE,
+    AccountReader,
+    BalancePosition,
+    Comparison,
+    NoReadModel,
+    StoredAccount,
+)
+from core.errors import Unavailable
 
 BUSY_TIMEOUT_SECONDS = 0.2
 

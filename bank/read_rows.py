@@ -2,7 +2,7 @@
 
 A row holds the account's columns, which queries filter and sort on, and `wire`: the
 account as the query API answers it, an Account message already framed as field 1
-(adapters.protobuf_framing): one element of the `accounts` field of every paged answer,
+(bank.wire): one element of the `accounts` field of every paged answer,
 and the whole of a FindAccountByIdResponse, so that the query side answers by
 concatenating bytes instead of building messages.
 """
@@ -13,9 +13,8 @@ from typing import Any, NamedTuple
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from adapters.protobuf_framing import element
 from bank.domain.events import AccountType
-from bank.wire import ACCOUNT_TYPES, WIRE_ACCOUNT_TYPES
+from bank.wire import ACCOUNT_TYPES, WIRE_ACCOUNT_TYPES, element
 from core.events import StoredEvent
 from techbank.account.v1 import account_pb2, events_pb2, queries_pb2
 
@@ -173,3 +172,9 @@ def _timestamp(moment: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(moment)
     return stamp
+
+
+def fold(events: Iterable[StoredEvent]) -> Projected:
+    """The row and movements after all `events` (in version order); no row and no
+    movement for an empty stream, or one that is not an account's."""
+    return projected(None, account_events(events))

@@ -14,23 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.engine import create_engine, writer
 from adapters.sql.errors import is_unavailable
-from bank.read_generations import Generation, tables_of
-from bank.read_schema import (
+from adapters.sql.read_generations import Generation, tables_of
+from adapters.sql.read_schema import (
     THE_ROW,
     consumer_offsets,
     generations,
     prepare_read_model,
 )
-from bank.read_schema import (
+from adapters.sql.read_schema import (
     create_generation as create_tables,
 )
-from bank.read_schema import (
+from adapters.sql.read_schema import (
     drop_generation as drop_tables,
 )
+from bank.read_model import Events, Generations, Position, ReadModel, RowsNow
+from bank.read_plan import Plan, merged_gaps, plan
+from bank.read_rows import Row
 from core.errors import Unavailable
-from projector.batch_plan import Plan, merged_gaps, plan
-from projector.read_model import Events, Generations, Position, ReadModel, RowsNow
-from projector.translation import Row
 
 UNAVAILABLE = "the read database is unavailable"
 MAX_IDS = 500

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from bank.read_rows import Projected, Row
 from core.events import StoredEvent
-from projector.translation import Projected, Row
 
 Events = Mapping[str, Sequence[StoredEvent]]  # account id -> its events, in version order
 RowsNow = Callable[[Sequence[str]], Awaitable[Mapping[str, Projected]]]
@@ -24,7 +24,7 @@ RowsNow = Callable[[Sequence[str]], Awaitable[Mapping[str, Projected]]]
 
 class Generations(NamedTuple):
     """The generation the queries read, and the one a rebuild is building (None: no
-    rebuild under way); see bank.read_generations."""
+    rebuild under way); see adapters.sql.read_generations."""
 
     live: int
     building: int | None

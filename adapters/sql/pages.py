@@ -9,10 +9,10 @@ id, or by balance then account id.
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from query_server.account_reader import BalancePosition, Comparison
+from bank.account_reader import BalancePosition, Comparison
 
 Parameters = tuple[str | int, ...]
-# Which generation of the read model the queries read (bank.read_generations).
+# Which generation of the read model the queries read (adapters.sql.read_generations).
 LIVE_GENERATION = "SELECT live FROM read_model_generations WHERE id = 1"
 
 
