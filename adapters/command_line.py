@@ -4,14 +4,17 @@ Its command line is read before anything else, so that `--help` (usage, under th
 it is run by, and its module's whole docstring) and a wrong flag (exit 2) open no store
 and bind no port. Then a configuration error (adapters.settings.ConfigurationError) stops
 it with one line on stderr, `<prog>: <what is wrong, naming the setting>`, and exit
-status MISCONFIGURED: the fix is in the environment, so no traceback is shown.
+status MISCONFIGURED: the fix is in the environment, so no traceback is shown. A
+process stops on SIGTERM (an orchestrator) or SIGINT (Ctrl-C).
 """
 
 import argparse
 import asyncio
+import contextlib
 import re
+import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -84,3 +87,49 @@ class Tool:
         parser = parser_for(f"python -m {self.module}", self.doc)
         self.add_arguments(parser)
         return self.started(parser.prog, parser.parse_args(argv))
+
+
+def stop_requested() -> asyncio.Event:
+    """An event set when SIGTERM or SIGINT arrives; call from within the running loop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def unless_stopped(stop: asyncio.Event, work: Callable[[], Awaitable[None]]) -> bool:
+    """Whether `work()` returned before `stop` was set (it is cancelled then); what it
+    raises is raised."""
+    working = asyncio.ensure_future(work())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({working, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not working.done():
+        working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
+        return False
+    working.result()
+    return True
+
+
+async def run_until_stopped(
+    work: Callable[[asyncio.Event], Coroutine[Any, Any, None]], grace_seconds: float
+) -> None:
+    """Run `work(stop)` until it returns; once SIGTERM or SIGINT arrives, give it
+    `grace_seconds` to finish on its own (it sees `stop` set), then cancel it, wherever
+    it is: starting up, waiting for a store, or between batches."""
+    stop = stop_requested()
+    task = asyncio.create_task(work(stop))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not task.done():
+        await asyncio.wait({task}, timeout=grace_seconds)
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return
+    task.result()  # its failure, if it failed

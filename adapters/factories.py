@@ -16,13 +16,11 @@ from sqlalchemy.engine import make_url
 
 from adapters import inprocess_bus
 from adapters.inprocess_bus import InProcessEventBus
-from adapters.redaction import redacted
-from adapters.settings import ConfigurationError
-from adapters.sql.checks import check_can_exist, misconfiguration
+from adapters.settings import ConfigurationError, redacted
+from adapters.sql.errors import check_can_exist, misconfiguration
 from bank.account_reader import AccountReader
 from bank.read_model import ReadModel
-from core.event_bus import EventBus
-from core.event_store import EventStore
+from core.event_store import EventBus, EventStore
 from core.parking import ParkedEvents
 
 if TYPE_CHECKING:
@@ -77,8 +75,7 @@ async def open_event_bus(url: str, encode: "Encode") -> EventBus:
     if url == inprocess_bus.URL:
         return InProcessEventBus()
     if url.startswith("kafka://"):
-        from adapters.kafka.bus import KafkaEventBus
-        from adapters.kafka.topic import KafkaTopic
+        from adapters.kafka.bus import KafkaEventBus, KafkaTopic
 
         return await KafkaEventBus.connect(KafkaTopic.from_url(url), encode)
     raise UnsupportedUrl(

@@ -12,7 +12,7 @@ parks what fails for good (core.parking): only transient failures then reach her
 
 from collections.abc import Sequence
 
-from core.event_bus import EventBatchHandler, EventBus
+from core.event_store import EventBatchHandler, EventBus
 from core.events import StoredEvent
 
 URL = "inprocess://"  # TECHBANK_EVENT_BUS_URL naming this bus: the default

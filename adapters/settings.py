@@ -1,14 +1,17 @@
 """Configuration from environment variables: one URL per port, chosen at start.
 
 The defaults are the embedded default: SQLite files under ./data and an in-process bus.
+A setting a process cannot start with is a ConfigurationError naming it; a URL is shown
+`redacted`, whatever may be a password hidden.
 """
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters import inprocess_bus
-from adapters.telemetry import logs
+from adapters.telemetry import tracing as logs
 from adapters.telemetry.metrics import serve_metrics
 from adapters.telemetry.tracing import configure_tracing
 
@@ -166,3 +169,13 @@ def configure_telemetry(
         raise ConfigurationError(
             f"{metrics_setting}={metrics_address}: cannot serve metrics there: {reason}"
         ) from None
+
+
+# A user and password before an `@`; up to the last `@`, so that a password holding an
+# unescaped `@` is hidden whole (at worst the host goes too).
+_PASSWORD = re.compile(r"^(?P<user>[^:/?#]+://[^:/?#@]*:).*@")
+
+
+def redacted(url: str) -> str:
+    """`url` with its password, if it holds one, replaced by ***."""
+    return _PASSWORD.sub(r"\g<user>***@", url, count=1)

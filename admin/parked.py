@@ -16,7 +16,7 @@ import sys
 from adapters.command_line import Tool
 from adapters.factories import open_parked_events
 from adapters.settings import Settings
-from adapters.sql.checks import check_can_exist
+from adapters.sql.errors import check_can_exist
 from core.parking import ParkedEvent
 
 FIELDS = ("consumer", "aggregate_type", "aggregate_id", "version", "event_type")

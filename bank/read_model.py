@@ -8,14 +8,17 @@ may be writing them too) and applies to each only the events that follow on from
 version: an event at or below it is a duplicate and skipped. Events that do not follow
 on (a gap: some were missed) make the whole batch wait: nothing is written, and the
 caller is told where each such row stands, to fetch what is missing and try again.
+
+What a batch does to the rows it touches (`plan`) is decided here, the same way for
+every adapter.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from bank.read_rows import Projected, Row
+from bank.read_rows import Projected, Row, projected
 from core.events import StoredEvent
 
 Events = Mapping[str, Sequence[StoredEvent]]  # account id -> its events, in version order
@@ -95,3 +98,43 @@ class ReadModel(ABC):
 
     async def close(self) -> None:
         """Release connections; the read model is not used afterwards."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a batch does to the rows it touches: the new rows, and the gaps."""
+
+    changed: dict[str, tuple[Row | None, Row]]  # account id -> (row before, row after)
+    movements: list[Row]  # one per event applied
+    gaps: dict[str, int]  # account id -> its row's version
+
+
+def merged_gaps(plans: Iterable[Plan]) -> dict[str, int]:
+    """The gaps of several generations' plans of one batch: each account's from the lowest
+    version any of them is at, so that the events loaded fill every generation's gap."""
+    gaps: dict[str, int] = {}
+    for planned in plans:
+        for account_id, version in planned.gaps.items():
+            gaps[account_id] = min(version, gaps.get(account_id, version))
+    return gaps
+
+
+def plan(current: Mapping[str, Row | None], events: Events) -> Plan:
+    """Apply each account's events that follow on from its current row."""
+    changed: dict[str, tuple[Row | None, Row]] = {}
+    movements: list[Row] = []
+    gaps: dict[str, int] = {}
+    for account_id, stream in events.items():
+        before = current.get(account_id)
+        version = before["version"] if before is not None else 0
+        pending = [e for e in stream if e.version > version]
+        if not pending:
+            continue
+        if [e.version for e in pending] != list(range(version + 1, version + 1 + len(pending))):
+            gaps[account_id] = version
+            continue
+        after, moved = projected(before, pending)
+        assert after is not None
+        changed[account_id] = (before, after)
+        movements += moved
+    return Plan(changed, movements, gaps)

@@ -17,7 +17,7 @@ import grpc
 
 from bank.read_rows import wire_of
 from core.paging import Page
-from query_server import wire
+from query_server import translation as wire
 from query_server.handlers import ALL_ACCOUNTS
 
 SERVICE = "bench.Echo"

@@ -25,8 +25,7 @@ from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 from sqlalchemy.engine import make_url
 
-from adapters.kafka.bus import ensure_topic
-from adapters.kafka.topic import KafkaTopic
+from adapters.kafka.bus import KafkaTopic, ensure_topic
 from adapters.mongo.event_store import DURABLE
 from adapters.sql.pages import LIVE_GENERATION
 from adapters.sql.read_generations import tables_of

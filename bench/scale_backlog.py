@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from pymongo import AsyncMongoClient
 
-from adapters.kafka.bus import KafkaEventBus
-from adapters.kafka.topic import KafkaTopic
+from adapters.kafka.bus import KafkaEventBus, KafkaTopic
 from adapters.mongo.event_store import OUTBOX, MongoEventStore, request_fields, to_document
 from bench.preload import history
 from command_server.bootstrap import ENVELOPES

@@ -18,8 +18,7 @@ from bank.domain.account import BankAccount
 from bank.domain.events import AccountType
 from bench.results import Results
 from command_server.bootstrap import account_repository
-from core.event_bus import EventBus
-from core.event_store import EventStore
+from core.event_store import EventBus, EventStore
 from core.events import StoredEvent
 from core.outbox import Outbox
 from core.repository import Repository

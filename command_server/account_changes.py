@@ -6,10 +6,11 @@ the ones before it left, and stored in one write; each caller still gets its own
 answer and version. A batch stops where the store refuses it (another process moved
 the account on, or a request was decided before): what was stored is answered, the
 first command left is decided alone (it reloads, retries, or answers from the
-request's record), and the rest go on in turn.
+request's record), and the rest go on in turn. Every handler answers a CommandOutcome.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -21,13 +22,18 @@ from bank.domain.commands import (
     RefundTransfer,
     WithdrawFunds,
 )
-from command_server.outcome import CommandOutcome
+from core.deadline import retry_on_conflict
 from core.errors import ConcurrencyError, DomainError, kind_of
-from core.idempotency import decide_once, refuse
 from core.repository import Decided, Repository
-from core.requests import Refusal, request_for
-from core.retry import retry_on_conflict
+from core.requests import Refusal, decide_once, refuse, request_for
 from core.turns import Turns
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    account_id: str
+    version: int
+
 
 Accounts = Repository[BankAccount]
 Answer = CommandOutcome | BaseException

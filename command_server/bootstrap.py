@@ -13,24 +13,26 @@ from adapters.telemetry.tracing import current_headers
 from bank.domain.account import BankAccount
 from bank.domain.transfer import Transfer
 from bank.evolution import in_current_shapes
+from command_server.account_changes import CommandOutcome
 from command_server.event_codec import ProtobufEventCodec
 from command_server.faults import fault_after_append
-from command_server.handlers import register_handlers
-from command_server.history import GetBalanceAsOf, account_as_of
-from command_server.outcome import CommandOutcome
+from command_server.handlers import (
+    GetBalanceAsOf,
+    account_as_of,
+    register_handlers,
+    register_transfer_handlers,
+)
 from command_server.servicer import AccountCommandServicer
 from command_server.snapshot_codec import BankAccountSnapshots
-from command_server.transfer_handlers import register_transfer_handlers
 from command_server.transfer_recovery import start_transfer_recovery
 from command_server.transfer_servicer import AccountHistoryServicer, TransferServicer
 from command_server.transfers import TRANSFERS, TransferProcess
+from core.aggregate import Snapshotting
 from core.dispatcher import Dispatcher
-from core.event_bus import EventBus
-from core.event_store import EventStore
+from core.event_store import EventBus, EventStore
 from core.outbox import Outbox
 from core.parking import ParkedEvents, ParkingConsumer
 from core.repository import AppendHook, Repository
-from core.snapshots import Snapshotting
 from techbank.account.v1 import events_pb2
 
 ENVELOPES = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)

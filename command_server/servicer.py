@@ -5,11 +5,11 @@ from typing import Any, TypeVar
 
 from adapters.grpc.auth import current_caller
 from adapters.grpc.edge import rpc_method
-from adapters.grpc.types import Context
-from adapters.telemetry import logs
+from adapters.grpc.errors import Context
+from adapters.telemetry import tracing as logs
 from bank.domain.commands import AccountCommand, OpenAccount
 from command_server import translation
-from command_server.outcome import CommandOutcome
+from command_server.account_changes import CommandOutcome
 from core.dispatcher import Dispatcher
 from core.errors import DomainError
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc

@@ -1,4 +1,4 @@
-"""A BankAccount's state as a snapshot stores it (core.snapshots): a small JSON object.
+"""A BankAccount's state as a snapshot stores it (core.aggregate): a small JSON object.
 
 SCHEMA names the object's shape. Change it whenever BankAccount's state changes shape
 (a field added, renamed or read differently): snapshots of the old shape are then

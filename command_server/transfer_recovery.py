@@ -16,9 +16,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from adapters.kafka.bus import ensure_topic
+from adapters.kafka.bus import KafkaTopic, ensure_topic
 from adapters.kafka.consumer import KafkaBatchConsumer, Offsets, StopConsuming
-from adapters.kafka.topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings
 from bank.evolution import UPCASTER

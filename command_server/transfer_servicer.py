@@ -4,13 +4,12 @@ from datetime import UTC, datetime
 
 from adapters.grpc.auth import current_caller
 from adapters.grpc.edge import rpc_method
-from adapters.grpc.types import Context
-from adapters.telemetry import logs
+from adapters.grpc.errors import Context
+from adapters.telemetry import tracing as logs
 from bank.domain.account import BankAccount, account_id_of, uuid_of
 from bank.domain.transfer import Transfer, TransferStatus
 from command_server import translation
-from command_server.history import GetBalanceAsOf
-from command_server.transfer_handlers import GetTransfer
+from command_server.handlers import GetBalanceAsOf, GetTransfer
 from core.dispatcher import Dispatcher
 from core.errors import Checks, DomainError, InvalidInput
 from techbank.account.v1 import (

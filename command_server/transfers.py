@@ -1,7 +1,7 @@
 """The transfer process (a saga): drives each transfer from its request to its end.
 
 A transfer never spans two accounts in one write. Its steps are account commands,
-each decided once under a request id derived from the transfer's id (core.idempotency),
+each decided once under a request id derived from the transfer's id (core.requests),
 and each followed by an event on the transfer's own stream that records it:
 
     debit the source -> TransferDebited -> credit the target -> TransferCompleted
@@ -34,12 +34,11 @@ from typing import TypeVar
 from bank.domain.account import unknown_account
 from bank.domain.commands import DepositFunds, RefundTransfer, TransferFunds, WithdrawFunds
 from bank.domain.transfer import Transfer
-from command_server.outcome import CommandOutcome
+from command_server.account_changes import CommandOutcome
 from core.errors import ConcurrencyError, DomainError, NotFound, is_transient
 from core.events import StoredEvent
-from core.idempotency import decide_once
 from core.repository import Repository
-from core.requests import Request, RequestAlreadyDecided, fingerprint, request_for
+from core.requests import Request, RequestAlreadyDecided, decide_once, fingerprint, request_for
 
 log = logging.getLogger(__name__)
 

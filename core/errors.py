@@ -5,8 +5,15 @@ programs (a stable UPPER_SNAKE_CASE word: clients branch on it, never on the mes
 and `metadata` naming what it is about. Domains raise the core's kinds with a reason of
 their own (`RuleViolation(..., reason="INSUFFICIENT_FUNDS")`). InvalidInput names every
 field it refuses (`Checks` gathers them, so that a request hears of all at once).
+
+Free text a caller names something with: one Unicode form, nothing invisible.
+
+Text is compared byte for byte wherever it is stored, so the same name must always
+arrive in the same form (NFC); characters that do not print, or that reorder what
+is printed around them, would let two names that look alike differ, or hide a part.
 """
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
@@ -121,7 +128,7 @@ class Checks:
             raise InvalidInput(message, violations=tuple(self._violations), reason=reason)
 
 
-# The kinds a refusal is remembered as (see core.idempotency), most specific first.
+# The kinds a refusal is remembered as (see core.requests), most specific first.
 _KINDS: dict[str, type[DomainError]] = {
     kind.__name__: kind
     for kind in (InvalidInput, NotFound, RuleViolation, ConcurrencyError, DomainError)
@@ -142,3 +149,51 @@ def error_of_kind(remembered: str, message: str) -> DomainError:
     """The error `kind_of` remembered (a plain DomainError for a kind it does not know)."""
     kind, _, reason = remembered.partition(REASON_MARK)
     return _KINDS.get(kind, DomainError)(message, reason=reason or None)
+
+
+# Controls, format characters (zero-width, bidirectional overrides), surrogates,
+# private use, line and paragraph separators.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+# Zero-width non-joiner and joiner shape the letters around them in Arabic-script
+# (Persian, Urdu...) and Indic names; as IDNA does, they are kept only there: after
+# a virama, or between two Arabic-script letters. Between Latin letters they would
+# only hide a difference.
+JOINERS = frozenset({"\u200c", "\u200d"})
+VIRAMA = 9  # canonical combining class
+ARABIC_LETTER = "AL"  # bidirectional class
+
+
+def refused_character(text: str) -> tuple[int, str] | None:
+    """The position and character of the first character of a refused category, if any."""
+    for position, char in enumerate(text):
+        if unicodedata.category(char) in REFUSED_CATEGORIES and not _joins_letters(text, position):
+            return position, char
+    return None
+
+
+def _joins_letters(text: str, position: int) -> bool:
+    if text[position] not in JOINERS or not 0 < position < len(text) - 1:
+        return False
+    before, after = text[position - 1], text[position + 1]
+    if unicodedata.combining(before) == VIRAMA:
+        return True
+    return all(unicodedata.bidirectional(char) == ARABIC_LETTER for char in (before, after))
+
+
+def checked_text(field: str, raw: str, max_length: int) -> str:
+    """`raw` in NFC; InvalidInput, naming `field`, when that holds a refused character,
+    is blank, or is longer than `max_length` code points."""
+    text = unicodedata.normalize("NFC", raw)
+    if len(text) > max_length:
+        raise InvalidInput(f"{field} must be at most {max_length} characters", field=field)
+    refused = refused_character(text)
+    if refused is not None:
+        position, char = refused
+        raise InvalidInput(
+            f"{field} must not contain control, format or separator characters; "
+            f"found U+{ord(char):04X} ({unicodedata.category(char)}) at position {position}",
+            field=field,
+        )
+    if not text.strip():
+        raise InvalidInput(f"{field} must not be empty or only whitespace", field=field)
+    return text

@@ -1,14 +1,16 @@
-"""The event store port: append-only streams, one per aggregate, with optimistic concurrency."""
+"""The event store port (append-only streams, one per aggregate, with optimistic
+concurrency) and the event bus port (how stored events reach the read side).
+"""
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 
+from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
 from core.events import StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
-from core.snapshots import Snapshot
 
 LOADS_AT_ONCE = 16
 LOADS_PER_CHUNK = 500
@@ -163,3 +165,17 @@ def check_contiguous(events_: Sequence[StoredEvent], expected_version: int) -> N
     wanted = list(range(expected_version + 1, expected_version + 1 + len(events_)))
     if len(ids) > 1 or versions != wanted:
         raise ValueError(f"events must be one aggregate's versions {wanted}, got {versions}")
+
+
+EventBatchHandler = Callable[[Sequence[StoredEvent]], Awaitable[None]]
+
+
+class EventBus(ABC):
+    """Publishes events that are already safe in the event store."""
+
+    @abstractmethod
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
+        """Deliver the events, keeping each aggregate's events in version order."""
+
+    async def close(self) -> None:
+        """Flush what is pending and release connections."""

@@ -24,8 +24,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from core.errors import Unavailable, is_transient
-from core.event_bus import EventBus
-from core.event_store import EventStore
+from core.event_store import EventBus, EventStore
 from core.events import StoredEvent, by_aggregate
 from core.parking import ParkedEvents, ParkingConsumer
 

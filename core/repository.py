@@ -8,13 +8,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from core.aggregate import AggregateRoot
+from core.aggregate import AggregateRoot, Snapshotting
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, stream_of
 from core.events import DomainEvent, StoredEvent, utc_now
 from core.outbox import Outbox
 from core.requests import Decision, Refusal, Request
-from core.snapshots import Snapshotting
 
 log = logging.getLogger(__name__)
 A = TypeVar("A", bound=AggregateRoot)

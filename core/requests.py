@@ -5,17 +5,29 @@ request key (the id, scoped to the client that sent it), written in the same
 atomic step as the request's events, or as its refusal, and guarded by the
 store's own unique constraint: of two processes deciding one request, only one
 can record a decision, and the other answers with that one.
+
+Deciding a request once: its repeats, concurrent or later, get the original answer.
+
+The event store records each request's outcome atomically with its events (or as a
+refusal) under a unique key, so whichever process records first decides; any other
+attempt at the same request, in this process or another, finds that record and
+answers from it. A request id reused for a different command is refused.
 """
 
 import dataclasses
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from core.errors import DomainError, InvalidInput, error_of_kind, kind_of
 from core.events import StoredEvent
 
 MAX_KEY_LENGTH = 255
+
+if TYPE_CHECKING:  # the store records requests; requests need only its type here
+    from core.event_store import EventStore
 
 
 @dataclass(frozen=True)
@@ -94,3 +106,45 @@ def fingerprint(command: Any) -> str:
         )
     )
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+T = TypeVar("T")
+Answer = Callable[[str, int], T]  # (aggregate id, version) -> the caller's result type
+
+
+async def decide_once(
+    store: "EventStore", request: Request, attempt: Callable[[], Awaitable[T]], answer: Answer[T]
+) -> T:
+    """Run `attempt`, unless the store already holds this request's outcome: then answer it."""
+    try:
+        return await attempt()
+    except RequestAlreadyDecided:
+        outcome = await store.outcome(request.key)
+    if outcome is None:
+        raise RuntimeError(f"request {request.key!r} was decided but has no outcome")
+    return replay(outcome, request, answer)
+
+
+def replay(outcome: Outcome, request: Request, answer: Answer[T]) -> T:
+    """The original answer to `request`: its result, or its refusal raised again."""
+    if outcome.fingerprint != request.fingerprint:
+        raise InvalidInput(
+            f"request_id {request.request_id!r} was already used for a different command",
+            field="request_id",
+            reason="REQUEST_ID_REUSED",
+        )
+    if outcome.refusal is not None:
+        raise error_of_kind(outcome.refusal.kind, outcome.refusal.message)
+    return answer(outcome.aggregate_id, outcome.version)
+
+
+async def refuse(
+    store: "EventStore", request: Request, aggregate_id: str, version: int, error: DomainError
+) -> NoReturn:
+    """Remember that `request` was refused with `error`, then raise it.
+
+    Raises RequestAlreadyDecided instead when the request was decided elsewhere first.
+    """
+    refusal = Refusal(kind_of(error), error.message)
+    await store.record_refusal(request, aggregate_id, version, refusal)
+    raise error

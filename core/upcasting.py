@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from core.aggregate import Snapshot
 from core.event_store import EventStore, OutboxPosition
 from core.events import StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request
-from core.snapshots import Snapshot
 
 Step = Callable[[bytes], bytes]  # a payload at version v -> the same event at v + 1
 

@@ -12,21 +12,18 @@ from functools import partial
 
 from aiokafka.errors import KafkaError
 
-from adapters.command_line import run_server
+from adapters.command_line import run_server, run_until_stopped
 from adapters.factories import open_parked_events
-from adapters.kafka.bus import ensure_topic
+from adapters.kafka.bus import KafkaTopic, ensure_topic
 from adapters.kafka.consumer import KafkaBatchConsumer
-from adapters.kafka.topic import KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import ConfigurationError, Settings, configure_telemetry
-from adapters.signals import run_until_stopped
 from adapters.telemetry.metrics import observe_parking
 from bank.evolution import UPCASTER
 from core.parking import ParkedEvents, ParkingConsumer
-from projector.batch_writer import batch_writer
 from projector.bootstrap import build_projector
 from projector.projection import PROJECTION
-from projector.transient import is_transient
+from projector.transient import batch_writer, is_transient
 from techbank.account.v1 import events_pb2
 
 log = logging.getLogger("projector")

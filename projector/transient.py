@@ -5,21 +5,29 @@ instances during a rebalance) can meet as a deadlock, a lock timeout or a
 duplicate insert. Every write is version-checked, so running the loser again is
 safe: it skips what the winner already applied. The same holds while the read
 database or the event store is down: the projector waits for it to come back,
-and stops waiting as soon as it is asked to stop.
+and stops waiting as soon as it is asked to stop. `batch_writer` is what the Kafka
+projector does with each batch of events it consumes.
 """
 
 import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from adapters.kafka.consumer import StopConsuming, StoreBatch
 from adapters.sql.errors import is_unavailable
 from adapters.telemetry.metrics import STORE_ERRORS
+from bank.read_model import Position
 from core.errors import is_transient as core_is_transient
+from core.events import StoredEvent
+from core.parking import ParkingConsumer
+from projector.faults import pause_inside_batch
+from projector.projection import AccountProjection
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,3 +79,26 @@ async def _stopped_within(stop: asyncio.Event | None, seconds: float) -> bool:
 def _reason(exc: Exception) -> str:
     origin = getattr(exc, "orig", None)
     return type(origin or exc).__name__
+
+
+def batch_writer(
+    projection: AccountProjection, consumer: ParkingConsumer, topic: str, stop: asyncio.Event
+) -> StoreBatch:
+    """A batch handler that stores the events' effects and the offsets in one transaction,
+    trying again for as long as its stores are down, until `stop` is set. An account the
+    projection fails on for good is parked by `consumer` (its events' effects are then
+    stored an account at a time, and the offsets after them), so the partition goes on."""
+
+    async def store_batch(events: Sequence[StoredEvent], offsets: dict[int, int]) -> None:
+        position = Position(topic, offsets)
+
+        async def attempt() -> None:
+            await pause_inside_batch()
+            await consumer(events, partial(projection.handle, position=position))
+
+        try:
+            await retry_transient(attempt, attempts=None, stop=stop)
+        except Stopped as stopped:
+            raise StopConsuming from stopped
+
+    return store_batch

@@ -17,9 +17,8 @@ import grpc
 from adapters.factories import open_account_reader
 from adapters.grpc.limits import ClientQuota, StreamGate
 from adapters.grpc.services import add_service
-from adapters.redaction import redacted
-from adapters.settings import ConfigurationError, Settings
-from adapters.sql.checks import check_can_exist, misconfiguration
+from adapters.settings import ConfigurationError, Settings, redacted
+from adapters.sql.errors import check_can_exist, misconfiguration
 from bank.account_reader import AccountReader, NoReadModel
 from core.dispatcher import Dispatcher
 from core.errors import Unavailable
@@ -49,7 +48,7 @@ class QueryService:
 async def open_when_available(url: str) -> AccountReader:
     """The reader, once the read database lets it in: a database down or locked is waited
     for (SIGTERM still ends the wait at once); a URL that cannot name one raises
-    ConfigurationError (adapters.sql.checks)."""
+    ConfigurationError (adapters.sql.errors)."""
     check_can_exist(QUERY_DB_URL, url)
     said = False
     while True:

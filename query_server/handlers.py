@@ -12,11 +12,10 @@ from typing import cast
 from bank.account_reader import AccountReader, Comparison, StoredAccount
 from bank.domain.account import MAX_HOLDER_LENGTH, account_id_of, unknown_account
 from core.dispatcher import Dispatcher
-from core.errors import Checks, InvalidInput
+from core.errors import Checks, InvalidInput, checked_text
 from core.paging import INT64, VERSIONS, Page, PageTokens, Position, page_size_of
-from core.text import checked_text
-from query_server import wire
-from query_server.queries import (
+from query_server import translation as wire
+from query_server.translation import (
     FindAccountById,
     FindAccountsByHolder,
     FindAccountsWithBalance,

@@ -1,18 +1,19 @@
 """The gRPC AccountQueryService: decode the request, dispatch the query, encode the answer.
 
 Answers are the read model's serialized accounts, framed into pages as they are
-(query_server.wire): registered with adapters.grpc.services.add_service, the
+(query_server.translation): registered with adapters.grpc.services.add_service, the
 methods return bytes.
 """
 
 from collections.abc import AsyncIterator
 
 from adapters.grpc.edge import rpc_method
+from adapters.grpc.errors import Context
 from adapters.grpc.limits import ClientQuota
-from adapters.grpc.types import Context
 from core.deadline import seconds_left
 from core.dispatcher import Dispatcher
-from query_server import translation, wire
+from query_server import translation
+from query_server import translation as wire
 from techbank.account.v1 import queries_pb2
 
 ANSWER_MARGIN_SECONDS = 0.05

@@ -11,13 +11,12 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
+from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
-from core.event_bus import EventBus
-from core.event_store import EventStore, OutboxPosition, check_contiguous
+from core.event_store import EventBus, EventStore, OutboxPosition, check_contiguous
 from core.events import StoredEvent
 from core.parking import MAX_LISTED, ParkedEvent, ParkedEvents
 from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
-from core.snapshots import Snapshot
 
 
 class InMemoryEventStore(EventStore):

@@ -27,7 +27,7 @@ import jwt
 from google.protobuf.descriptor import ServiceDescriptor
 
 from adapters.grpc import errors as grpc_errors
-from adapters.grpc.types import Context
+from adapters.grpc.errors import Context
 
 log = logging.getLogger(__name__)
 

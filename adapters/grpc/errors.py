@@ -8,19 +8,22 @@ refused. Clients read them with their language's status helpers (Python:
 `grpc_status.rpc_status.from_call`).
 
 The domain is the protobuf package of the service being called: `add_service` says
-which with `answering_for` around each call.
+which with `answering_for` around each call. `Context` is the one spelling of a servicer
+method's context (its generic parameters add nothing here).
 """
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
-from adapters.grpc.types import Context
 from core.errors import FieldViolation
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
 
 DETAILS_KEY = "grpc-status-details-bin"
 _domain: ContextVar[str] = ContextVar("error_domain", default="")

@@ -24,7 +24,7 @@ import grpc
 
 from adapters.grpc import errors as grpc_errors
 from adapters.grpc.auth import current_caller
-from adapters.grpc.types import Context
+from adapters.grpc.errors import Context
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health, health_pb2
 
+from adapters.command_line import stop_requested, unless_stopped
 from adapters.grpc.auth import Authenticator, AuthInterceptor
 from adapters.grpc.config import ServerConfig, authenticator, check_exposure, server_credentials
 from adapters.grpc.health import NOT_SERVING, SERVING, HealthWatch, Probe
@@ -20,7 +21,6 @@ from adapters.grpc.limits import StreamGate
 from adapters.grpc.reflection import Descriptors, add_reflection
 from adapters.grpc.services import add_library_service
 from adapters.settings import ConfigurationError
-from adapters.signals import stop_requested, unless_stopped
 
 log = logging.getLogger(__name__)
 

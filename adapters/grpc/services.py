@@ -24,8 +24,8 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from adapters.grpc import errors as grpc_errors
+from adapters.grpc.errors import Context
 from adapters.grpc.limits import StreamGate
-from adapters.grpc.types import Context
 from adapters.telemetry.metrics import RPC_SECONDS, RPCS
 from adapters.telemetry.tracing import rpc_span
 

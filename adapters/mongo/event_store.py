@@ -36,13 +36,12 @@ from adapters.mongo.errors import outages_unavailable
 from adapters.mongo.inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
 from adapters.mongo.segments import SEGMENT, SEGMENT_SIZE, all_segmented, load_after, segment_of
 from adapters.mongo.snapshots import MongoSnapshots
-from adapters.redaction import redacted
-from adapters.settings import EarlierStoreLayout
+from adapters.settings import EarlierStoreLayout, redacted
+from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import STORED_FIELDS, StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
-from core.snapshots import Snapshot
 
 Document = dict[str, Any]
 SERVER_SELECTION_MS = 3000  # unless the URL says (serverSelectionTimeoutMS=...)

@@ -10,7 +10,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from adapters.mongo.errors import outages_unavailable
 from adapters.mongo.event_store import DURABLE, READ_COMMITTED, SERVER_SELECTION_MS
-from adapters.redaction import redacted
+from adapters.settings import redacted
 from core.events import StoredEvent
 from core.parking import MAX_LISTED, ParkedEvent, ParkedEvents
 

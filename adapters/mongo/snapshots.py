@@ -8,7 +8,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.errors import outages_unavailable
-from core.snapshots import Snapshot
+from core.aggregate import Snapshot
 
 Document = dict[str, Any]
 

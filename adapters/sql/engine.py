@@ -1,12 +1,17 @@
-"""One place that turns a database URL into a configured SQLAlchemy async engine."""
+"""One place that turns a database URL into a configured SQLAlchemy async engine, and the
+column types every table the SQL adapters and the read model define share.
+"""
 
 import os
 import sqlite3
 import time
+from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # An execution option: transactions of an engine that carries it are writers.
@@ -83,3 +88,24 @@ def use_wal(cursor: Any) -> None:
 def _begin_sqlite(conn: Connection) -> None:
     writes = conn.get_execution_options().get(_WRITER, False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A moment in UTC, to the microsecond, on SQLite and MySQL alike.
+
+    Neither keeps a zone (their values come back naive) and MySQL's plain DATETIME
+    rounds to the second; every time in the system is UTC, so it comes back as such.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "mysql":
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(self.impl)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)

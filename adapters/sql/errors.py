@@ -2,10 +2,22 @@
 
 Every adapter on SQLAlchemy sorts its driver's errors here, so that a store that is
 down, restarting, overloaded or unreachable answers UNAVAILABLE wherever it is
-met, while an error in our own SQL still surfaces as the bug it is.
+met, while an error in our own SQL still surfaces as the bug it is. And what makes a
+read database's URL wrong rather than its database down, said at start:
+
+a database that is down or busy is waited for. A URL that cannot name a database is
+not: a SQLite file in a folder that does not exist (opening it would make a new, empty
+database somewhere unexpected, served as if it were the real one), or a MySQL server
+that answers that the database is unknown or the user may not log in. Each stops the
+process with a ConfigurationError naming the setting, its URL's password redacted.
 """
 
+from pathlib import Path
+
 from sqlalchemy import exc
+from sqlalchemy.engine import make_url
+
+from adapters.settings import ConfigurationError, redacted
 
 # Errors that say the statement itself is wrong: a bug or bad data, not an outage.
 _OUR_FAULT = (exc.IntegrityError, exc.ProgrammingError, exc.DataError, exc.NotSupportedError)
@@ -64,3 +76,26 @@ def _mysql_code(error: BaseException) -> object:
         return None
     args: tuple[object, ...] = getattr(error.orig, "args", ())
     return args[0] if args else None
+
+
+IN_MEMORY = ("", ":memory:")
+
+
+def check_can_exist(setting: str, url: str) -> None:
+    """Raise ConfigurationError when `url`, `setting`'s value, is a SQLite file whose
+    folder does not exist."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or (parsed.database or "") in IN_MEMORY:
+        return
+    folder = Path(str(parsed.database)).absolute().parent
+    if not folder.is_dir():
+        raise ConfigurationError(f"{setting}={redacted(url)}: the folder {folder} does not exist")
+
+
+def misconfiguration(setting: str, url: str, error: BaseException) -> ConfigurationError | None:
+    """`error`, met opening `url` (`setting`'s value), as the ConfigurationError it is,
+    when the server refused the URL for good; None when it may be an outage."""
+    refusal = refusal_of(error)
+    if refusal is None:
+        return None
+    return ConfigurationError(f"{setting}={redacted(url)}: {refusal}")

@@ -4,7 +4,9 @@ A unique (aggregate_id, version) constraint does the optimistic concurrency: of 
 writers that read the same version, the second insert fails. The `requests` table's
 primary key keeps each request decided once: a request's row is inserted in the
 same transaction as its events (or alone, for a refusal), so of two processes
-deciding one request, the second insert fails and nothing of it is written.
+deciding one request, the second insert fails and nothing of it is written. Snapshots
+are in the `snapshots` table, written portably: the later snapshot of an aggregate
+wins, whichever of two writers commits first.
 """
 
 from collections.abc import AsyncIterator, Sequence
@@ -16,7 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql import snapshots as sql_snapshots
 from adapters.sql.engine import create_engine, writer
 from adapters.sql.errors import is_conflict, is_unavailable
 from adapters.sql.event_tables import (
@@ -28,12 +29,55 @@ from adapters.sql.event_tables import (
     refuse_earlier_layout,
     request_row,
     requests,
+    snapshots,
 )
+from core.aggregate import Snapshot
 from core.errors import ConcurrencyError, Unavailable
 from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import StoredEvent
 from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
-from core.snapshots import Snapshot
+
+
+def newer(snapshot: Snapshot) -> sa.Update:
+    """Replace the aggregate's snapshot if it is older than `snapshot`."""
+    return (
+        snapshots.update()
+        .where(
+            snapshots.c.aggregate_id == snapshot.aggregate_id,
+            snapshots.c.version < snapshot.version,
+        )
+        .values(version=snapshot.version, schema=snapshot.schema, state=snapshot.state)
+    )
+
+
+async def save(conn: AsyncConnection, snapshot: Snapshot) -> None:
+    """In one transaction: replace an older snapshot, or insert the first. Losing the
+    insert to another writer means a row exists now: try replacing it once more."""
+    if (await conn.execute(newer(snapshot))).rowcount:
+        return
+    try:
+        async with conn.begin_nested():
+            await conn.execute(snapshots.insert().values(**_row(snapshot)))
+    except IntegrityError:
+        await conn.execute(newer(snapshot))
+
+
+def latest(aggregate_id: str) -> sa.Select[Any]:
+    return sa.select(snapshots).where(snapshots.c.aggregate_id == aggregate_id)
+
+
+def snapshot_of(row: Any) -> Snapshot:
+    return Snapshot(row["aggregate_id"], int(row["version"]), row["schema"], bytes(row["state"]))
+
+
+def _row(snapshot: Snapshot) -> dict[str, object]:
+    return {
+        "aggregate_id": snapshot.aggregate_id,
+        "version": snapshot.version,
+        "schema": snapshot.schema,
+        "state": snapshot.state,
+    }
+
 
 UNAVAILABLE = "the event store is unavailable"
 
@@ -139,11 +183,11 @@ class SqlEventStore(EventStore):
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         async with self._writing() as conn:
-            await sql_snapshots.save(conn, snapshot)
+            await save(conn, snapshot)
 
     async def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
-        rows = await self._select(sql_snapshots.latest(aggregate_id))
-        return sql_snapshots.snapshot_of(rows[0]) if rows else None
+        rows = await self._select(latest(aggregate_id))
+        return snapshot_of(rows[0]) if rows else None
 
     async def aggregate_ids(self) -> AsyncIterator[str]:
         query = sa.select(events.c.aggregate_id).where(events.c.version == 1)

@@ -3,7 +3,7 @@
 `events` holds every event; a unique (aggregate_id, version) is the optimistic
 concurrency check. `requests` holds each request's outcome under its key, the primary
 key that keeps a request decided once. `snapshots` holds each aggregate's latest
-snapshot (core.snapshots), a cache of the fold of its events. `parked_events` holds
+snapshot (core.aggregate), a cache of the fold of its events. `parked_events` holds
 what each consumer of the bus set aside (core.parking), one row per consumer and event.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from adapters.settings import EarlierStoreLayout
-from adapters.sql.types import UtcDateTime
+from adapters.sql.engine import UtcDateTime
 from core.events import STORED_FIELDS, StoredEvent
 from core.requests import MAX_KEY_LENGTH, Outcome, Refusal, Request
 

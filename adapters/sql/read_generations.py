@@ -14,7 +14,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from adapters.sql.types import UtcDateTime
+from adapters.sql.engine import UtcDateTime
 from bank.domain.account import MAX_HOLDER_LENGTH, MAX_REFERENCE_LENGTH
 
 FIRST = 1  # the generation a new read model starts with

@@ -27,8 +27,16 @@ from adapters.sql.read_schema import (
 from adapters.sql.read_schema import (
     drop_generation as drop_tables,
 )
-from bank.read_model import Events, Generations, Position, ReadModel, RowsNow
-from bank.read_plan import Plan, merged_gaps, plan
+from bank.read_model import (
+    Events,
+    Generations,
+    Plan,
+    Position,
+    ReadModel,
+    RowsNow,
+    merged_gaps,
+    plan,
+)
 from bank.read_rows import Row
 from core.errors import Unavailable
 

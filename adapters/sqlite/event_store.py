@@ -39,11 +39,11 @@ from adapters.sqlite.writes import (
     commit_group,
     stored_time,
 )
+from core.aggregate import Snapshot
 from core.errors import Unavailable
 from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import STORED_FIELDS, StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request
-from core.snapshots import Snapshot
 
 UNAVAILABLE = "the event store is unavailable"
 DEFAULT_BUSY_SECONDS = 5.0

@@ -32,8 +32,7 @@ from adapters.sqlite.read_statements import (
     sql_of,
 )
 from adapters.sqlite.writes import stored_time
-from bank.read_model import Events, Generations, Position, ReadModel, RowsNow
-from bank.read_plan import merged_gaps, plan
+from bank.read_model import Events, Generations, Position, ReadModel, RowsNow, merged_gaps, plan
 from bank.read_rows import Projected, Row
 from core.errors import Unavailable
 

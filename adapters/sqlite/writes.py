@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from adapters.sql.event_tables import EVENT_COLUMNS
+from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
 from core.events import StoredEvent
 from core.requests import Decision, Refusal, Request, RequestAlreadyDecided
-from core.snapshots import Snapshot
 
 INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}, published) "

@@ -1,4 +1,4 @@
-"""OpenTelemetry traces: a span per RPC, carried with each event to the projector.
+"""OpenTelemetry traces (a span per RPC, carried with each event to the projector), and logs.
 
 Spans are made when they go somewhere, as the standard OTEL_* variables say:
 OTEL_TRACES_EXPORTER (`otlp`, over gRPC to OTEL_EXPORTER_OTLP_ENDPOINT; `console`, to
@@ -12,11 +12,19 @@ bus's objects. The projector's span for a batch continues the trace of a lone ev
 and links to each event's trace otherwise (a batch mixes many commands). Events that
 the outbox's sweep publishes after a restart carry no trace: the context lived only in
 the process that took the command.
+
+Logging for every process: one text format, or JSON lines (TECHBANK_LOG_FORMAT=json)
+that log collectors parse without rules, each with the request id and trace id of the
+call it was written in.
 """
 
+import json
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -123,3 +131,38 @@ def trace_id_of_current_span() -> str:
     """The current trace's id in hex, as tools show it; "" outside a span."""
     context = trace.get_current_span().get_span_context()
     return format(context.trace_id, "032x") if context.is_valid else ""
+
+
+# The client's request id of the command being handled; "" outside one.
+request_id: ContextVar[str] = ContextVar("request_id", default="")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: str, log_format: str) -> None:
+    handler = logging.StreamHandler()
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    elif log_format == "text":
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    else:
+        raise ValueError(f"TECHBANK_LOG_FORMAT must be text or json, not {log_format!r}")
+    if not isinstance(logging.getLevelName(level.upper()), int):
+        raise ValueError(f"TECHBANK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if request := request_id.get():
+            line["request_id"] = request
+        if trace_id := trace_id_of_current_span():
+            line["trace_id"] = trace_id
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)

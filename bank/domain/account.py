@@ -11,9 +11,8 @@ from bank.domain.events import (
     FundsWithdrawn,
 )
 from core.aggregate import AggregateRoot
-from core.errors import InvalidInput, NotFound, RuleViolation
+from core.errors import InvalidInput, NotFound, RuleViolation, checked_text
 from core.events import DomainEvent
-from core.text import checked_text
 
 MAX_HOLDER_LENGTH = 200
 MAX_REFERENCE_LENGTH = 140  # what a SEPA remittance line holds
@@ -129,7 +128,7 @@ def uuid_of(raw: str, field: str) -> str:
 
 def holder_of(raw: str) -> str:
     """The holder as stored and compared: in NFC, printable, not blank, at most
-    MAX_HOLDER_LENGTH code points (core.text); InvalidInput naming what is wrong."""
+    MAX_HOLDER_LENGTH code points (core.errors); InvalidInput naming what is wrong."""
     return checked_text("holder", raw, MAX_HOLDER_LENGTH)
 
 
@@ -147,7 +146,7 @@ def opening_balance_of(cents: int) -> int:
 
 
 def reference_of(raw: str) -> str:
-    """A movement's free text as stored: empty, or checked like a holder (core.text)
+    """A movement's free text as stored: empty, or checked like a holder (core.errors)
     within MAX_REFERENCE_LENGTH code points."""
     if raw == "":
         return raw

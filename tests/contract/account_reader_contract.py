@@ -21,7 +21,7 @@ from bank.account_reader import (
 )
 from bank.read_rows import movement_wire_of, wire_of
 from core.errors import Unavailable
-from query_server import wire
+from query_server import translation as wire
 from techbank.account.v1 import account_pb2
 
 # A new read model starts with its first generation, which these tests write directly.

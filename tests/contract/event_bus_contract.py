@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.event_bus import EventBus
+from core.event_store import EventBus
 from core.events import StoredEvent
 from techbank.account.v1 import events_pb2
 from tests.contract.event_store_contract import event

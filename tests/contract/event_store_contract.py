@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
 from core.event_store import EventStore
 from core.events import StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
-from core.snapshots import Snapshot
 
 AT = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -282,7 +282,7 @@ class EventStoreContract:
         assert len(await self._unpublished_of(store, aggregate_id, far_future)) == 1
         assert [e.version for e in await store.load(aggregate_id)] == [1]
 
-    # Snapshots (core.snapshots): kept beside the events, the later one winning.
+    # Snapshots (core.aggregate): kept beside the events, the later one winning.
 
     async def test_a_snapshot_loads_back_as_it_was_kept(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 import pytest
 
 from adapters.inprocess_bus import InProcessEventBus
-from core.event_bus import EventBus
+from core.event_store import EventBus
 from core.events import StoredEvent
 from tests.contract.event_bus_contract import EventBusContract, Received
 from tests.contract.event_store_contract import event

@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from adapters.kafka.bus import KafkaEventBus
-from adapters.kafka.topic import KafkaTopic
+from adapters.kafka.bus import KafkaEventBus, KafkaTopic
 from adapters.protobuf_envelope import ProtobufEnvelopeCodec
-from core.event_bus import EventBus
+from core.event_store import EventBus
 from core.events import StoredEvent
 from harness.stack import delete_kafka_topic, kafka_bootstrap
 from techbank.account.v1 import events_pb2

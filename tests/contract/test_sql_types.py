@@ -13,7 +13,7 @@ accounts = tables_of(FIRST).accounts
 
 
 async def test_opening_time_is_read_back_as_utc(tmp_path: Path) -> None:
-    """The column type gives the zone back (adapters/sql/types.py)."""
+    """The column type gives the zone back (adapters/sql/engine.py)."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/read.db")
     await create_schema(engine)  # as the projector does
     async with engine.begin() as conn:

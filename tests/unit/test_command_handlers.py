@@ -8,8 +8,8 @@ import pytest
 
 from bank.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
 from bank.domain.events import AccountType
+from command_server.account_changes import CommandOutcome
 from command_server.bootstrap import command_dispatcher
-from command_server.outcome import CommandOutcome
 from core.dispatcher import Dispatcher
 from core.errors import ConcurrencyError, InvalidInput, NotFound, RuleViolation
 from core.outbox import Outbox

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from adapters.kafka.topic import KafkaTopic
+from adapters.kafka.bus import KafkaTopic
 from harness.compose import COMPOSE_FILE, PROXY_PREFIX, TEMPLATE, compose_file, template_variables
 from techbank_client.command_calls import ROUTING_HEADER
 

@@ -1,4 +1,4 @@
-"""The holder rule (core.text), the same on OpenAccount and FindAccountsByHolder: NFC
+"""The holder rule (core.errors), the same on OpenAccount and FindAccountsByHolder: NFC
 first; controls, format characters, surrogates, private use and line or paragraph
 separators refused by code point; not blank; at most 200 code points after NFC."""
 
@@ -17,7 +17,7 @@ from command_server import translation
 from core.errors import InvalidInput
 from core.paging import Page
 from core.requests import fingerprint
-from query_server.queries import FindAccountsByHolder
+from query_server.translation import FindAccountsByHolder
 from techbank.account.v1 import account_pb2, commands_pb2
 from techbank.account.v1.account_pb2 import ACCOUNT_TYPE_SAVINGS as SAVINGS
 from tests.unit.test_bank_account_properties import holders

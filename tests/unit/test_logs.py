@@ -7,7 +7,7 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from adapters.telemetry import logs
+from adapters.telemetry import tracing as logs
 
 
 def record(message: str) -> logging.LogRecord:

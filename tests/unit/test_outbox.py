@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.errors import Unavailable
-from core.event_bus import EventBus
+from core.event_store import EventBus
 from core.events import StoredEvent
 from core.outbox import BATCH, Outbox
 from tests.contract.event_store_contract import event, request

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from bank.wire import element, item_of
 from core.paging import Page
-from query_server import wire
+from query_server import translation as wire
 from techbank.account.v1 import account_pb2, queries_pb2
 
 ACCOUNTS = queries_pb2.FindAllAccountsResponse.DESCRIPTOR.fields_by_name["accounts"]

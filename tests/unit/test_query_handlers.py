@@ -14,9 +14,9 @@ from bank.read_rows import wire_of
 from core.dispatcher import Dispatcher
 from core.errors import DeadlineExceeded, InvalidInput, NotFound, Unavailable
 from core.paging import DEFAULT_PAGE_SIZE, INVALID_PAGE_TOKEN, MAX_PAGE_SIZE, Page
-from query_server import wire
+from query_server import translation as wire
 from query_server.bootstrap import query_dispatcher
-from query_server.queries import (
+from query_server.translation import (
     FindAccountById,
     FindAccountsByHolder,
     FindAccountsWithBalance,

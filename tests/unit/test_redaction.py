@@ -3,9 +3,9 @@
 import pytest
 
 from adapters.factories import UnsupportedUrl, open_event_bus, open_event_store
-from adapters.kafka.topic import KafkaTopic
+from adapters.kafka.bus import KafkaTopic
 from adapters.mongo.event_store import MongoEventStore
-from adapters.redaction import redacted
+from adapters.settings import redacted
 from core.errors import Unavailable
 from harness.processes import free_port
 

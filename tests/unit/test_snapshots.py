@@ -12,11 +12,11 @@ from bank.domain.account import BankAccount
 from bank.domain.events import AccountType
 from command_server.bootstrap import account_repository
 from command_server.snapshot_codec import SCHEMA, BankAccountSnapshots
+from core.aggregate import Snapshot, Snapshotting
 from core.events import StoredEvent
 from core.outbox import Outbox
 from core.repository import Repository
 from core.requests import Request
-from core.snapshots import Snapshot, Snapshotting
 from tests.fakes import InMemoryEventStore, RecordingEventBus
 
 

@@ -8,8 +8,8 @@ import pytest
 from bank.read_rows import movement_wire_of
 from core.errors import DeadlineExceeded, InvalidInput, NotFound
 from core.paging import INVALID_PAGE_TOKEN
-from query_server import wire
-from query_server.queries import GetAccountStatement
+from query_server import translation as wire
+from query_server.translation import GetAccountStatement
 from tests.unit.test_query_handlers import ACCOUNT_ID, FakeReader, dispatcher_over, row
 
 OTHER_ID = "00000000-0000-4000-8000-000000000001"

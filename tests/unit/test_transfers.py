@@ -14,9 +14,9 @@ from bank.domain.account import MAX_CENTS
 from bank.domain.commands import CloseAccount, DepositFunds, OpenAccount, TransferFunds
 from bank.domain.events import AccountType
 from bank.domain.transfer import SAME_ACCOUNT, Transfer, TransferStatus
+from command_server.account_changes import CommandOutcome
 from command_server.bootstrap import account_repository, command_dispatcher, transfer_process
 from command_server.ledger import ledger_of
-from command_server.outcome import CommandOutcome
 from command_server.transfers import STEP_FAILED, RefundNotTaken, TransferProcess
 from core.dispatcher import Dispatcher
 from core.errors import InvalidInput
