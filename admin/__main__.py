@@ -2,6 +2,6 @@
 
 import sys
 
-from admin.cli import main
+from admin import main
 
 sys.exit(main(prog="python -m admin"))

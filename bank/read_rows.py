@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from bank.domain.events import AccountType
+from bank.events import AccountType
 from bank.wire import ACCOUNT_TYPES, WIRE_ACCOUNT_TYPES, element
 from core.events import StoredEvent
 from techbank.account.v1 import account_pb2, events_pb2, queries_pb2

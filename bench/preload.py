@@ -21,13 +21,14 @@ from datetime import UTC, datetime
 from pymongo import MongoClient
 from sqlalchemy.engine import make_url
 
-from adapters.mongo.event_store import OUTBOX, MongoEventStore, request_fields, to_document
+from adapters.mongo.documents import OUTBOX, request_fields, to_document
+from adapters.mongo.event_store import MongoEventStore
 from adapters.sqlite.event_store import create_tables
 from adapters.sqlite.writes import INSERT_EVENT, INSERT_REQUEST, event_row, stored_time
-from bank.domain.account import BankAccount
-from bank.domain.events import AccountType
+from bank.account import BankAccount
+from bank.events import AccountType
+from bank.wire import ProtobufEventCodec
 from bench.results import Results
-from command_server.event_codec import ProtobufEventCodec
 from core.events import StoredEvent
 from core.requests import Request
 from harness.processes import REPO

@@ -27,8 +27,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.kafka.bus import KafkaTopic, ensure_topic
 from adapters.mongo.event_store import DURABLE
-from adapters.sql.pages import LIVE_GENERATION
-from adapters.sql.read_generations import tables_of
+from adapters.sql.read_generations import LIVE_GENERATION, tables_of
 from adapters.sql.reader import connect_args
 from adapters.sqlite.event_store import SqliteEventStore
 from adapters.sqlite.writes import INSERT_EVENT, INSERT_REQUEST, stored_time

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pymongo import AsyncMongoClient
 
 from adapters.kafka.bus import KafkaEventBus, KafkaTopic
-from adapters.mongo.event_store import OUTBOX, MongoEventStore, request_fields, to_document
+from adapters.mongo.documents import OUTBOX, request_fields, to_document
+from adapters.mongo.event_store import MongoEventStore
 from bench.preload import history
 from command_server.bootstrap import ENVELOPES
 from core.events import StoredEvent

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from adapters.mongo.event_store import MongoEventStore
 from adapters.sqlite.event_store import SqliteEventStore
-from bank.domain.account import BankAccount
-from bank.domain.events import AccountType
+from bank.account import BankAccount
+from bank.events import AccountType
 from bench.results import Results
 from command_server.bootstrap import account_repository
 from core.event_store import EventBus, EventStore

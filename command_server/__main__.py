@@ -8,8 +8,7 @@ import asyncio
 
 from adapters.command_line import run_server
 from adapters.settings import ConfigurationError, Settings, configure_telemetry
-from command_server.bootstrap import build_command_side
-from command_server.service import serve_commands
+from command_server.bootstrap import build_command_side, serve_commands
 
 ON_THE_INPROCESS_BUS = (
     "TECHBANK_EVENT_BUS_URL: on the in-process bus the command server runs with the "

@@ -1,6 +1,6 @@
 """Changes to existing accounts, decided in turns.
 
-Commands on one account queue (core.turns). Those that queued while the account's
+Commands on one account queue (core.dispatcher). Those that queued while the account's
 last write was under way are decided together, in arrival order, each on the state
 the ones before it left, and stored in one write; each caller still gets its own
 answer and version. A batch stops where the store refuses it (another process moved
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from bank.domain.account import BankAccount, unknown_account
-from bank.domain.commands import (
+from bank.account import BankAccount, unknown_account
+from bank.commands import (
     AccountCommand,
     CloseAccount,
     DepositFunds,
@@ -23,10 +23,10 @@ from bank.domain.commands import (
     WithdrawFunds,
 )
 from core.deadline import retry_on_conflict
+from core.dispatcher import Turns
 from core.errors import ConcurrencyError, DomainError, kind_of
 from core.repository import Decided, Repository
 from core.requests import Refusal, decide_once, refuse, request_for
-from core.turns import Turns
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,35 @@
 """The command side's composition root: `bootstrap` wires a store and a bus into a
 servicer (the tests and the embedded root hand it theirs), `build_command_side` opens
-the ones the settings name."""
+the ones the settings name.
+
+Serving the command server's services: what `python -m command_server` and
+`python -m embedded` both run, over the command side their root built.
+
+AccountCommandService and TransferFunds change accounts (scope accounts:write);
+GetTransfer and GetBalanceAsOf only read the event store (scope accounts:read).
+"""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
+from importlib.resources import files
+
+import grpc
 
 from adapters.factories import open_event_bus, open_event_store, open_parked_events
-from adapters.protobuf_envelope import ProtobufEnvelopeCodec
+from adapters.faults import fault_after_append
+from adapters.grpc.auth import every_method
+from adapters.grpc.limits import StreamGate
+from adapters.grpc.server import serve
+from adapters.grpc.services import add_service
+from adapters.kafka.bus import ProtobufEnvelopeCodec
 from adapters.settings import Settings
+from adapters.telemetry.metrics import observe_outbox, observe_parking
 from adapters.telemetry.tracing import current_headers
-from bank.domain.account import BankAccount
-from bank.domain.transfer import Transfer
-from bank.evolution import in_current_shapes
+from bank.account import BankAccount
+from bank.transfer import Transfer
+from bank.wire import BankAccountSnapshots, ProtobufEventCodec, in_current_shapes
 from command_server.account_changes import CommandOutcome
-from command_server.event_codec import ProtobufEventCodec
-from command_server.faults import fault_after_append
 from command_server.handlers import (
     GetBalanceAsOf,
     account_as_of,
@@ -23,9 +37,8 @@ from command_server.handlers import (
     register_transfer_handlers,
 )
 from command_server.servicer import AccountCommandServicer
-from command_server.snapshot_codec import BankAccountSnapshots
+from command_server.servicers import AccountHistoryServicer, TransferServicer
 from command_server.transfer_recovery import start_transfer_recovery
-from command_server.transfer_servicer import AccountHistoryServicer, TransferServicer
 from command_server.transfers import TRANSFERS, TransferProcess
 from core.aggregate import Snapshotting
 from core.dispatcher import Dispatcher
@@ -33,7 +46,7 @@ from core.event_store import EventBus, EventStore
 from core.outbox import Outbox
 from core.parking import ParkedEvents, ParkingConsumer
 from core.repository import AppendHook, Repository
-from techbank.account.v1 import events_pb2
+from techbank.account.v1 import commands_pb2, events_pb2, history_pb2, transfers_pb2
 
 ENVELOPES = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
 CODEC = ProtobufEventCodec()
@@ -176,3 +189,47 @@ async def build_command_side(settings: Settings) -> CommandSide:
     await side.start()
     side.closers.extend([await start_transfer_recovery(settings, transfers), parked.close])
     return side
+
+
+SERVICE = commands_pb2.DESCRIPTOR.services_by_name["AccountCommandService"]
+SERVICE_NAME = SERVICE.full_name
+TRANSFER_SERVICE = transfers_pb2.DESCRIPTOR.services_by_name["TransferService"]
+HISTORY_SERVICE = history_pb2.DESCRIPTOR.services_by_name["AccountHistoryService"]
+WRITE_SCOPE = "accounts:write"
+READ_SCOPE = "accounts:read"
+SCOPES = (
+    every_method(SERVICE, WRITE_SCOPE)
+    | every_method(TRANSFER_SERVICE, WRITE_SCOPE)
+    | {f"/{TRANSFER_SERVICE.full_name}/GetTransfer": READ_SCOPE}
+    | every_method(HISTORY_SERVICE, READ_SCOPE)
+)
+
+# What reflection describes, comments included (scripts/gen.sh).
+DESCRIPTOR_SET = files("techbank") / "descriptors.binpb"
+
+
+async def serve_commands(settings: Settings, side: CommandSide) -> None:
+    """Serve until SIGTERM or SIGINT, then close `side` (also when serving cannot start)."""
+    observe_outbox(side.outbox)
+    for consumer in side.consumers:
+        observe_parking(consumer)
+    names = [SERVICE_NAME, TRANSFER_SERVICE.full_name, HISTORY_SERVICE.full_name]
+
+    def register(server: grpc.aio.Server, streams: StreamGate) -> None:
+        add_service(server, side.servicer, SERVICE, streams)
+        add_service(server, side.transfer_servicer, TRANSFER_SERVICE, streams)
+        add_service(server, side.history_servicer, HISTORY_SERVICE, streams)
+
+    try:
+        await serve(
+            settings.command_address,
+            register,
+            names,
+            SCOPES,
+            address_setting="TECHBANK_COMMAND_ADDRESS",
+            # Every service needs the event store only: the outbox retries the bus.
+            probes={name: side.store.ping for name in names},
+            descriptor_set=DESCRIPTOR_SET.read_bytes(),
+        )
+    finally:
+        await side.close()

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from bank.domain.account import BankAccount, unknown_account
-from bank.domain.commands import (
+from bank.account import BankAccount, unknown_account
+from bank.commands import (
     CloseAccount,
     DepositFunds,
     OpenAccount,
@@ -23,7 +23,7 @@ from bank.domain.commands import (
     TransferFunds,
     WithdrawFunds,
 )
-from bank.domain.transfer import Transfer
+from bank.transfer import Transfer
 from command_server.account_changes import AccountChanges, Accounts, CommandOutcome
 from command_server.transfers import TransferProcess
 from core.deadline import seconds_left

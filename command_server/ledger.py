@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from adapters.command_line import Tool
 from adapters.factories import open_event_store
 from adapters.settings import Settings, configure_logging
-from bank.domain.account import BankAccount
-from bank.domain.events import AccountOpened, FundsDeposited, FundsWithdrawn
-from bank.domain.transfer import Transfer, TransferStatus
-from bank.evolution import in_current_shapes
-from command_server.event_codec import ProtobufEventCodec
+from bank.account import BankAccount
+from bank.events import AccountOpened, FundsDeposited, FundsWithdrawn
+from bank.transfer import Transfer, TransferStatus
+from bank.wire import ProtobufEventCodec, in_current_shapes
 from core.event_store import EventStore, in_chunks
 from core.events import StoredEvent
 

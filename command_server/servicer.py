@@ -7,7 +7,7 @@ from adapters.grpc.auth import current_caller
 from adapters.grpc.edge import rpc_method
 from adapters.grpc.errors import Context
 from adapters.telemetry import tracing as logs
-from bank.domain.commands import AccountCommand, OpenAccount
+from bank.commands import AccountCommand, OpenAccount
 from command_server import translation
 from command_server.account_changes import CommandOutcome
 from core.dispatcher import Dispatcher

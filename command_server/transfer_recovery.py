@@ -16,11 +16,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from adapters.kafka.bus import KafkaTopic, ensure_topic
+from adapters.kafka.bus import KafkaTopic, ProtobufEnvelopeCodec, ensure_topic
 from adapters.kafka.consumer import KafkaBatchConsumer, Offsets, StopConsuming
-from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import Settings
-from bank.evolution import UPCASTER
+from bank.wire import UPCASTER
 from core.events import StoredEvent
 from core.parking import ParkingConsumer
 from techbank.account.v1 import events_pb2

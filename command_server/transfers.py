@@ -31,9 +31,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
 
-from bank.domain.account import unknown_account
-from bank.domain.commands import DepositFunds, RefundTransfer, TransferFunds, WithdrawFunds
-from bank.domain.transfer import Transfer
+from bank.account import unknown_account
+from bank.commands import DepositFunds, RefundTransfer, TransferFunds, WithdrawFunds
+from bank.transfer import Transfer
 from command_server.account_changes import CommandOutcome
 from core.errors import ConcurrencyError, DomainError, NotFound, is_transient
 from core.events import StoredEvent

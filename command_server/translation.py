@@ -3,7 +3,7 @@
 import unicodedata
 from typing import TypeVar
 
-from bank.domain.account import (
+from bank.account import (
     account_id_of,
     account_type_of,
     amount_of,
@@ -11,14 +11,14 @@ from bank.domain.account import (
     opening_balance_of,
     reference_of,
 )
-from bank.domain.commands import (
+from bank.commands import (
     CloseAccount,
     DepositFunds,
     OpenAccount,
     TransferFunds,
     WithdrawFunds,
 )
-from bank.domain.transfer import checked_request
+from bank.transfer import checked_request
 from bank.wire import ACCOUNT_TYPES
 from core.errors import Checks, InvalidInput
 from techbank.account.v1 import commands_pb2, transfers_pb2

@@ -5,7 +5,7 @@ import asyncio
 
 from adapters.command_line import run_server
 from adapters.settings import ConfigurationError, Settings, configure_telemetry
-from command_server.service import serve_commands
+from command_server.bootstrap import serve_commands
 from embedded.bootstrap import build_embedded
 
 

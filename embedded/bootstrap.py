@@ -13,12 +13,12 @@ import contextlib
 import logging
 
 from adapters.factories import open_event_store, open_parked_events, open_read_model
+from adapters.faults import fault_after_append
 from adapters.inprocess_bus import InProcessEventBus
 from adapters.settings import Settings
 from bank.read_model import ReadModel
 from command_server import bootstrap as commands
 from command_server.bootstrap import CommandSide
-from command_server.faults import fault_after_append
 from command_server.transfers import TRANSFERS
 from core.event_store import EventStore
 from core.parking import ParkedEvents, ParkingConsumer

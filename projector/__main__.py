@@ -14,12 +14,11 @@ from aiokafka.errors import KafkaError
 
 from adapters.command_line import run_server, run_until_stopped
 from adapters.factories import open_parked_events
-from adapters.kafka.bus import KafkaTopic, ensure_topic
+from adapters.kafka.bus import KafkaTopic, ProtobufEnvelopeCodec, ensure_topic
 from adapters.kafka.consumer import KafkaBatchConsumer
-from adapters.protobuf_envelope import ProtobufEnvelopeCodec
 from adapters.settings import ConfigurationError, Settings, configure_telemetry
 from adapters.telemetry.metrics import observe_parking
-from bank.evolution import UPCASTER
+from bank.wire import UPCASTER
 from core.parking import ParkedEvents, ParkingConsumer
 from projector.bootstrap import build_projector
 from projector.projection import PROJECTION

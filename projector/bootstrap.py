@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from adapters.factories import open_event_store, open_read_model
 from adapters.settings import Settings
-from bank.evolution import in_current_shapes
 from bank.read_model import ReadModel
+from bank.wire import in_current_shapes
 from core.event_store import EventStore
 from projector.projection import AccountProjection
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from adapters import progress as shown
+from adapters import command_line as shown
 from adapters.command_line import Tool
 from adapters.settings import Settings, configure_logging
 from bank.read_model import ReadModel

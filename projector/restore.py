@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from adapters import progress as shown
+from adapters import command_line as shown
 from adapters.command_line import Tool
 from adapters.settings import Settings, configure_logging
 from bank.read_model import ReadModel

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from adapters.faults import pause_inside_batch
 from adapters.kafka.consumer import StopConsuming, StoreBatch
 from adapters.sql.errors import is_unavailable
 from adapters.telemetry.metrics import STORE_ERRORS
@@ -26,7 +27,6 @@ from bank.read_model import Position
 from core.errors import is_transient as core_is_transient
 from core.events import StoredEvent
 from core.parking import ParkingConsumer
-from projector.faults import pause_inside_batch
 from projector.projection import AccountProjection
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import cast
 
+from bank.account import MAX_HOLDER_LENGTH, account_id_of, unknown_account
 from bank.account_reader import AccountReader, Comparison, StoredAccount
-from bank.domain.account import MAX_HOLDER_LENGTH, account_id_of, unknown_account
 from core.dispatcher import Dispatcher
 from core.errors import Checks, InvalidInput, checked_text
 from core.paging import INT64, VERSIONS, Page, PageTokens, Position, page_size_of

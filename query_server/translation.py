@@ -13,8 +13,8 @@ accounts, and of its next_page_token, field 2.
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from bank.account import account_id_of
 from bank.account_reader import Comparison, StoredAccount
-from bank.domain.account import account_id_of
 from core.deadline import DEFAULT_SECONDS
 from core.dispatcher import Query
 from core.errors import Checks, InvalidInput

@@ -20,41 +20,44 @@ several inserts, so a process killed in between leaves the first ones stored. Th
 bank never appends more than one event per request.
 """
 
-import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from bson.binary import Binary
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from adapters.mongo.documents import (
+    OUTBOX,
+    PENDING,
+    MongoSnapshots,
+    document_of,
+    from_document,
+    outcome_of,
+    refusal_document,
+    request_fields,
+    slot_of,
+    to_document,
+)
 from adapters.mongo.errors import outages_unavailable
 from adapters.mongo.inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
-from adapters.mongo.segments import SEGMENT, SEGMENT_SIZE, all_segmented, load_after, segment_of
-from adapters.mongo.snapshots import MongoSnapshots
+from adapters.mongo.segments import SEGMENT, SEGMENT_SIZE, all_segmented, load_after
 from adapters.settings import EarlierStoreLayout, redacted
 from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, OutboxPosition, check_contiguous
-from core.events import STORED_FIELDS, StoredEvent
+from core.events import StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 
 Document = dict[str, Any]
 SERVER_SELECTION_MS = 3000  # unless the URL says (serverSelectionTimeoutMS=...)
-# An unpublished event carries outbox: "pending", removed once the bus has it. A string
-# equality, not a boolean, because FerretDB pushes string equality down to its backend's
-# index, so the sweep's query stays cheap however many events are stored.
-OUTBOX, PENDING = "outbox", "pending"
 # The unique index the earlier layout (one event per document, _id = event id) created.
 EARLIER_LAYOUT_INDEX = "aggregate_version_unique"
 DURABLE = WriteConcern(w="majority", j=True)
 READ_COMMITTED = ReadConcern("majority")
-# Fields stored under their own names; payload is Binary.
-DOCUMENT_FIELDS = [name for name in STORED_FIELDS if name != "payload"]
 
 
 class MongoEventStore(EventStore):
@@ -120,7 +123,7 @@ class MongoEventStore(EventStore):
     async def record_refusal(
         self, request: Request, aggregate_id: str, version: int, refusal: Refusal
     ) -> None:
-        document = _refusal_document(request, aggregate_id, version, refusal)
+        document = refusal_document(request, aggregate_id, version, refusal)
         try:
             await self._inserts.insert(document)
         except DocumentRefused as exc:
@@ -136,7 +139,7 @@ class MongoEventStore(EventStore):
         check_contiguous([e for d in decisions for e in d.events], expected_version)
         try:
             with outages_unavailable():
-                await self._events.insert_many([_document_of(d) for d in decisions], ordered=True)
+                await self._events.insert_many([document_of(d) for d in decisions], ordered=True)
         except BulkWriteError as exc:
             if not _is_duplicate_key(exc):
                 raise
@@ -145,8 +148,8 @@ class MongoEventStore(EventStore):
 
     async def outcome(self, request_key: str) -> Outcome | None:
         with outages_unavailable():
-            doc = await self._events.find_one({"request": _slot(request_key)})
-        return None if doc is None else _outcome_of(doc)
+            doc = await self._events.find_one({"request": slot_of(request_key)})
+        return None if doc is None else outcome_of(doc)
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         await self._snapshots.save(snapshot)
@@ -195,7 +198,7 @@ class MongoEventStore(EventStore):
     ) -> list[StoredEvent]:
         with outages_unavailable():
             cursor = self._events.find(query).sort(sort).limit(limit)
-            return [_from_document(doc) async for doc in cursor]
+            return [from_document(doc) async for doc in cursor]
 
     async def aggregate_ids(self) -> AsyncIterator[str]:
         with outages_unavailable():
@@ -228,72 +231,8 @@ def _snapshots_of(events: AsyncCollection[Document]) -> AsyncCollection[Document
     return events.database[f"{events.name}_snapshots"]
 
 
-def _document_of(decision: Decision) -> Document:
-    """The one document of a decision: its event with the request's record, or its refusal."""
-    if decision.refusal is not None:
-        return _refusal_document(
-            decision.request, decision.aggregate_id, decision.version, decision.refusal
-        )
-    return to_document(decision.events[0]) | request_fields(decision.request, 1)
-
-
-def _refusal_document(
-    request: Request, aggregate_id: str, version: int, refusal: Refusal
-) -> Document:
-    return {
-        "_id": f"refusal {uuid.uuid4().hex}",
-        **request_fields(request, 0),
-        "refused_aggregate_id": aggregate_id,
-        "refused_at_version": version,
-        "refusal_kind": refusal.kind,
-        "refusal_message": refusal.message,
-        "decided_at": datetime.now(UTC),
-    }
-
-
-def _slot(request_key: str) -> str:
-    """The `request` value of a request's record. Other events of a multi-event request
-    hold "e:<_id>" there, which no request key's slot can equal."""
-    return f"r:{request_key}"
-
-
-def request_fields(request: Request, event_count: int) -> Document:
-    return {
-        "request": _slot(request.key),
-        "fingerprint": request.fingerprint,
-        "request_events": event_count,
-    }
-
-
-def _outcome_of(doc: Document) -> Outcome:
-    if "refusal_kind" in doc:
-        refusal = Refusal(doc["refusal_kind"], doc["refusal_message"])
-        return Outcome(
-            doc["fingerprint"], doc["refused_aggregate_id"], doc["refused_at_version"], refusal
-        )
-    last_version = doc["version"] + doc["request_events"] - 1
-    return Outcome(doc["fingerprint"], doc["aggregate_id"], last_version)
-
-
 def _is_duplicate_key(exc: Exception) -> bool:
     if isinstance(exc, DocumentRefused):
         return exc.code == DUPLICATE_KEY
     errors = exc.details.get("writeErrors", []) if isinstance(exc, BulkWriteError) else []
     return any(error.get("code") == DUPLICATE_KEY for error in errors)
-
-
-def to_document(event: StoredEvent) -> Document:
-    position = f"{event.aggregate_id}#{event.version}"
-    return {
-        **{name: getattr(event, name) for name in STORED_FIELDS},
-        "_id": position,
-        "request": f"e:{position}",
-        SEGMENT: segment_of(event.aggregate_id, event.version),
-        "payload": Binary(event.payload),
-        OUTBOX: PENDING,
-    }
-
-
-def _from_document(doc: Document) -> StoredEvent:
-    fields = {name: doc[name] for name in DOCUMENT_FIELDS if name in doc}
-    return StoredEvent(**fields, payload=bytes(doc["payload"]))

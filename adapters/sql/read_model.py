@@ -15,18 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.sql.engine import create_engine, writer
 from adapters.sql.errors import is_unavailable
 from adapters.sql.read_generations import Generation, tables_of
-from adapters.sql.read_schema import (
-    THE_ROW,
-    consumer_offsets,
-    generations,
-    prepare_read_model,
-)
-from adapters.sql.read_schema import (
-    create_generation as create_tables,
-)
-from adapters.sql.read_schema import (
-    drop_generation as drop_tables,
-)
+from adapters.sql.read_schema import THE_ROW, consumer_offsets, generations, prepare_read_model
+from adapters.sql.read_schema import create_generation as create_tables
+from adapters.sql.read_schema import drop_generation as drop_tables
 from bank.read_model import (
     Events,
     Generations,

@@ -19,7 +19,7 @@ import asyncmy
 from asyncmy import errors as mysql_errors
 from sqlalchemy.engine import make_url
 
-from adapters.sql.pages import LIVE_GENERATION, PageSql, balance_page, chunks, page_sql
+from adapters.sql.read_generations import LIVE_GENERATION, PageSql, balance_page, chunks, page_sql
 from bank.account_reader import (
     UNAVAILABLE_MESSAGE,
     AccountReader,

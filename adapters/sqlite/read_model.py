@@ -9,10 +9,8 @@ another command server's projection) can write in between.
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -22,16 +20,20 @@ from sqlalchemy.engine import make_url
 from adapters.sql.engine import use_wal
 from adapters.sql.read_schema import create_generation, drop_generation, prepare_read_model_sync
 from adapters.sqlite.read_statements import (
-    COLUMNS,
-    GENERATIONS,
     MAX_IDS,
-    MOVEMENT_COLUMNS,
     OFFSETS,
     SAVE_OFFSET,
     Sql,
+    generations_in,
+    immediate_transaction,
+    movement_of,
+    movement_values,
+    row_of,
+    row_values,
+    rows_of,
     sql_of,
+    write_row,
 )
-from adapters.sqlite.writes import stored_time
 from bank.read_model import Events, Generations, Position, ReadModel, RowsNow, merged_gaps, plan
 from bank.read_rows import Projected, Row
 from core.errors import Unavailable
@@ -66,8 +68,8 @@ class SqliteReadModel(ReadModel):
             return await self._in_thread(self._apply, events, position)
 
     async def versions(self, account_ids: Sequence[str]) -> dict[str, int]:
-        live = sql_of(_generations(self._reads).live)
-        return {i: row["version"] for i, row in _rows_of(self._reads, live, account_ids).items()}
+        live = sql_of(generations_in(self._reads).live)
+        return {i: row["version"] for i, row in rows_of(self._reads, live, account_ids).items()}
 
     async def rebuild(
         self, account_ids: Sequence[str], rows_now: RowsNow, generation: int | None = None
@@ -75,7 +77,7 @@ class SqliteReadModel(ReadModel):
         async with self._turn:
             await self._in_thread(self._writes.execute, "BEGIN IMMEDIATE")
             try:
-                sql = sql_of(generation or _generations(self._writes).live)
+                sql = sql_of(generation or generations_in(self._writes).live)
                 rows = await rows_now(account_ids)
                 await self._in_thread(self._replace_and_commit, sql, rows)
             except BaseException:
@@ -83,10 +85,10 @@ class SqliteReadModel(ReadModel):
                 raise
 
     async def generations(self) -> Generations:
-        return _generations(self._reads)
+        return generations_in(self._reads)
 
     async def begin_generation(self) -> int:
-        current = _generations(self._reads)
+        current = generations_in(self._reads)
         if current.building is not None:  # a rebuild that stopped: start it over
             await self._ddl(drop_generation, current.building)
         number = max(current.live, current.building or 0) + 1
@@ -102,7 +104,7 @@ class SqliteReadModel(ReadModel):
             )
 
     async def drop_generation(self, generation: int) -> None:
-        current = _generations(self._reads)
+        current = generations_in(self._reads)
         if generation in current:
             raise ValueError(f"generation {generation} is in use")
         await self._ddl(drop_generation, generation)
@@ -121,8 +123,8 @@ class SqliteReadModel(ReadModel):
 
     def _set_generations(self, values: dict[str, int | None], building: int | None) -> int:
         """Change the generations row in a write transaction; the live generation before."""
-        with _transaction(self._writes) as db:
-            current = _generations(db)
+        with immediate_transaction(self._writes) as db:
+            current = generations_in(db)
             if building is not None and current.building != building:
                 raise ValueError(f"generation {building} is not the one being built")
             assignments = ", ".join(f"{column} = ?" for column in values)
@@ -135,24 +137,24 @@ class SqliteReadModel(ReadModel):
     async def rows(self) -> AsyncIterator[Row]:
         scan = _open(self._path, self._busy_seconds)  # its own snapshot, see the event store
         try:
-            select = sql_of(_generations(scan).live).select_rows
+            select = sql_of(generations_in(scan).live).select_rows
             cursor = scan.execute(f"{select} ORDER BY account_id")
             while found := cursor.fetchmany(1000):
                 for values in found:
-                    yield _row(values)
+                    yield row_of(values)
                 await asyncio.sleep(0)
         finally:
             scan.close()
 
     async def movements(self, account_ids: Sequence[str]) -> dict[str, list[Row]]:
         found: dict[str, list[Row]] = {}
-        select = sql_of(_generations(self._reads).live).select_movements
+        select = sql_of(generations_in(self._reads).live).select_movements
         for start in range(0, len(account_ids), MAX_IDS):
             chunk = account_ids[start : start + MAX_IDS]
             marks = ", ".join("?" * len(chunk))
             query = f"{select} WHERE account_id IN ({marks}) ORDER BY account_id, version"
             for values in self._reads.execute(query, tuple(chunk)):
-                line = _movement(values)
+                line = movement_of(values)
                 found.setdefault(line["account_id"], []).append(line)
         return found
 
@@ -173,16 +175,16 @@ class SqliteReadModel(ReadModel):
 
     def _apply(self, events: Events, position: Position | None) -> dict[str, int]:
         try:
-            with _transaction(self._writes) as db:
-                active = [sql_of(n) for n in _generations(db) if n is not None]
-                planned = [(sql, plan(_rows_of(db, sql, list(events)), events)) for sql in active]
+            with immediate_transaction(self._writes) as db:
+                active = [sql_of(n) for n in generations_in(db) if n is not None]
+                planned = [(sql, plan(rows_of(db, sql, list(events)), events)) for sql in active]
                 gaps = merged_gaps(p for _, p in planned)
                 if gaps:
                     raise _Rollback(gaps)
                 for sql, changes in planned:
                     for before, after in changes.changed.values():
-                        _write(db, sql, before, after)
-                    db.executemany(sql.insert_movement, map(_movement_values, changes.movements))
+                        write_row(db, sql, before, after)
+                    db.executemany(sql.insert_movement, map(movement_values, changes.movements))
                 if position is not None:
                     offsets = position.offsets.items()
                     db.executemany(SAVE_OFFSET, [(position.topic, p, o) for p, o in offsets])
@@ -195,8 +197,8 @@ class SqliteReadModel(ReadModel):
             self._writes.execute(sql.delete, (account_id,))
             self._writes.execute(sql.delete_movements, (account_id,))
             if row is not None:
-                self._writes.execute(sql.insert, _values(row))
-            self._writes.executemany(sql.insert_movement, map(_movement_values, moved))
+                self._writes.execute(sql.insert, row_values(row))
+            self._writes.executemany(sql.insert_movement, map(movement_values, moved))
         self._writes.execute("COMMIT")
 
     def _roll_back(self) -> None:
@@ -210,65 +212,6 @@ class _Rollback(Exception):
     def __init__(self, gaps: dict[str, int]) -> None:
         super().__init__(gaps)
         self.gaps = gaps
-
-
-@contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE, then COMMIT, or ROLLBACK if the block raised."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
-def _generations(db: sqlite3.Connection) -> Generations:
-    live, building = db.execute(GENERATIONS).fetchone()
-    return Generations(live, building)
-
-
-def _write(db: sqlite3.Connection, sql: Sql, before: Row | None, after: Row) -> None:
-    if before is None:
-        db.execute(sql.insert, _values(after))
-        return
-    values = _values(after)
-    updated = db.execute(sql.update, (*values[1:], after["account_id"], before["version"]))
-    if updated.rowcount != 1:
-        raise RuntimeError(f"{after['account_id']} is not at version {before['version']}")
-
-
-def _rows_of(db: sqlite3.Connection, sql: Sql, account_ids: Sequence[str]) -> dict[str, Row]:
-    found: dict[str, Row] = {}
-    for start in range(0, len(account_ids), MAX_IDS):
-        chunk = account_ids[start : start + MAX_IDS]
-        marks = ", ".join("?" * len(chunk))
-        for values in db.execute(f"{sql.select_rows} WHERE account_id IN ({marks})", tuple(chunk)):
-            row = _row(values)
-            found[row["account_id"]] = row
-    return found
-
-
-def _row(values: Sequence[Any]) -> Row:
-    row = dict(zip(COLUMNS, values, strict=True))
-    row["opened_at"] = datetime.fromisoformat(row["opened_at"]).replace(tzinfo=UTC)
-    return row
-
-
-def _movement(values: Sequence[Any]) -> Row:
-    line = dict(zip(MOVEMENT_COLUMNS, values, strict=True))
-    line["occurred_at"] = datetime.fromisoformat(line["occurred_at"]).replace(tzinfo=UTC)
-    return line
-
-
-def _movement_values(line: Row) -> tuple[Any, ...]:
-    return tuple(stored_time(line[c]) if c == "occurred_at" else line[c] for c in MOVEMENT_COLUMNS)
-
-
-def _values(row: Row) -> tuple[Any, ...]:
-    return tuple(stored_time(row[c]) if c == "opened_at" else row[c] for c in COLUMNS)
 
 
 def _open(path: str, busy_seconds: float) -> sqlite3.Connection:

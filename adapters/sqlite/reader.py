@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.engine import make_url
 
-from adapters.sql.pages import (
+from adapters.sql.read_generations import (
     LIVE_GENERATION,
     PageSql,
     Parameters,

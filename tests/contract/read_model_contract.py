@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
-from bank.domain.account import BankAccount
-from bank.domain.events import AccountType
+from bank.account import BankAccount
+from bank.events import AccountType
 from bank.read_model import Generations, Position, ReadModel
 from bank.read_rows import Projected, Row, fold
 from command_server.bootstrap import account_repository

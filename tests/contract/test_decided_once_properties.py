@@ -27,11 +27,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.factories import open_event_store
-from bank.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
-from bank.domain.events import AccountType
+from bank.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
+from bank.events import AccountType
+from bank.wire import ProtobufEventCodec
 from command_server.account_changes import CommandOutcome
 from command_server.bootstrap import command_dispatcher
-from command_server.event_codec import ProtobufEventCodec
 from core.dispatcher import Dispatcher
 from core.errors import DomainError
 from core.event_store import EventStore

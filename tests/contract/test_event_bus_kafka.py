@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from adapters.kafka.bus import KafkaEventBus, KafkaTopic
-from adapters.protobuf_envelope import ProtobufEnvelopeCodec
+from adapters.kafka.bus import KafkaEventBus, KafkaTopic, ProtobufEnvelopeCodec
 from core.event_store import EventBus
 from core.events import StoredEvent
 from harness.stack import delete_kafka_topic, kafka_bootstrap

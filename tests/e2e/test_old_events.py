@@ -15,8 +15,7 @@ from unittest import mock
 from aiokafka import AIOKafkaConsumer
 
 from adapters.factories import open_event_store
-from adapters.kafka.bus import KafkaTopic
-from adapters.protobuf_envelope import ProtobufEnvelopeCodec
+from adapters.kafka.bus import KafkaTopic, ProtobufEnvelopeCodec
 from adapters.settings import Settings
 from core.events import StoredEvent
 from core.requests import Request

@@ -4,9 +4,9 @@ running, and the read model ends equal to the fold of the event store."""
 import threading
 from pathlib import Path
 
+from adapters.faults import SLOW_BATCH
 from harness.processes import ServerProcess
 from harness.system import env_beside, running_system
-from projector.faults import SLOW_BATCH
 from tests.e2e.helpers import open_account
 from tests.faults.helpers import check, deposit, wait_for_log
 

@@ -19,7 +19,7 @@ import importlib.util, sys
 from importlib.resources import files
 import techbank_client, techbank_client.cli, techbank.account.v1.commands_pb2
 import command_server.bootstrap, query_server.servicer, projector.restore, projector.check
-import embedded.bootstrap, adapters.sql.read_schema, admin.cli
+import embedded.bootstrap, adapters.sql.read_schema, admin
 assert files("techbank").joinpath("descriptors.binpb").is_file()
 assert techbank_client.__file__.startswith(sys.prefix), techbank_client.__file__
 repository_only = ("tests", "bench", "devtools", "harness")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bank.domain.account import MAX_CENTS, BankAccount
-from bank.domain.events import (
+from bank.account import MAX_CENTS, BankAccount
+from bank.events import (
     AccountClosed,
     AccountOpened,
     AccountType,

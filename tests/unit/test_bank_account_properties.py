@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bank.domain.account import MAX_CENTS, BankAccount
-from bank.domain.events import AccountType
+from bank.account import MAX_CENTS, BankAccount
+from bank.events import AccountType
 from core.errors import DomainError, InvalidInput, RuleViolation
 
 amounts = st.one_of(

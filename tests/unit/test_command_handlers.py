@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
-from bank.domain.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
-from bank.domain.events import AccountType
+from bank.commands import CloseAccount, DepositFunds, OpenAccount, WithdrawFunds
+from bank.events import AccountType
 from command_server.account_changes import CommandOutcome
 from command_server.bootstrap import command_dispatcher
 from core.dispatcher import Dispatcher

@@ -3,8 +3,8 @@ invalid field named at once."""
 
 import pytest
 
-from bank.domain import account
-from bank.domain.account import ACCOUNT_NOT_FOUND
+from bank import account
+from bank.account import ACCOUNT_NOT_FOUND
 from core.errors import (
     Checks,
     ConcurrencyError,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 
 from adapters.sql import read_generations
-from bank.domain import account as domain
-from bank.domain.account import BankAccount
-from bank.domain.events import AccountOpened, AccountType
+from bank import account as domain
+from bank.account import BankAccount
+from bank.events import AccountOpened, AccountType
 from command_server import translation
 from core.errors import InvalidInput
 from core.paging import Page

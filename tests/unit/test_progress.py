@@ -2,7 +2,7 @@
 
 import io
 
-from adapters.progress import Progress
+from adapters.command_line import Progress
 
 
 class Terminal(io.StringIO):

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from bank.account import UNKNOWN_ACCOUNT
 from bank.account_reader import AccountReader, BalancePosition, Comparison, StoredAccount
-from bank.domain.account import UNKNOWN_ACCOUNT
 from bank.read_rows import wire_of
 from core.dispatcher import Dispatcher
 from core.errors import DeadlineExceeded, InvalidInput, NotFound, Unavailable

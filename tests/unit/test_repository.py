@@ -2,8 +2,8 @@
 
 import pytest
 
-from bank.domain.account import BankAccount
-from bank.domain.events import AccountType
+from bank.account import BankAccount
+from bank.events import AccountType
 from command_server.bootstrap import account_repository
 from core.errors import ConcurrencyError
 from core.events import StoredEvent

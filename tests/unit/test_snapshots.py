@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bank.domain.account import BankAccount
-from bank.domain.events import AccountType
+from bank.account import BankAccount
+from bank.events import AccountType
+from bank.wire import SCHEMA, BankAccountSnapshots
 from command_server.bootstrap import account_repository
-from command_server.snapshot_codec import SCHEMA, BankAccountSnapshots
 from core.aggregate import Snapshot, Snapshotting
 from core.events import StoredEvent
 from core.outbox import Outbox

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bank.domain.account import MAX_CENTS
-from bank.domain.commands import CloseAccount, DepositFunds, OpenAccount, TransferFunds
-from bank.domain.events import AccountType
-from bank.domain.transfer import SAME_ACCOUNT, Transfer, TransferStatus
+from bank.account import MAX_CENTS
+from bank.commands import CloseAccount, DepositFunds, OpenAccount, TransferFunds
+from bank.events import AccountType
+from bank.transfer import SAME_ACCOUNT, Transfer, TransferStatus
 from command_server.account_changes import CommandOutcome
 from command_server.bootstrap import account_repository, command_dispatcher, transfer_process
 from command_server.ledger import ledger_of

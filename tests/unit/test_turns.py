@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from core.turns import Turns
+from core.dispatcher import Turns
 
 
 async def test_what_waits_during_a_turn_is_handed_over_together_in_order() -> None:

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-from bank.domain.account import BankAccount
-from bank.domain.events import AccountOpened, AccountType, FundsDeposited, FundsWithdrawn
-from bank.evolution import UPCASTER, in_current_shapes
+from bank.account import BankAccount
+from bank.events import AccountOpened, AccountType, FundsDeposited, FundsWithdrawn
+from bank.wire import UPCASTER, ProtobufEventCodec, in_current_shapes
 from command_server.bootstrap import account_repository
-from command_server.event_codec import ProtobufEventCodec
 from core.events import StoredEvent
 from core.outbox import Outbox
 from core.requests import Request

@@ -1,4 +1,5 @@
-"""TransferService and AccountHistoryService over gRPC: decode, dispatch, encode."""
+"""The command server's servicers over gRPC (AccountCommandService, TransferService,
+AccountHistoryService): decode, dispatch, encode."""
 
 from datetime import UTC, datetime
 
@@ -6,8 +7,8 @@ from adapters.grpc.auth import current_caller
 from adapters.grpc.edge import rpc_method
 from adapters.grpc.errors import Context
 from adapters.telemetry import tracing as logs
-from bank.domain.account import BankAccount, account_id_of, uuid_of
-from bank.domain.transfer import Transfer, TransferStatus
+from bank.account import BankAccount, account_id_of, uuid_of
+from bank.transfer import Transfer, TransferStatus
 from command_server import translation
 from command_server.handlers import GetBalanceAsOf, GetTransfer
 from core.dispatcher import Dispatcher

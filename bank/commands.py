@@ -6,7 +6,7 @@
 
 from dataclasses import dataclass
 
-from bank.domain.events import AccountType
+from bank.events import AccountType
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ with the words both services use about an account (its id, its holder, its absen
 
 import uuid
 
-from bank.domain.events import (
+from bank.events import (
     AccountClosed,
     AccountOpened,
     AccountType,

@@ -9,8 +9,8 @@ or refund the transfer's money is in flight, in no account.
 
 from enum import Enum
 
-from bank.domain.account import account_id_of, amount_of, reference_of
-from bank.domain.events import (
+from bank.account import account_id_of, amount_of, reference_of
+from bank.events import (
     TransferCompleted,
     TransferDebited,
     TransferRefused,

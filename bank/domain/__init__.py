@@ -1,1 +1,0 @@
-"""The bank-account aggregate, its commands and its events: plain Python, no I/O."""
