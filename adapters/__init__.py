@@ -1,4 +1,4 @@
-"""Adapters of the core's ports to real infrastructure, and gRPC plumbing shared by the servers.
-
-Nothing here knows about any business domain.
+"""Adapters of the core's and the bank's ports to real infrastructure, one folder per
+technology (grpc, kafka, mongo, sql, sqlite, telemetry), chosen from the settings in one
+place (adapters.factories).
 """
