@@ -5,13 +5,15 @@ last write was under way are decided together, in arrival order, each on the sta
 the ones before it left, and stored in one write; each caller still gets its own
 answer and version. A batch stops where the store refuses it (another process moved
 the account on, or a request was decided before): what was stored is answered, the
-first command left is decided alone (it reloads, retries, or answers from the
-request's record), and the rest go on in turn. Every handler answers a CommandOutcome.
+first command left is answered from its request's record, or, when the account moved
+on, the rest are decided again on its latest state: one write path, a command left
+over a turn of one. Every handler answers a CommandOutcome.
 """
 
+import asyncio
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from bank.account import BankAccount, unknown_account
@@ -22,11 +24,11 @@ from bank.commands import (
     RefundTransfer,
     WithdrawFunds,
 )
-from core.deadline import retry_on_conflict
+from core.deadline import MAX_PAUSE_SECONDS, seconds_left
 from core.dispatcher import Turns
 from core.errors import ConcurrencyError, DomainError, kind_of
 from core.repository import Decided, Repository
-from core.requests import Refusal, decide_once, refuse, request_for
+from core.requests import Refusal, replay, request_for
 
 
 @dataclass(frozen=True)
@@ -72,39 +74,59 @@ class AccountChanges:
         return await self._turns.take(command.account_id, command)
 
     async def _run_turn(self, account_id: str, commands: list[AccountCommand]) -> list[Answer]:
+        """Decide and store the commands in turns until each has its answer. When a turn
+        stores none of them, its first was decided before (it is answered from its
+        record) or the account moved on (the rest are decided again on the latest state,
+        until the call's deadline): a command left over is a turn of its own, the same
+        one write."""
         answers: list[Answer] = []
+        latest, conflicts = False, 0
         while commands:
-            stored, decided = await self._together(account_id, commands)
+            stored, decided = await self._together(account_id, commands, latest)
             answers += decided
-            commands = commands[stored:]
+            commands, latest = commands[stored:], False
             if commands and not stored:
-                answers.append(await self._alone(commands[0]))
+                answer = await self._recorded_answer(commands[0], conflicts)
+                if answer is None:  # the account moved on: look again
+                    latest, conflicts = True, conflicts + 1
+                    continue
+                answers.append(answer)
                 commands = commands[1:]
         return answers
 
     async def _together(
-        self, account_id: str, commands: list[AccountCommand]
+        self, account_id: str, commands: list[AccountCommand], latest: bool
     ) -> tuple[int, list[Answer]]:
-        """Decide the commands in turn on the account and store them; how many were
-        stored (from the first), and their answers."""
-        account = await self._accounts.load(account_id) or self._accounts.new(account_id)
+        """Decide the commands in turn on the account (as last seen, or the `latest`) and
+        store them; how many were stored (from the first), and their answers."""
+        account = await self._load(account_id, latest)
         decided, answers = _decide_all(account, commands)
-        if any(isinstance(answer, DomainError) for answer in answers):
+        if not latest and any(isinstance(answer, DomainError) for answer in answers):
             # A refusal is recorded for good: decide again on the latest state.
-            account = await self._load_latest(account_id)
+            account = await self._load(account_id, latest=True)
             decided, answers = _decide_all(account, commands)
         stored = await self._accounts.save_in_turn(account, decided)
         return stored, answers[:stored]
 
-    async def _load_latest(self, account_id: str) -> BankAccount:
-        latest = await self._accounts.load(account_id, latest=True)
-        return latest or self._accounts.new(account_id)
+    async def _load(self, account_id: str, latest: bool) -> BankAccount:
+        found = await self._accounts.load(account_id, latest=latest)
+        return found or self._accounts.new(account_id)
 
-    async def _alone(self, command: AccountCommand) -> Answer:
+    async def _recorded_answer(self, command: AccountCommand, conflicts: int) -> Answer | None:
+        """The answer recorded for a command its turn could not store; None when nothing
+        is recorded (the account moved on) and the deadline leaves time to try again."""
+        request = request_for(command, command.request_id, command.client)
+        outcome = await self._accounts.store.outcome(request.key)
+        if outcome is None:
+            pause = random.uniform(0, min(0.002 * conflicts, MAX_PAUSE_SECONDS))
+            if seconds_left() > pause:
+                await asyncio.sleep(pause)
+                return None
+            return ConcurrencyError(f"{command.account_id} kept moving on; try again")
         try:
-            return await change_alone(command, self._accounts)
-        except Exception as error:
-            return error
+            return replay(outcome, request, CommandOutcome)
+        except DomainError as refused:
+            return refused
 
 
 def _decide_all(
@@ -136,24 +158,3 @@ def decide(account: BankAccount, command: AccountCommand) -> None:
             f"expected_version is {expected} but the account is at version {account.version}"
         )
     DECISIONS[type(command)](account, command)
-
-
-async def change_alone(command: AccountCommand, accounts: Accounts) -> CommandOutcome:
-    """Apply one command by itself: the path where a turn's batch could not be stored."""
-    request = request_for(command, command.request_id, command.client)
-
-    async def attempt() -> CommandOutcome:
-        account = await accounts.load(command.account_id, latest=True)
-        changed = account or accounts.new(command.account_id)
-        try:
-            decide(changed, command)
-        except DomainError as refusal:
-            await refuse(accounts.store, request, command.account_id, changed.version, refusal)
-        await accounts.save(changed, request)
-        return CommandOutcome(changed.id, changed.version)
-
-    if command.expected_version is not None:
-        return await decide_once(accounts.store, request, attempt, CommandOutcome)
-    return await decide_once(
-        accounts.store, request, partial(retry_on_conflict, attempt), CommandOutcome
-    )

@@ -1,16 +1,12 @@
-"""The deadline of the request being served, for code far from the transport to respect,
-and retrying within it a load-decide-save cycle that lost an optimistic-concurrency race.
+"""The deadline of the request being served, for code far from the transport to respect
+(a decision that lost an optimistic-concurrency race is taken again within it, after a
+pause of up to MAX_PAUSE_SECONDS).
 """
 
-import asyncio
-import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
-
-from core.errors import ConcurrencyError
 
 DEFAULT_SECONDS = 10.0
 
@@ -33,23 +29,4 @@ def seconds_left() -> float:
     return DEFAULT_SECONDS if deadline is None else deadline - time.monotonic()
 
 
-T = TypeVar("T")
 MAX_PAUSE_SECONDS = 0.05
-
-
-async def retry_on_conflict(attempt: Callable[[], Awaitable[T]]) -> T:
-    """Run `attempt` again, after a short random pause, each time it raises ConcurrencyError,
-    for as long as the current request's deadline allows; then let the conflict through.
-
-    Safe only when each attempt reloads the aggregate and decides afresh.
-    """
-    tries = 0
-    while True:
-        try:
-            return await attempt()
-        except ConcurrencyError:
-            tries += 1
-            pause = random.uniform(0, min(0.002 * tries, MAX_PAUSE_SECONDS))
-            if seconds_left() <= pause:
-                raise
-            await asyncio.sleep(pause)

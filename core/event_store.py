@@ -10,72 +10,72 @@ from datetime import datetime
 from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
 from core.events import StoredEvent
-from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
+from core.requests import Decision, Outcome, RequestAlreadyDecided
 
 LOADS_AT_ONCE = 16
 LOADS_PER_CHUNK = 500
 OutboxPosition = tuple[str, int]  # (aggregate id, version) of an event in the outbox
 
 
-class EventStore(ABC):
-    """Keeps every event of every aggregate, in order, forever.
-
-    It is also the outbox: every event is appended unpublished, and marked published
-    once the bus has it, so nothing appended can be lost on the way to the bus.
-
-    And it is the request log: each request's outcome is recorded with its events,
-    or as a refusal, under the request's key, which the store keeps unique itself.
-    """
-
-    @abstractmethod
-    async def append(
-        self, events: Sequence[StoredEvent], expected_version: int, request: Request
-    ) -> None:
-        """Append one aggregate's events after `expected_version` and record that `request`
-        caused them, as one atomic step.
-
-        Raises RequestAlreadyDecided when the store holds an outcome for `request.key`,
-        ConcurrencyError when the stream's last version is not `expected_version`, and
-        Unavailable when the store cannot be reached; in each case nothing is written.
-        """
-
-    @abstractmethod
-    async def record_refusal(
-        self, request: Request, aggregate_id: str, version: int, refusal: Refusal
-    ) -> None:
-        """Record that `request` was refused, deciding on `aggregate_id` at `version`.
-
-        Raises RequestAlreadyDecided when the store holds an outcome for `request.key`.
-        """
-
-    async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
-        """Store one aggregate's decisions in order, the events of each following those
-        of the one before, from `expected_version` on; stop at the first that cannot be
-        stored (the aggregate moved on, or its request was decided before) and return
-        how many were. Each decision is stored atomically, as by append/record_refusal.
-
-        This default stores them one by one; adapters that can store them at once do.
-        """
-        stored, version = 0, expected_version
-        for decision in decisions:
-            try:
-                await self._store_one(decision, version)
-            except (ConcurrencyError, RequestAlreadyDecided):
-                return stored
-            stored, version = stored + 1, version + len(decision.events)
-        return stored
-
-    async def _store_one(self, decision: Decision, version: int) -> None:
-        if decision.refusal is not None:
-            await self.record_refusal(
-                decision.request, decision.aggregate_id, decision.version, decision.refusal
-            )
-        else:
-            await self.append(decision.events, version, decision.request)
+class RequestLog(ABC):
+    """Each request's outcome, recorded with its events or as a refusal under the
+    request's key, which the store keeps unique itself (core.requests)."""
 
     @abstractmethod
     async def outcome(self, request_key: str) -> Outcome | None:
         """What the request with this key did, as recorded; None if nothing was."""
+
+
+class SnapshotStore(ABC):
+    """Each aggregate's latest snapshot: a cache of the fold of its events."""
+
+    @abstractmethod
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Keep `snapshot` as its aggregate's latest, unless the store keeps one of a later
+        version already. Of saves at the same moment any one may be kept (FerretDB does
+        not update atomically): each is the true state at its version, so which one is
+        kept costs only the next load's time."""
+
+    @abstractmethod
+    async def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
+        """The aggregate's latest snapshot kept, or None."""
+
+
+class OutboxStore(ABC):
+    """The events not yet on the bus: every event is stored unpublished, and marked
+    published once the bus has it, so nothing stored can be lost on the way (core.outbox)."""
+
+    @abstractmethod
+    async def unpublished(
+        self, older_than: datetime, limit: int, after: OutboxPosition | None = None
+    ) -> list[StoredEvent]:
+        """Return up to `limit` events stored before `older_than` and not yet marked
+        published, in (aggregate id, version) order, from just after `after` on: the
+        outbox the relay drains, a page at a time."""
+
+    @abstractmethod
+    async def mark_published(self, event_ids: Sequence[str]) -> None:
+        """Record that these events reached the bus; marking twice is harmless."""
+
+
+class EventStore(RequestLog, SnapshotStore, OutboxStore, ABC):
+    """Keeps every event of every aggregate, in order, forever; in the same database it
+    plays the other roles the write needs to be atomic with: the request log, the
+    outbox, and the snapshots beside the events.
+
+    Its one write is a turn of decisions on one aggregate (`store_in_turn`): a command
+    decided alone is a turn of one.
+    """
+
+    @abstractmethod
+    async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
+        """Store one aggregate's decisions in order, the events of each following those
+        of the one before, from `expected_version` on; stop at the first that cannot be
+        stored (the aggregate moved on, or its request was decided before) and return
+        how many were. Each decision is stored atomically: its events, unpublished, with
+        its request's record (or the refusal alone); nothing of one that is not stored is
+        written. Unavailable when the store cannot be reached.
+        """
 
     @abstractmethod
     async def load(self, aggregate_id: str, after_version: int = 0) -> list[StoredEvent]:
@@ -98,31 +98,8 @@ class EventStore(ABC):
         return dict(zip(aggregate_ids, loaded, strict=True))
 
     @abstractmethod
-    async def save_snapshot(self, snapshot: Snapshot) -> None:
-        """Keep `snapshot` as its aggregate's latest, unless the store keeps one of a later
-        version already. Of saves at the same moment any one may be kept (FerretDB does
-        not update atomically): each is the true state at its version, so which one is
-        kept costs only the next load's time."""
-
-    @abstractmethod
-    async def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
-        """The aggregate's latest snapshot kept, or None."""
-
-    @abstractmethod
     def aggregate_ids(self) -> AsyncIterator[str]:
         """Yield the id of every aggregate that has at least one event."""
-
-    @abstractmethod
-    async def unpublished(
-        self, older_than: datetime, limit: int, after: OutboxPosition | None = None
-    ) -> list[StoredEvent]:
-        """Return up to `limit` events stored before `older_than` and not yet marked
-        published, in (aggregate id, version) order, from just after `after` on: the
-        outbox the relay drains, a page at a time."""
-
-    @abstractmethod
-    async def mark_published(self, event_ids: Sequence[str]) -> None:
-        """Record that these events reached the bus; marking twice is harmless."""
 
     @abstractmethod
     async def ping(self) -> None:
@@ -132,6 +109,24 @@ class EventStore(ABC):
 
     async def close(self) -> None:
         """Release connections; the store is not used afterwards."""
+
+
+StoreOne = Callable[[Decision, int], Awaitable[None]]
+
+
+async def store_one_by_one(
+    decisions: Sequence[Decision], expected_version: int, store_one: StoreOne
+) -> int:
+    """`store_in_turn` for an adapter that stores a decision at a time: `store_one(decision,
+    version)` raises ConcurrencyError or RequestAlreadyDecided when it cannot."""
+    stored, version = 0, expected_version
+    for decision in decisions:
+        try:
+            await store_one(decision, version)
+        except (ConcurrencyError, RequestAlreadyDecided):
+            return stored
+        stored, version = stored + 1, version + len(decision.events)
+    return stored
 
 
 async def in_chunks(

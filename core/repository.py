@@ -9,11 +9,10 @@ from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
 from core.aggregate import AggregateRoot, Snapshotting
-from core.errors import ConcurrencyError
 from core.event_store import EventStore, stream_of
 from core.events import DomainEvent, StoredEvent, utc_now
 from core.outbox import Outbox
-from core.requests import Decision, Refusal, Request
+from core.requests import Decision, Refusal, Request, not_stored
 
 log = logging.getLogger(__name__)
 A = TypeVar("A", bound=AggregateRoot)
@@ -150,26 +149,17 @@ class Repository(Generic[A]):
             self._behind.add(aggregate_id)
 
     async def save(self, aggregate: A, request: Request) -> list[StoredEvent]:
-        """Append the aggregate's pending events as the effect of `request`, then queue them
-        for the bus: once appended, they reach it (see Outbox).
+        """Store the aggregate's pending events as the effect of `request`, a turn of one
+        (the one write: see save_in_turn), queued for the bus once stored; the events.
 
         Raises ConcurrencyError if the aggregate moved on, RequestAlreadyDecided if the
         request was decided before; then nothing is stored.
         """
-        stored = self._to_stored(aggregate, request.request_id)
-        before = aggregate.persisted_version
-        try:
-            await self._store.append(stored, aggregate.persisted_version, request)
-        except ConcurrencyError:
-            self._fell_behind(aggregate.id)
-            raise
-        aggregate.mark_saved()
-        self._remember(aggregate)
-        if self._after_append is not None:
-            self._after_append(stored)
-        self._outbox.enqueue(stored)
-        await self._snapshot_if_due(aggregate, before)
-        return stored
+        version = aggregate.persisted_version
+        stored = await self._store_turn(aggregate, [(request, len(aggregate.pending_events))])
+        if not stored:
+            raise await not_stored(self._store, request, aggregate.id, version)
+        return list(stored[0].events)
 
     async def save_in_turn(self, aggregate: A, decided: Sequence[Decided]) -> int:
         """Store what several requests decided in turn on the aggregate: for each, in order,
@@ -177,6 +167,9 @@ class Repository(Generic[A]):
         many were stored, from the first (see EventStore.store_in_turn); their events are
         queued for the bus. The aggregate's new state is remembered if all were.
         """
+        return len(await self._store_turn(aggregate, decided))
+
+    async def _store_turn(self, aggregate: A, decided: Sequence[Decided]) -> list[Decision]:
         decisions = self._decisions(aggregate, decided)
         before = aggregate.persisted_version
         stored = await self._store.store_in_turn(decisions, before)
@@ -190,7 +183,7 @@ class Repository(Generic[A]):
         if events and self._after_append is not None:
             self._after_append(events)
         self._outbox.enqueue(events)
-        return stored
+        return decisions[:stored]
 
     def _decisions(self, aggregate: A, decided: Sequence[Decided]) -> list[Decision]:
         pending = iter(self._to_stored(aggregate, ""))

@@ -21,13 +21,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-from core.errors import DomainError, InvalidInput, error_of_kind, kind_of
+from core.errors import ConcurrencyError, DomainError, InvalidInput, error_of_kind, kind_of
 from core.events import StoredEvent
 
 MAX_KEY_LENGTH = 255
 
 if TYPE_CHECKING:  # the store records requests; requests need only its type here
-    from core.event_store import EventStore
+    from core.event_store import EventStore, RequestLog
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,22 @@ def replay(outcome: Outcome, request: Request, answer: Answer[T]) -> T:
     return answer(outcome.aggregate_id, outcome.version)
 
 
+async def store_decision(store: "EventStore", decision: Decision, expected_version: int) -> None:
+    """Store one decision, a turn of one; when it cannot be, raise why (`not_stored`)."""
+    if await store.store_in_turn([decision], expected_version) != 1:
+        raise await not_stored(store, decision.request, decision.aggregate_id, expected_version)
+
+
+async def not_stored(
+    store: "RequestLog", request: Request, aggregate_id: str, expected_version: int
+) -> Exception:
+    """Why a turn of one was not stored: RequestAlreadyDecided when its request has an
+    outcome recorded, else ConcurrencyError (the stream moved on from `expected_version`)."""
+    if await store.outcome(request.key) is not None:
+        return RequestAlreadyDecided(request.key)
+    return ConcurrencyError(f"{aggregate_id} is no longer at version {expected_version}")
+
+
 async def refuse(
     store: "EventStore", request: Request, aggregate_id: str, version: int, error: DomainError
 ) -> NoReturn:
@@ -146,5 +162,5 @@ async def refuse(
     Raises RequestAlreadyDecided instead when the request was decided elsewhere first.
     """
     refusal = Refusal(kind_of(error), error.message)
-    await store.record_refusal(request, aggregate_id, version, refusal)
+    await store_decision(store, Decision(request, aggregate_id, version, refusal=refusal), version)
     raise error

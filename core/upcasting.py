@@ -18,7 +18,7 @@ from datetime import datetime
 from core.aggregate import Snapshot
 from core.event_store import EventStore, OutboxPosition
 from core.events import StoredEvent
-from core.requests import Decision, Outcome, Refusal, Request
+from core.requests import Decision, Outcome
 
 Step = Callable[[bytes], bytes]  # a payload at version v -> the same event at v + 1
 
@@ -56,16 +56,6 @@ class UpcastingEventStore(EventStore):
     def __init__(self, inner: EventStore, upcaster: Upcaster) -> None:
         self.inner = inner
         self._upcast = upcaster
-
-    async def append(
-        self, events: Sequence[StoredEvent], expected_version: int, request: Request
-    ) -> None:
-        await self.inner.append(events, expected_version, request)
-
-    async def record_refusal(
-        self, request: Request, aggregate_id: str, version: int, refusal: Refusal
-    ) -> None:
-        await self.inner.record_refusal(request, aggregate_id, version, refusal)
 
     async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
         return await self.inner.store_in_turn(decisions, expected_version)

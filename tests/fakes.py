@@ -13,10 +13,16 @@ from datetime import datetime
 
 from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
-from core.event_store import EventBus, EventStore, OutboxPosition, check_contiguous
+from core.event_store import (
+    EventBus,
+    EventStore,
+    OutboxPosition,
+    check_contiguous,
+    store_one_by_one,
+)
 from core.events import StoredEvent
 from core.parking import MAX_LISTED, ParkedEvent, ParkedEvents
-from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
+from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 
 
 class InMemoryEventStore(EventStore):
@@ -26,7 +32,18 @@ class InMemoryEventStore(EventStore):
         self.outcomes: dict[str, Outcome] = {}
         self.snapshots: dict[str, Snapshot] = {}
 
-    async def append(
+    async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
+        return await store_one_by_one(decisions, expected_version, self._store_one)
+
+    async def _store_one(self, decision: Decision, version: int) -> None:
+        if decision.refusal is not None:
+            await self._record_refusal(
+                decision.request, decision.aggregate_id, decision.version, decision.refusal
+            )
+        else:
+            await self._append(decision.events, version, decision.request)
+
+    async def _append(
         self, events: Sequence[StoredEvent], expected_version: int, request: Request
     ) -> None:
         if not events:
@@ -43,7 +60,7 @@ class InMemoryEventStore(EventStore):
             request.fingerprint, events[-1].aggregate_id, events[-1].version
         )
 
-    async def record_refusal(
+    async def _record_refusal(
         self, request: Request, aggregate_id: str, version: int, refusal: Refusal
     ) -> None:
         if request.key in self.outcomes:

@@ -48,7 +48,7 @@ from adapters.mongo.segments import SEGMENT, SEGMENT_SIZE, all_segmented, load_a
 from adapters.settings import EarlierStoreLayout, redacted
 from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
-from core.event_store import EventStore, OutboxPosition, check_contiguous
+from core.event_store import EventStore, OutboxPosition, check_contiguous, store_one_by_one
 from core.events import StoredEvent
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 
@@ -92,7 +92,7 @@ class MongoEventStore(EventStore):
             raise
         return cls(client, events, segmented)
 
-    async def append(
+    async def _append(
         self, events: Sequence[StoredEvent], expected_version: int, request: Request
     ) -> None:
         if not events:
@@ -120,7 +120,7 @@ class MongoEventStore(EventStore):
         with outages_unavailable():
             await self._events.insert_many(documents, ordered=True)
 
-    async def record_refusal(
+    async def _record_refusal(
         self, request: Request, aggregate_id: str, version: int, refusal: Refusal
     ) -> None:
         document = refusal_document(request, aggregate_id, version, refusal)
@@ -135,7 +135,7 @@ class MongoEventStore(EventStore):
         """One ordered insert_many when each decision is one document (an event or a
         refusal): the server stops at the first it refuses and says how many went in."""
         if len(decisions) == 1 or any(len(d.events) > 1 for d in decisions):
-            return await super().store_in_turn(decisions, expected_version)  # grouped inserts
+            return await store_one_by_one(decisions, expected_version, self._store_one)
         check_contiguous([e for d in decisions for e in d.events], expected_version)
         try:
             with outages_unavailable():
@@ -145,6 +145,15 @@ class MongoEventStore(EventStore):
                 raise
             return int(exc.details.get("nInserted", 0))
         return len(decisions)
+
+    async def _store_one(self, decision: Decision, version: int) -> None:
+        """One decision's documents: alone they go with others waiting (GroupedInserts)."""
+        if decision.refusal is not None:
+            await self._record_refusal(
+                decision.request, decision.aggregate_id, decision.version, decision.refusal
+            )
+        else:
+            await self._append(decision.events, version, decision.request)
 
     async def outcome(self, request_key: str) -> Outcome | None:
         with outages_unavailable():

@@ -33,9 +33,9 @@ from adapters.sql.event_tables import (
 )
 from core.aggregate import Snapshot
 from core.errors import ConcurrencyError, Unavailable
-from core.event_store import EventStore, OutboxPosition, check_contiguous
+from core.event_store import EventStore, OutboxPosition, check_contiguous, store_one_by_one
 from core.events import StoredEvent
-from core.requests import Outcome, Refusal, Request, RequestAlreadyDecided
+from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 
 
 def newer(snapshot: Snapshot) -> sa.Update:
@@ -101,7 +101,18 @@ class SqlEventStore(EventStore):
             raise
         return cls(engine)
 
-    async def append(
+    async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
+        return await store_one_by_one(decisions, expected_version, self._store_one)
+
+    async def _store_one(self, decision: Decision, version: int) -> None:
+        if decision.refusal is not None:
+            await self._record_refusal(
+                decision.request, decision.aggregate_id, decision.version, decision.refusal
+            )
+        else:
+            await self._append(decision.events, version, decision.request)
+
+    async def _append(
         self, events_: Sequence[StoredEvent], expected_version: int, request: Request
     ) -> None:
         if not events_:
@@ -117,7 +128,7 @@ class SqlEventStore(EventStore):
                     f"{events_[0].aggregate_id} is no longer at version {expected_version}"
                 ) from exc
 
-    async def record_refusal(
+    async def _record_refusal(
         self, request: Request, aggregate_id: str, version: int, refusal: Refusal
     ) -> None:
         record = request_row(request, aggregate_id, version, refusal)

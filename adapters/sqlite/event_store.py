@@ -28,11 +28,9 @@ from sqlalchemy.engine import make_url
 from adapters.sql.engine import use_wal
 from adapters.sql.event_tables import metadata, refuse_earlier_layout
 from adapters.sqlite.writes import (
-    Append,
     InTurn,
     MarkPublished,
     Probe,
-    Refuse,
     Result,
     SaveSnapshot,
     Write,
@@ -43,7 +41,7 @@ from core.aggregate import Snapshot
 from core.errors import Unavailable
 from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import STORED_FIELDS, StoredEvent
-from core.requests import Decision, Outcome, Refusal, Request
+from core.requests import Decision, Outcome, Refusal
 
 UNAVAILABLE = "the event store is unavailable"
 DEFAULT_BUSY_SECONDS = 5.0
@@ -85,20 +83,8 @@ class SqliteEventStore(EventStore):
         except sqlite3.OperationalError as error:
             raise Unavailable(UNAVAILABLE) from error
 
-    async def append(
-        self, events: Sequence[StoredEvent], expected_version: int, request: Request
-    ) -> None:
-        if not events:
-            return
-        check_contiguous(events, expected_version)
-        await self._write(Append(request, list(events), expected_version))
-
-    async def record_refusal(
-        self, request: Request, aggregate_id: str, version: int, refusal: Refusal
-    ) -> None:
-        await self._write(Refuse(request, aggregate_id, version, refusal))
-
     async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
+        check_contiguous([e for d in decisions for e in d.events], expected_version)
         stored = await self._write(InTurn(decisions, expected_version))
         assert isinstance(stored, int)
         return stored

@@ -1,6 +1,7 @@
 """The contract every EventStore adapter must keep. Subclass it and provide `store`."""
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,14 @@ from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
 from core.event_store import EventStore
 from core.events import StoredEvent
-from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
+from core.requests import (
+    Decision,
+    Outcome,
+    Refusal,
+    Request,
+    RequestAlreadyDecided,
+    store_decision,
+)
 
 AT = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -40,9 +48,22 @@ def request(request_id: str | None = None, content: str = "f", client: str = "")
     return Request(request_id or str(uuid.uuid4()), content * 64, client)
 
 
-async def append(store: EventStore, events: list[StoredEvent], expected: int) -> None:
-    """Append as the effect of a new request."""
-    await store.append(events, expected, request())
+async def append(
+    store: EventStore, events: list[StoredEvent], expected: int, made: Request | None = None
+) -> None:
+    """Store `events` after `expected` as the effect of `made` (a new request by default):
+    a turn of one, raising ConcurrencyError or RequestAlreadyDecided as store_decision."""
+    if events:
+        decision = Decision(made or request(), events[0].aggregate_id, expected + len(events))
+        decision = dataclasses.replace(decision, events=tuple(events))
+        await store_decision(store, decision, expected)
+
+
+async def refuse(
+    store: EventStore, made: Request, aggregate_id: str, version: int, refusal: Refusal
+) -> None:
+    """Record `made`'s refusal on `aggregate_id` at `version`: a turn of one."""
+    await store_decision(store, Decision(made, aggregate_id, version, refusal=refusal), version)
 
 
 class EventStoreContract:
@@ -112,7 +133,7 @@ class EventStoreContract:
     async def test_an_append_records_its_request_outcome(self, store: EventStore) -> None:
         aggregate_id, made = str(uuid.uuid4()), request(content="a")
         await append(store, [event(aggregate_id, 1)], 0)
-        await store.append([event(aggregate_id, 2), event(aggregate_id, 3)], 1, made)
+        await append(store, [event(aggregate_id, 2), event(aggregate_id, 3)], 1, made)
         assert await store.outcome(made.key) == Outcome("a" * 64, aggregate_id, 3)
         assert await store.outcome(request().key) is None
 
@@ -120,18 +141,18 @@ class EventStoreContract:
         self, store: EventStore
     ) -> None:
         first, second, made = str(uuid.uuid4()), str(uuid.uuid4()), request()
-        await store.append([event(first, 1)], 0, made)
+        await append(store, [event(first, 1)], 0, made)
         with pytest.raises(RequestAlreadyDecided):
-            await store.append([event(first, 2)], 1, made)
+            await append(store, [event(first, 2)], 1, made)
         with pytest.raises(RequestAlreadyDecided):
-            await store.append([event(second, 1)], 0, made)
+            await append(store, [event(second, 1)], 0, made)
         assert [e.version for e in await store.load(first)] == [1]
         assert await store.load(second) == []
 
     async def test_one_request_id_from_two_clients_is_two_requests(self, store: EventStore) -> None:
         first, second = str(uuid.uuid4()), str(uuid.uuid4())
-        await store.append([event(first, 1)], 0, request("same", client="alice"))
-        await store.append([event(second, 1)], 0, request("same", client="bob"))
+        await append(store, [event(first, 1)], 0, request("same", client="alice"))
+        await append(store, [event(second, 1)], 0, request("same", client="bob"))
         outcome = await store.outcome(request("same", client="bob").key)
         assert outcome is not None and outcome.aggregate_id == second
 
@@ -139,26 +160,26 @@ class EventStoreContract:
         aggregate_id, refused = str(uuid.uuid4()), request(content="r")
         await append(store, [event(aggregate_id, 1)], 0)
         refusal = Refusal("RuleViolation", "not now")
-        await store.record_refusal(refused, aggregate_id, 1, refusal)
+        await refuse(store, refused, aggregate_id, 1, refusal)
         assert await store.outcome(refused.key) == Outcome("r" * 64, aggregate_id, 1, refusal)
         with pytest.raises(RequestAlreadyDecided):
-            await store.append([event(aggregate_id, 2)], 1, refused)
+            await append(store, [event(aggregate_id, 2)], 1, refused)
         with pytest.raises(RequestAlreadyDecided):
-            await store.record_refusal(refused, aggregate_id, 1, Refusal("NotFound", "gone"))
+            await refuse(store, refused, aggregate_id, 1, Refusal("NotFound", "gone"))
         assert [e.version for e in await store.load(aggregate_id)] == [1]
 
     async def test_a_refusal_after_the_request_was_applied_is_refused(
         self, store: EventStore
     ) -> None:
         aggregate_id, made = str(uuid.uuid4()), request()
-        await store.append([event(aggregate_id, 1)], 0, made)
+        await append(store, [event(aggregate_id, 1)], 0, made)
         with pytest.raises(RequestAlreadyDecided):
-            await store.record_refusal(made, aggregate_id, 1, Refusal("RuleViolation", "no"))
+            await refuse(store, made, aggregate_id, 1, Refusal("RuleViolation", "no"))
         assert await store.outcome(made.key) == Outcome("f" * 64, aggregate_id, 1)
 
     async def test_refusals_are_not_events(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())
-        await store.record_refusal(request(), aggregate_id, 0, Refusal("NotFound", "no such"))
+        await refuse(store, request(), aggregate_id, 0, Refusal("NotFound", "no such"))
         assert await store.load(aggregate_id) == []
         assert aggregate_id not in [i async for i in store.aggregate_ids()]
         far_future = datetime.now(UTC) + timedelta(days=1)
@@ -170,8 +191,8 @@ class EventStoreContract:
         """Twenty processes decide one request at once: some apply it to different streams,
         some refuse it. The store lets exactly one decision in."""
         made, streams = request(), [str(uuid.uuid4()) for _ in range(10)]
-        appends = [store.append([event(s, 1)], 0, made) for s in streams]
-        refusals = [store.record_refusal(made, s, 0, Refusal("NotFound", "no")) for s in streams]
+        appends = [append(store, [event(s, 1)], 0, made) for s in streams]
+        refusals = [refuse(store, made, s, 0, Refusal("NotFound", "no")) for s in streams]
         results = await asyncio.gather(*appends, *refusals, return_exceptions=True)
         assert sum(r is None for r in results) == 1, results
         assert all(isinstance(r, RequestAlreadyDecided) for r in results if r is not None)
@@ -250,7 +271,7 @@ class EventStoreContract:
     ) -> None:
         aggregate_id, taken = str(uuid.uuid4()), request()
         await append(store, [event(aggregate_id, 1)], 0)
-        await store.record_refusal(taken, aggregate_id, 1, Refusal("NotFound", "x"))
+        await refuse(store, taken, aggregate_id, 1, Refusal("NotFound", "x"))
         decisions = [
             Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),)),
             Decision(taken, aggregate_id, 3, (event(aggregate_id, 3),)),  # decided before

@@ -16,7 +16,7 @@ from core.outbox import Outbox
 from projector.check import differences
 from projector.projection import AccountProjection
 from projector.restore import restore_accounts
-from tests.contract.event_store_contract import request
+from tests.contract.event_store_contract import append, request
 from tests.fakes import InMemoryEventStore, RecordingEventBus
 
 
@@ -114,7 +114,7 @@ class ReadModelContract:
         transfer = dataclasses.replace(
             events[0], aggregate_id="t1", aggregate_type="Transfer", event_id="t"
         )
-        await store.append([transfer], 0, request("transfer"))
+        await append(store, [transfer], 0, request("transfer"))
         assert await projection.catch_up(store.aggregate_ids()) == 4  # the account's
         assert await restore_accounts(read_model, store, ["a1", "t1"]) == (1, 4)
         assert await differences(read_model, store) == []

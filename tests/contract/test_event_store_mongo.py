@@ -13,7 +13,7 @@ from adapters.mongo.event_store import MongoEventStore
 from adapters.settings import EarlierStoreLayout
 from core.event_store import EventStore
 from harness.stack import mongo_url
-from tests.contract.event_store_contract import EventStoreContract, event, request
+from tests.contract.event_store_contract import EventStoreContract, append, event, request
 
 # One collection per run: every test writes aggregates of its own, so they never collide.
 COLLECTION = f"contract_events_{uuid.uuid4().hex}"
@@ -46,7 +46,7 @@ async def test_events_written_before_segments_still_load_after_a_version() -> No
     store = await MongoEventStore.connect(mongo_url(), collection=name)
     aggregate_id = str(uuid.uuid4())
     written = [event(aggregate_id, v) for v in range(1, 151)]
-    await store.append(written, 0, request())
+    await append(store, written, 0, request())
     await store.close()
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url())
     database = client.get_default_database()
@@ -86,7 +86,7 @@ async def test_writes_wait_for_a_journaled_majority_and_reads_see_only_committed
     store = await MongoEventStore.connect(mongo_url(), collection=COLLECTION)
     aggregate_id = str(uuid.uuid4())
     try:
-        await store.append([event(aggregate_id, 1)], 0, request())
+        await append(store, [event(aggregate_id, 1)], 0, request())
         await store.load(aggregate_id)
         await store.unpublished(datetime.now(UTC), 10)
     finally:

@@ -14,7 +14,7 @@ from adapters.sqlite.event_store import SqliteEventStore
 from core.errors import ConcurrencyError, Unavailable
 from core.event_store import EventStore
 from core.requests import RequestAlreadyDecided
-from tests.contract.event_store_contract import EventStoreContract, event, request
+from tests.contract.event_store_contract import EventStoreContract, append, event, request
 
 
 class TestSqliteEventStore(EventStoreContract):
@@ -29,12 +29,12 @@ class TestSqliteEventStore(EventStoreContract):
     ) -> None:
         """Writes issued together are committed together; a refused one is undone alone."""
         taken = request()
-        await store.append([event("a", 1)], 0, taken)
+        await append(store, [event("a", 1)], 0, taken)
         results = await asyncio.gather(
-            store.append([event("b", 1)], 0, request()),
-            store.append([event("a", 1)], 0, request()),  # a lost race
-            store.append([event("c", 1)], 0, taken),  # a repeated request
-            store.append([event("d", 1), event("d", 2)], 0, request()),
+            append(store, [event("b", 1)], 0, request()),
+            append(store, [event("a", 1)], 0, request()),  # a lost race
+            append(store, [event("c", 1)], 0, taken),  # a repeated request
+            append(store, [event("d", 1), event("d", 2)], 0, request()),
             return_exceptions=True,
         )
         assert [type(r).__name__ for r in results] == [
@@ -77,7 +77,7 @@ async def test_events_survive_reopening_the_file_with_either_adapter(
     first = await writer.connect(url)
     written = [event("a", 1), event("a", 2)]
     made = request()
-    await first.append(written, 0, made)
+    await append(first, written, 0, made)
     await first.close()
     for reader in (SqliteEventStore, SqlEventStore):
         second = await reader.connect(url)

@@ -21,6 +21,7 @@ from core.events import StoredEvent
 from core.requests import Request
 from harness.system import System
 from techbank.account.v1 import commands_pb2, events_pb2
+from tests.contract.event_store_contract import append
 from tests.e2e.helpers import TIMEOUT, read
 from tests.e2e.test_statement import lines, statement
 from tests.unit.test_upcasting import old_events
@@ -38,7 +39,7 @@ async def store_as_the_old_code_did(system: System, events: list[StoredEvent]) -
     with settings_of(system) as settings:
         store = await open_event_store(settings.event_store_url)
     try:
-        await store.append(events, 0, Request(f"v1-{uuid.uuid4()}", "old"))
+        await append(store, events, 0, Request(f"v1-{uuid.uuid4()}", "old"))
     finally:
         await store.close()
 

@@ -23,6 +23,7 @@ from core.parking import ParkedEvent
 from core.requests import Request
 from harness.system import System, running_system
 from techbank.account.v1 import events_pb2
+from tests.contract.event_store_contract import append
 from tests.e2e.helpers import open_account, read, scrape
 from tests.faults.helpers import deposit
 from tests.faults.test_transfers import ask_and_see_it_die, ask_transfer, doomed_server
@@ -61,7 +62,7 @@ def write_into_the_store(system: System, events: list[StoredEvent], after: int) 
     async def write() -> None:
         store = await open_event_store(event_store_url(system))
         try:
-            await store.append(events, after, Request(str(uuid.uuid4()), "poison", "test"))
+            await append(store, events, after, Request(str(uuid.uuid4()), "poison", "test"))
         finally:
             await store.close()
 

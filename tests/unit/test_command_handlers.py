@@ -235,6 +235,7 @@ async def test_commands_that_wait_on_one_account_are_stored_together_each_with_i
 ) -> None:
     send = command_dispatcher(counting, Outbox(counting, RecordingEventBus()))
     account_id = await open_with(send, 100)
+    counting.turn_writes.clear()  # the opening is a turn of one too
     answers = await asyncio.gather(
         *(send.send(WithdrawFunds(account_id, 1, None, f"w{i}")) for i in range(10))
     )

@@ -10,7 +10,7 @@ from core.errors import Unavailable
 from core.event_store import EventBus
 from core.events import StoredEvent
 from core.outbox import BATCH, Outbox
-from tests.contract.event_store_contract import event, request
+from tests.contract.event_store_contract import append, event, request
 from tests.fakes import InMemoryEventStore
 
 AN_HOUR_AGO = datetime.now(UTC) - timedelta(hours=1)
@@ -35,7 +35,7 @@ async def stored(store: InMemoryEventStore, streams: dict[str, int]) -> list[Sto
     written = []
     for aggregate_id, count in streams.items():
         events = [event(aggregate_id, v, at=AN_HOUR_AGO) for v in range(1, count + 1)]
-        await store.append(events, 0, request())
+        await append(store, events, 0, request())
         written += events
     return written
 

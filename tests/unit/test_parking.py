@@ -7,7 +7,7 @@ import pytest
 from core.errors import Unavailable
 from core.events import StoredEvent
 from core.parking import ParkingConsumer
-from tests.contract.event_store_contract import event, request
+from tests.contract.event_store_contract import append, event, request
 from tests.fakes import InMemoryEventStore, InMemoryParkedEvents
 
 
@@ -34,7 +34,7 @@ def store() -> InMemoryEventStore:
 
 async def stored(store: InMemoryEventStore, aggregate_id: str, count: int) -> list[StoredEvent]:
     events = [event(aggregate_id, v) for v in range(1, count + 1)]
-    await store.append(events, 0, request())
+    await append(store, events, 0, request())
     return events
 
 

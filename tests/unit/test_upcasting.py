@@ -18,6 +18,7 @@ from core.events import StoredEvent
 from core.outbox import Outbox
 from core.requests import Request
 from core.upcasting import Upcaster, UpcastingEventStore
+from tests.contract.event_store_contract import append
 from tests.fakes import InMemoryEventStore, RecordingEventBus
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "events_v1.json"
@@ -68,7 +69,7 @@ async def test_every_read_of_the_store_answers_the_current_shape() -> None:
     inner = InMemoryEventStore()
     store = UpcastingEventStore(inner, CHAIN)
     stored = event("Renamed", b"v1", 1)
-    await store.append([stored], 0, Request("r", "f"))
+    await append(store, [stored], 0, Request("r", "f"))
     assert inner.streams["a"] == [stored]  # stored as it came: never rewritten
     [loaded] = await store.load("a")
     [[many]] = (await store.load_many(["a"])).values()
@@ -98,7 +99,7 @@ def test_the_old_fixture_reads_as_version_2_events_with_empty_new_fields() -> No
 async def test_an_account_of_old_events_loads_and_takes_new_ones() -> None:
     inner = InMemoryEventStore()
     events, fixture = old_events()
-    await inner.append(events, 0, Request("old", "f"))
+    await append(inner, events, 0, Request("old", "f"))
     store = in_current_shapes(inner)
     accounts = account_repository(store, Outbox(store, RecordingEventBus()))
     account = await accounts.load("a1")
