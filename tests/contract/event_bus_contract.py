@@ -1,4 +1,4 @@
-"""The contract every EventBus adapter keeps. Subclass it and provide `bus_and_received`."""
+"""The contract every EventBus adapter keeps. Subclass it and provide `bus`."""
 
 import asyncio
 import uuid
@@ -17,29 +17,27 @@ WAIT_SECONDS = 30
 
 
 class EventBusContract:
-    """A subclass says how to publish and how a subscriber receives (`bus_and_received`)."""
+    """A subclass says how to publish and how a subscriber receives (`bus`)."""
 
     @pytest.fixture
-    async def bus_and_received(self) -> AsyncIterator[tuple[EventBus, Received]]:
+    async def bus(self) -> AsyncIterator[tuple[EventBus, Received]]:
         """The bus, and a function that waits for the first N events a subscriber got."""
         raise NotImplementedError
         yield  # pragma: no cover
 
-    async def test_published_events_arrive_whole(
-        self, bus_and_received: tuple[EventBus, Received]
-    ) -> None:
-        bus, received = bus_and_received
+    async def test_published_events_arrive_whole(self, bus: tuple[EventBus, Received]) -> None:
+        publisher, received = bus
         sent = [_account_event(str(uuid.uuid4()), 1)]
-        await bus.publish(sent)
+        await publisher.publish(sent)
         assert await asyncio.wait_for(received(1), WAIT_SECONDS) == sent
 
     async def test_each_aggregates_events_arrive_in_version_order(
-        self, bus_and_received: tuple[EventBus, Received]
+        self, bus: tuple[EventBus, Received]
     ) -> None:
-        bus, received = bus_and_received
+        publisher, received = bus
         aggregates = [str(uuid.uuid4()) for _ in range(5)]
         for version in range(1, 11):
-            await bus.publish([_account_event(a, version) for a in aggregates])
+            await publisher.publish([_account_event(a, version) for a in aggregates])
         got = await asyncio.wait_for(received(50), WAIT_SECONDS)
         for aggregate_id in aggregates:
             versions = [e.version for e in got if e.aggregate_id == aggregate_id]

@@ -1,4 +1,5 @@
-"""The contract every EventStore adapter must keep. Subclass it and provide `store`."""
+"""The contract every EventStore adapter must keep.
+Subclass it and provide `store`."""
 
 import asyncio
 import dataclasses
@@ -66,7 +67,18 @@ async def refuse(
     await store_decision(store, Decision(made, aggregate_id, version, refusal=refusal), version)
 
 
-class EventStoreContract:
+async def unpublished_of(
+    store: EventStore, aggregate_id: str, before: datetime
+) -> list[StoredEvent]:
+    # Other tests share some stores: keep only this test's aggregate.
+    waiting = await store.unpublished(before, limit=10_000)
+    return [e for e in waiting if e.aggregate_id == aggregate_id]
+
+
+class StreamsContract:
+    """The streams and their one write (EventStore.store_in_turn, load, aggregate_ids).
+    Subclass it and provide `store`."""
+
     @pytest.fixture
     async def store(self) -> AsyncIterator[EventStore]:
         raise NotImplementedError("a subclass says how to create its store")
@@ -130,6 +142,82 @@ class EventStoreContract:
         assert sorted(i for i in listed if i in ids) == sorted(ids)
         assert len(listed) == len(set(listed))
 
+    async def test_decisions_in_turn_are_stored_in_order_refusals_included(
+        self, store: EventStore
+    ) -> None:
+        aggregate_id = str(uuid.uuid4())
+        await append(store, [event(aggregate_id, 1)], 0)
+        refused = request()
+        decisions = [
+            Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),)),
+            Decision(refused, aggregate_id, 2, refusal=Refusal("RuleViolation", "no")),
+            Decision(request(), aggregate_id, 3, (event(aggregate_id, 3),)),
+        ]
+        assert await store.store_in_turn(decisions, 1) == 3
+        assert [e.version for e in await store.load(aggregate_id)] == [1, 2, 3]
+        outcome = await store.outcome(refused.key)
+        assert outcome is not None and outcome.refusal == Refusal("RuleViolation", "no")
+        last = await store.outcome(decisions[2].request.key)
+        assert last == Outcome("f" * 64, aggregate_id, 3)
+
+    async def test_decisions_in_turn_stop_at_the_first_that_cannot_be_stored(
+        self, store: EventStore
+    ) -> None:
+        aggregate_id, taken = str(uuid.uuid4()), request()
+        await append(store, [event(aggregate_id, 1)], 0)
+        await refuse(store, taken, aggregate_id, 1, Refusal("NotFound", "x"))
+        decisions = [
+            Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),)),
+            Decision(taken, aggregate_id, 3, (event(aggregate_id, 3),)),  # decided before
+            Decision(request(), aggregate_id, 4, (event(aggregate_id, 4),)),
+        ]
+        assert await store.store_in_turn(decisions, 1) == 1
+        assert [e.version for e in await store.load(aggregate_id)] == [1, 2]
+        assert await store.outcome(decisions[2].request.key) is None
+        stale = [Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),))]
+        assert await store.store_in_turn(stale, 1) == 0
+
+    async def test_many_streams_load_at_once_as_each_alone(self, store: EventStore) -> None:
+        first, second, nobody = (str(uuid.uuid4()) for _ in range(3))
+        await append(store, [event(first, 1), event(first, 2)], 0)
+        await append(store, [event(second, 1)], 0)
+        loaded = await store.load_many([second, nobody, first])
+        assert loaded == {
+            first: await store.load(first),
+            second: await store.load(second),
+            nobody: [],
+        }
+
+    async def test_ping_answers_and_writes_nothing(self, store: EventStore) -> None:
+        await store.ping()
+        aggregate_id = str(uuid.uuid4())
+        await append(store, [event(aggregate_id, 1)], 0)
+        await store.ping()
+        far_future = datetime.now(UTC) + timedelta(days=1)
+        assert len(await unpublished_of(store, aggregate_id, far_future)) == 1
+        assert [e.version for e in await store.load(aggregate_id)] == [1]
+
+    # Snapshots (core.aggregate): kept beside the events, the later one winning.
+
+    async def test_a_long_stream_loads_after_any_version(self, store: EventStore) -> None:
+        """Across the boundaries a store may read a stream by (adapters.mongo.segments)."""
+        aggregate_id = str(uuid.uuid4())
+        written = [event(aggregate_id, v) for v in range(1, 251)]
+        for start in range(0, 250, 50):
+            await append(store, written[start : start + 50], start)
+        for after in (0, 1, 98, 99, 100, 101, 150, 199, 200, 201, 249, 250, 400):
+            assert await store.load(aggregate_id, after_version=after) == written[after:], after
+
+
+class RequestLogContract:
+    """The request log (RequestLog): each request decided once, recorded with its events.
+    Subclass it and provide `store`."""
+
+    @pytest.fixture
+    async def store(self) -> AsyncIterator[EventStore]:
+        raise NotImplementedError("a subclass says how to create its store")
+        yield  # pragma: no cover
+
     async def test_an_append_records_its_request_outcome(self, store: EventStore) -> None:
         aggregate_id, made = str(uuid.uuid4()), request(content="a")
         await append(store, [event(aggregate_id, 1)], 0)
@@ -183,7 +271,7 @@ class EventStoreContract:
         assert await store.load(aggregate_id) == []
         assert aggregate_id not in [i async for i in store.aggregate_ids()]
         far_future = datetime.now(UTC) + timedelta(days=1)
-        assert await self._unpublished_of(store, aggregate_id, far_future) == []
+        assert await unpublished_of(store, aggregate_id, far_future) == []
 
     async def test_of_racing_deciders_of_one_request_exactly_one_records(
         self, store: EventStore
@@ -202,6 +290,16 @@ class EventStoreContract:
         stored = [s for s in streams if await store.load(s)]
         assert stored == ([streams[winner]] if winner < 10 else [])
 
+
+class OutboxStoreContract:
+    """The outbox's store (OutboxStore): what is not yet on the bus, a page at a time.
+    Subclass it and provide `store`."""
+
+    @pytest.fixture
+    async def store(self) -> AsyncIterator[EventStore]:
+        raise NotImplementedError("a subclass says how to create its store")
+        yield  # pragma: no cover
+
     async def test_appended_events_wait_in_the_outbox_until_marked_published(
         self, store: EventStore
     ) -> None:
@@ -209,17 +307,17 @@ class EventStoreContract:
         now = datetime.now(UTC).replace(microsecond=0)
         written = [event(aggregate_id, v, at=now - timedelta(minutes=1)) for v in (1, 2, 3)]
         await append(store, written, 0)
-        mine = await self._unpublished_of(store, aggregate_id, now)
+        mine = await unpublished_of(store, aggregate_id, now)
         assert mine == written
         await store.mark_published([written[0].event_id, written[1].event_id])
         await store.mark_published([written[0].event_id])
-        assert await self._unpublished_of(store, aggregate_id, now) == written[2:]
+        assert await unpublished_of(store, aggregate_id, now) == written[2:]
 
     async def test_the_outbox_holds_back_events_newer_than_asked(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())
         now = datetime.now(UTC).replace(microsecond=0)
         await append(store, [event(aggregate_id, 1, at=now)], 0)
-        assert await self._unpublished_of(store, aggregate_id, now - timedelta(seconds=1)) == []
+        assert await unpublished_of(store, aggregate_id, now - timedelta(seconds=1)) == []
 
     async def test_the_outbox_is_read_a_page_at_a_time_from_a_position(
         self, store: EventStore
@@ -240,70 +338,15 @@ class EventStoreContract:
             after = (page[-1].aggregate_id, page[-1].version)
         assert pages == [[("a", 1), ("a", 2)], [("a", 3), ("b", 1)], [("b", 2), ("c", 1)]]
 
-    @staticmethod
-    async def _unpublished_of(
-        store: EventStore, aggregate_id: str, before: datetime
-    ) -> list[StoredEvent]:
-        # Other tests share some stores: keep only this test's aggregate.
-        waiting = await store.unpublished(before, limit=10_000)
-        return [e for e in waiting if e.aggregate_id == aggregate_id]
 
-    async def test_decisions_in_turn_are_stored_in_order_refusals_included(
-        self, store: EventStore
-    ) -> None:
-        aggregate_id = str(uuid.uuid4())
-        await append(store, [event(aggregate_id, 1)], 0)
-        refused = request()
-        decisions = [
-            Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),)),
-            Decision(refused, aggregate_id, 2, refusal=Refusal("RuleViolation", "no")),
-            Decision(request(), aggregate_id, 3, (event(aggregate_id, 3),)),
-        ]
-        assert await store.store_in_turn(decisions, 1) == 3
-        assert [e.version for e in await store.load(aggregate_id)] == [1, 2, 3]
-        outcome = await store.outcome(refused.key)
-        assert outcome is not None and outcome.refusal == Refusal("RuleViolation", "no")
-        last = await store.outcome(decisions[2].request.key)
-        assert last == Outcome("f" * 64, aggregate_id, 3)
+class SnapshotStoreContract:
+    """The snapshots beside the events (SnapshotStore).
+    Subclass it and provide `store`."""
 
-    async def test_decisions_in_turn_stop_at_the_first_that_cannot_be_stored(
-        self, store: EventStore
-    ) -> None:
-        aggregate_id, taken = str(uuid.uuid4()), request()
-        await append(store, [event(aggregate_id, 1)], 0)
-        await refuse(store, taken, aggregate_id, 1, Refusal("NotFound", "x"))
-        decisions = [
-            Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),)),
-            Decision(taken, aggregate_id, 3, (event(aggregate_id, 3),)),  # decided before
-            Decision(request(), aggregate_id, 4, (event(aggregate_id, 4),)),
-        ]
-        assert await store.store_in_turn(decisions, 1) == 1
-        assert [e.version for e in await store.load(aggregate_id)] == [1, 2]
-        assert await store.outcome(decisions[2].request.key) is None
-        stale = [Decision(request(), aggregate_id, 2, (event(aggregate_id, 2),))]
-        assert await store.store_in_turn(stale, 1) == 0
-
-    async def test_many_streams_load_at_once_as_each_alone(self, store: EventStore) -> None:
-        first, second, nobody = (str(uuid.uuid4()) for _ in range(3))
-        await append(store, [event(first, 1), event(first, 2)], 0)
-        await append(store, [event(second, 1)], 0)
-        loaded = await store.load_many([second, nobody, first])
-        assert loaded == {
-            first: await store.load(first),
-            second: await store.load(second),
-            nobody: [],
-        }
-
-    async def test_ping_answers_and_writes_nothing(self, store: EventStore) -> None:
-        await store.ping()
-        aggregate_id = str(uuid.uuid4())
-        await append(store, [event(aggregate_id, 1)], 0)
-        await store.ping()
-        far_future = datetime.now(UTC) + timedelta(days=1)
-        assert len(await self._unpublished_of(store, aggregate_id, far_future)) == 1
-        assert [e.version for e in await store.load(aggregate_id)] == [1]
-
-    # Snapshots (core.aggregate): kept beside the events, the later one winning.
+    @pytest.fixture
+    async def store(self) -> AsyncIterator[EventStore]:
+        raise NotImplementedError("a subclass says how to create its store")
+        yield  # pragma: no cover
 
     async def test_a_snapshot_loads_back_as_it_was_kept(self, store: EventStore) -> None:
         aggregate_id = str(uuid.uuid4())
@@ -345,14 +388,13 @@ class EventStoreContract:
         await store.save_snapshot(Snapshot(aggregate_id, 1, "Thing/1", b"s"))
         assert [e.version for e in await store.load(aggregate_id)] == [1]
         far_future = datetime.now(UTC) + timedelta(days=1)
-        assert len(await self._unpublished_of(store, aggregate_id, far_future)) == 1
+        assert len(await unpublished_of(store, aggregate_id, far_future)) == 1
         assert [a async for a in store.aggregate_ids() if a == aggregate_id] == [aggregate_id]
 
-    async def test_a_long_stream_loads_after_any_version(self, store: EventStore) -> None:
-        """Across the boundaries a store may read a stream by (adapters.mongo.segments)."""
-        aggregate_id = str(uuid.uuid4())
-        written = [event(aggregate_id, v) for v in range(1, 251)]
-        for start in range(0, 250, 50):
-            await append(store, written[start : start + 50], start)
-        for after in (0, 1, 98, 99, 100, 101, 150, 199, 200, 201, 249, 250, 400):
-            assert await store.load(aggregate_id, after_version=after) == written[after:], after
+
+class EventStoreContract(
+    StreamsContract, RequestLogContract, OutboxStoreContract, SnapshotStoreContract
+):
+    """Every role an event store adapter plays; each adapter's test module subclasses this
+    and provides `store`, the hook every contract suite of this project spells alike
+    (the port's name as a fixture: store, bus, parked, read_model, reader)."""

@@ -14,7 +14,7 @@ from tests.contract.event_store_contract import event
 
 class TestInProcessEventBus(EventBusContract):
     @pytest.fixture
-    async def bus_and_received(self) -> AsyncIterator[tuple[EventBus, Received]]:
+    async def bus(self) -> AsyncIterator[tuple[EventBus, Received]]:
         bus = InProcessEventBus()
         got: list[StoredEvent] = []
         arrived = asyncio.Condition()

@@ -18,7 +18,7 @@ CODEC = ProtobufEnvelopeCodec(events_pb2.EventEnvelope)
 
 class TestKafkaEventBus(EventBusContract):
     @pytest.fixture
-    async def bus_and_received(self) -> AsyncIterator[tuple[EventBus, Received]]:
+    async def bus(self) -> AsyncIterator[tuple[EventBus, Received]]:
         where = KafkaTopic(kafka_bootstrap(), f"techbank-contract-{uuid.uuid4().hex[:12]}")
         bus = await KafkaEventBus.connect(where, CODEC.encode)
         consumer = AIOKafkaConsumer(

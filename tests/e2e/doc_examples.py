@@ -9,14 +9,16 @@ blank line are the page's prose. In `console` blocks a step is a `$ ` line and t
 up to the next one are its output.
 """
 
+import json
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 NOT_RUN = "<!-- not run"
-SHELLS = {"sh", "bash", "console"}
+REST = "…"  # what a page leaves out
 
 
 @dataclass(frozen=True)
@@ -88,5 +90,49 @@ def complete(command: str) -> bool:
     """Whether bash would run `command` as it stands (no open quote, no trailing `\\`)."""
     if command.rstrip().endswith("\\"):
         return False
-    checked = subprocess.run(["bash", "-n"], input=command, capture_output=True, text=True)
+    checked = subprocess.run(
+        ["bash", "-n"], input=command, capture_output=True, text=True, check=False
+    )
     return checked.returncode == 0
+
+
+def shown_values(text: str) -> list[Any]:
+    """The JSON objects a page shows in `text`, prose around them left out, each bare
+    `…` read as "and the rest": a `"…": "…"` member, or a `"…"` element."""
+    return [json.loads(marked(obj)) for obj in objects_in(text)]
+
+
+def objects_in(text: str) -> list[str]:
+    """Each top-level `{ … }` of `text`, prose around them left out."""
+    found, depth, start, in_string = [], 0, 0, False
+    for at, char in enumerate(text):
+        if in_string:
+            in_string = char != '"' or text[at - 1] == "\\"
+        elif char == '"' and depth:
+            in_string = True
+        elif char in "{[":
+            start, depth = (at if depth == 0 else start), depth + 1
+        elif char in "}]" and depth:
+            depth -= 1
+            if depth == 0:
+                found.append(text[start : at + 1])
+    return found
+
+
+def marked(obj: str) -> str:
+    """`obj` as JSON: a bare `…` becomes a `"…": "…"` member, or a `"…"` element."""
+    out, stack, in_string = [], [], False
+    for at, char in enumerate(obj):
+        if in_string:
+            in_string = char != '"' or obj[at - 1] == "\\"
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append(char)
+        elif char in "}]":
+            stack.pop()
+        elif char == REST:
+            out.append(f'"{REST}": "{REST}"' if stack[-1] == "{" else f'"{REST}"')
+            continue
+        out.append(char)
+    return "".join(out)

@@ -14,10 +14,11 @@ import json
 import re
 from typing import Any
 
+from tests.e2e.doc_examples import REST, shown_values
+
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 EXAMPLE_ID = re.compile(r"([0-9a-f]{8})-(?:[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|…)")
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
-REST = "…"
 
 
 class Mismatch(AssertionError):
@@ -71,7 +72,7 @@ def check(shown: str, status: int, output: str, ids: Ids) -> None:
     elif status != 0:
         raise Mismatch(f"exit status {status}")
     elif shown.lstrip().startswith("{"):
-        same(json_values(shown, shown=True), json_values(output), ids, taken, "output")
+        same(shown_values(shown), printed_values(output), ids, taken, "output")
     else:
         check_lines(shown, output, ids, taken)
     ids.bound |= taken
@@ -87,8 +88,8 @@ def check_refusal(shown: str, status: int, output: str, ids: Ids, taken: dict[st
             raise Mismatch(f"{field}: {got and got[1]!r} where the page shows {want[1]!r}")
     if "Details:" in shown:
         printed = re.sub(r"(?m)^\s*(\d+\))?\t", "", output.partition("Details:")[2])
-        details = json_values(shown.partition("Details:")[2], shown=True)
-        same(details, json_values(printed), ids, taken, "details")
+        details = shown_values(shown.partition("Details:")[2])
+        same(details, printed_values(printed), ids, taken, "details")
 
 
 def check_lines(shown: str, output: str, ids: Ids, taken: dict[str, str]) -> None:
@@ -98,11 +99,8 @@ def check_lines(shown: str, output: str, ids: Ids, taken: dict[str, str]) -> Non
             raise Mismatch(f"no line {line!r} (in this order)")
 
 
-def json_values(text: str, shown: bool = False) -> list[Any]:
-    """The JSON values printed one after the other in `text`; of what a page shows, the
-    `{ … }` objects in it, each `…` outside a string read as "and the rest"."""
-    if shown:
-        return [json.loads(marked(obj)) for obj in objects_in(text)]
+def printed_values(text: str) -> list[Any]:
+    """The JSON values printed one after the other in `text`."""
     decoder, values, at = json.JSONDecoder(), [], 0
     while (at := skip_space(text, at)) < len(text):
         try:
@@ -119,49 +117,14 @@ def skip_space(text: str, at: int) -> int:
     return at
 
 
-def objects_in(text: str) -> list[str]:
-    """Each top-level `{ … }` of `text`, prose around them left out."""
-    found, depth, start, in_string = [], 0, 0, False
-    for at, char in enumerate(text):
-        if in_string:
-            in_string = char != '"' or text[at - 1] == "\\"
-        elif char == '"' and depth:
-            in_string = True
-        elif char in "{[":
-            start, depth = (at if depth == 0 else start), depth + 1
-        elif char in "}]" and depth:
-            depth -= 1
-            if depth == 0:
-                found.append(text[start : at + 1])
-    return found
-
-
-def marked(obj: str) -> str:
-    """`obj` as JSON: a bare `…` becomes a `"…": "…"` member, or a `"…"` element."""
-    out, stack, in_string = [], [], False
-    for at, char in enumerate(obj):
-        if in_string:
-            in_string = char != '"' or obj[at - 1] == "\\"
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
-            stack.append(char)
-        elif char in "}]":
-            stack.pop()
-        elif char == REST:
-            char = f'"{REST}": "{REST}"' if stack[-1] == "{" else f'"{REST}"'
-        out.append(char)
-    return "".join(out)
-
-
 def same(shown: Any, got: Any, ids: Ids, taken: dict[str, str], path: str) -> None:
     """Raise Mismatch where `got` differs from `shown` (read as the module says)."""
     if isinstance(shown, dict):
         if not isinstance(got, dict):
-            raise Mismatch(f"{path or 'output'}: {got!r} where the page shows an object")
+            raise Mismatch(f"{path}: {got!r} where the page shows an object")
         keys = set(shown) - {REST}
         if not keys <= set(got) or (REST not in shown and set(got) != keys):
-            raise Mismatch(f"{path or 'output'}: keys {sorted(got)}, the page: {sorted(keys)}")
+            raise Mismatch(f"{path}: keys {sorted(got)}, the page: {sorted(keys)}")
         for key in sorted(keys):
             same(shown[key], got[key], ids, taken, f"{path}.{key}")
     elif isinstance(shown, list):
@@ -171,7 +134,7 @@ def same(shown: Any, got: Any, ids: Ids, taken: dict[str, str], path: str) -> No
         if REST in shown:
             got = got[: len(listed)] if shown[-1] == REST else got[len(got) - len(listed) :]
         if len(got) != len(listed):
-            raise Mismatch(f"{path or 'output'}: {len(got)} values, the page shows {len(listed)}")
+            raise Mismatch(f"{path}: {len(got)} values, the page shows {len(listed)}")
         for n, (one, other) in enumerate(zip(listed, got, strict=True)):
             same(one, other, ids, taken, f"{path}[{n}]")
     elif isinstance(shown, str) and isinstance(got, str):

@@ -5,7 +5,6 @@ import os
 import select
 import subprocess
 from pathlib import Path
-from types import TracebackType
 
 from harness.processes import REPO
 
@@ -30,9 +29,7 @@ class Shell:
     def __enter__(self) -> "Shell":
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         self.bash.kill()
         self.bash.wait()
 
