@@ -396,5 +396,6 @@ class EventStoreContract(
     StreamsContract, RequestLogContract, OutboxStoreContract, SnapshotStoreContract
 ):
     """Every role an event store adapter plays; each adapter's test module subclasses this
-    and provides `store`, the hook every contract suite of this project spells alike
-    (the port's name as a fixture: store, bus, parked, read_model, reader)."""
+    and provides `store`. Every contract suite asks for its adapter as the port's name
+    (store, bus, parked, read_model); the reader's, which opens readers at several URLs,
+    asks for `open_reader(url)`."""
