@@ -1,4 +1,4 @@
-"""The examples of a Markdown page, as a reader pastes them.
+"""The examples of a Markdown page, as a reader pastes them, and the output it shows.
 
 A fenced block of `sh`, `bash` or `console` is run, unless the line above its fence is
 a comment `<!-- not run: why -->`; a `python` block is run when its last lines are
