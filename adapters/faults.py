@@ -19,9 +19,6 @@ import signal
 from core.events import StoredEvent
 from core.repository import AppendHook
 
-KILL_AFTER_APPEND = "TECHBANK_FAULT_KILL_AFTER_APPEND"
-KILL_AFTER_EVENT = "TECHBANK_FAULT_KILL_AFTER_EVENT"
-
 
 def _kill_self(_events: list[StoredEvent]) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
@@ -35,17 +32,14 @@ def _kill_after(event_type: str) -> AppendHook:
     return kill_if_appended
 
 
-def fault_after_append() -> AppendHook | None:
-    if os.environ.get(KILL_AFTER_APPEND) == "1":
+def fault_after_append(kill_after_append: bool, kill_after_event: str) -> AppendHook | None:
+    """The command server's hook between an append and the outbox (Settings.faults)."""
+    if kill_after_append:
         return _kill_self
-    event_type = os.environ.get(KILL_AFTER_EVENT)
-    return _kill_after(event_type) if event_type else None
+    return _kill_after(kill_after_event) if kill_after_event else None
 
 
-SLOW_BATCH = "TECHBANK_FAULT_SLOW_BATCH_SECONDS"
-
-
-async def pause_inside_batch() -> None:
-    seconds = float(os.environ.get(SLOW_BATCH) or 0)
+async def pause_inside_batch(seconds: float) -> None:
+    """The projector's pause inside a batch, before storing it (Settings.faults)."""
     if seconds:
         await asyncio.sleep(seconds)

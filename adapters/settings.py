@@ -64,20 +64,54 @@ def count(name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
-def seconds(name: str, default: float) -> float:
-    """`name` as a number of seconds greater than 0, checked as `count` checks."""
+def seconds(name: str, default: float, none_allowed: bool = False) -> float:
+    """`name` as a number of seconds greater than 0 (or 0 too, when `none_allowed`),
+    checked as `count` checks."""
     text = env_value(name, str(default))
     try:
         value = float(text)
     except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise ConfigurationError(f"{name} must be a number of seconds greater than 0, got {text!r}")
+        value = -1.0
+    if not (value >= 0 if none_allowed else value > 0) or value == float("inf"):
+        least = "0 or more" if none_allowed else "greater than 0"
+        raise ConfigurationError(f"{name} must be a number of seconds {least}, got {text!r}")
     return value
 
 
 def _read_db_url() -> str:
     return env_value("TECHBANK_READ_DB_URL", f"sqlite+aiosqlite:///{_data_dir()}/read.db")
+
+
+@dataclass(frozen=True)
+class Faults:
+    """The fault seams of the tests that prove nothing is lost (adapters.faults): all off
+    unless TECHBANK_FAULT_* asks."""
+
+    kill_after_append: bool = field(
+        default_factory=lambda: env_value("TECHBANK_FAULT_KILL_AFTER_APPEND", "") == "1"
+    )
+    kill_after_event: str = field(
+        default_factory=lambda: env_value("TECHBANK_FAULT_KILL_AFTER_EVENT", "")
+    )
+    slow_batch_seconds: float = field(
+        default_factory=lambda: seconds("TECHBANK_FAULT_SLOW_BATCH_SECONDS", 0, none_allowed=True)
+    )
+
+
+@dataclass(frozen=True)
+class Tracing:
+    """Where traces go, as OpenTelemetry's standard variables say (adapters.telemetry)."""
+
+    sdk_disabled: bool = field(
+        default_factory=lambda: env_value("OTEL_SDK_DISABLED", "").lower() == "true"
+    )
+    exporter: str = field(default_factory=lambda: env_value("OTEL_TRACES_EXPORTER", "").lower())
+    otlp_endpoint: str = field(default_factory=lambda: env_value("OTEL_EXPORTER_OTLP_ENDPOINT", ""))
+    service_name: str = field(default_factory=lambda: env_value("OTEL_SERVICE_NAME", ""))
+    # on: spans made for the trace ids in the logs even when none is exported
+    ids_in_logs: bool = field(
+        default_factory=lambda: env_value("TECHBANK_TRACING", "").lower() == "on"
+    )
 
 
 @dataclass(frozen=True)
@@ -142,6 +176,9 @@ class Settings:
         default_factory=lambda: env_value("TECHBANK_PROJECTOR_METRICS_ADDRESS", "")
     )
 
+    faults: Faults = field(default_factory=Faults)
+    tracing: Tracing = field(default_factory=Tracing)
+
     def on_in_process_bus(self) -> bool:
         """The embedded default's bus: its events reach only this process."""
         return self.event_bus_url == inprocess_bus.URL
@@ -161,7 +198,7 @@ def configure_telemetry(
     """Logs, traces and metrics of the process named `service`, as `settings` say; its
     metrics on `metrics_address`, the value of `metrics_setting` (named if it cannot be)."""
     configure_logging(settings)
-    configure_tracing(service)
+    configure_tracing(service, settings.tracing)
     try:
         serve_metrics(metrics_address)
     except (OSError, ValueError) as error:

@@ -183,7 +183,13 @@ async def build_command_side(settings: Settings) -> CommandSide:
     store = await open_event_store(settings.event_store_url)
     bus = await open_event_bus(settings.event_bus_url, ENVELOPES.encode)
     parked = await open_parked_events(settings.event_store_url)
-    side = bootstrap(store, bus, fault_after_append(), settings.snapshot_every, parked)
+    side = bootstrap(
+        store,
+        bus,
+        fault_after_append(settings.faults.kill_after_append, settings.faults.kill_after_event),
+        settings.snapshot_every,
+        parked,
+    )
     transfers = ParkingConsumer(TRANSFERS, side.transfers.resume, parked, side.store.load)
     side.consumers.append(transfers)
     await side.start()

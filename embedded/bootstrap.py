@@ -81,7 +81,9 @@ async def build_embedded(settings: Settings) -> CommandSide:
         read_model,
         parked,
         fresh=fresh,
-        after_append=fault_after_append(),
+        after_append=fault_after_append(
+            settings.faults.kill_after_append, settings.faults.kill_after_event
+        ),
         snapshot_every=settings.snapshot_every,
     )
 

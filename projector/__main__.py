@@ -75,7 +75,13 @@ async def _consume(settings: Settings, stop: asyncio.Event) -> None:
         retrying = asyncio.create_task(projection.retry_forever())
         try:
             await consumer.run(
-                batch_writer(projector.projection, projection, where.topic, stop),
+                batch_writer(
+                    projector.projection,
+                    projection,
+                    where.topic,
+                    stop,
+                    settings.faults.slow_batch_seconds,
+                ),
                 partial(projector.read_model.offsets, where.topic),
                 stop,
             )

@@ -82,7 +82,11 @@ def _reason(exc: Exception) -> str:
 
 
 def batch_writer(
-    projection: AccountProjection, consumer: ParkingConsumer, topic: str, stop: asyncio.Event
+    projection: AccountProjection,
+    consumer: ParkingConsumer,
+    topic: str,
+    stop: asyncio.Event,
+    pause_seconds: float = 0.0,
 ) -> StoreBatch:
     """A batch handler that stores the events' effects and the offsets in one transaction,
     trying again for as long as its stores are down, until `stop` is set. An account the
@@ -93,7 +97,7 @@ def batch_writer(
         position = Position(topic, offsets)
 
         async def attempt() -> None:
-            await pause_inside_batch()
+            await pause_inside_batch(pause_seconds)  # a fault seam: 0 but in tests
             await consumer(events, partial(projection.handle, position=position))
 
         try:

@@ -20,12 +20,11 @@ call it was written in.
 
 import json
 import logging
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
@@ -39,6 +38,9 @@ from opentelemetry.sdk.trace.export import (
 
 from core.events import StoredEvent
 
+if TYPE_CHECKING:  # the settings configure tracing; tracing needs only their type
+    from adapters.settings import Tracing
+
 Headers = tuple[tuple[str, str], ...]
 TRACE_KEYS = frozenset({"traceparent", "tracestate"})
 tracer = trace.get_tracer("techbank")
@@ -46,15 +48,15 @@ NO_SPAN = nullcontext(trace.INVALID_SPAN)  # what a call gets when nothing is tr
 _tracing = False  # set by configure_tracing
 
 
-def configure_tracing(service: str) -> None:
-    """Install the process's tracer provider, exporting where the environment says."""
+def configure_tracing(service: str, settings: "Tracing") -> None:
+    """Install the process's tracer provider, exporting where `settings` say."""
     global _tracing  # noqa: PLW0603 - one switch per process, set once at start
-    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+    if settings.sdk_disabled:
         return
-    exporter = _exporter(os.environ.get("OTEL_TRACES_EXPORTER", "").lower())
-    if exporter is None and os.environ.get("TECHBANK_TRACING", "").lower() != "on":
+    exporter = _exporter(settings)
+    if exporter is None and not settings.ids_in_logs:
         return
-    name = os.environ.get("OTEL_SERVICE_NAME") or service
+    name = settings.service_name or service
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
     if isinstance(exporter, ConsoleSpanExporter):
         provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -64,10 +66,11 @@ def configure_tracing(service: str) -> None:
     _tracing = True
 
 
-def _exporter(chosen: str) -> SpanExporter | None:
+def _exporter(settings: "Tracing") -> SpanExporter | None:
+    chosen = settings.exporter
     if chosen == "console":
         return ConsoleSpanExporter()
-    if chosen == "otlp" or (not chosen and os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")):
+    if chosen == "otlp" or (not chosen and settings.otlp_endpoint):
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # noqa: PLC0415
             OTLPSpanExporter,  # loaded only when asked for: it pulls in much
         )

@@ -4,7 +4,6 @@ running, and the read model ends equal to the fold of the event store."""
 import threading
 from pathlib import Path
 
-from adapters.faults import SLOW_BATCH
 from harness.processes import ServerProcess
 from harness.system import env_beside, running_system
 from tests.e2e.helpers import open_account
@@ -14,7 +13,7 @@ ASSIGNED = "assigned partitions"
 
 
 def test_a_projector_joining_mid_batch_stops_no_projector(tmp_path: Path) -> None:
-    with running_system("real", tmp_path, {SLOW_BATCH: "1.5"}) as system:
+    with running_system("real", tmp_path, {"TECHBANK_FAULT_SLOW_BATCH_SECONDS": "1.5"}) as system:
         accounts = [open_account(system.commands).account_id for _ in range(12)]
         first = system.process("projector")
         wait_for_log(first, ASSIGNED)
