@@ -76,3 +76,17 @@ def test_the_graph_sees_the_imports_it_must() -> None:
     arrows = import_graph.module_arrows()
     assert "core.events" in arrows["core.event_store"]
     assert "projector.bootstrap" in arrows["embedded.bootstrap"]
+
+
+def test_only_the_settings_read_the_environment() -> None:
+    """Each process reads its environment once, into adapters.settings.Settings, in its
+    entry point; everything below is handed what it needs."""
+    reading = {
+        name
+        for name, path in import_graph.modules()
+        if name.split(".")[0] in SERVERS_SIDE
+        and name != "adapters.settings"
+        and not name.endswith("__main__")
+        and ("os.environ" in path.read_text() or "getenv(" in path.read_text())
+    }
+    assert reading == set()
