@@ -1,4 +1,5 @@
-"""The projector's edge: account events, as stored protobuf, to the account's read-model row.
+"""An account's read-model row and movements, made from its events: each stored event is
+decoded once into the domain's event (bank.wire), which says what changed.
 
 A row holds the account's columns, which queries filter and sort on, and `wire`: the
 account as the query API answers it, an Account message already framed as field 1
@@ -13,10 +14,10 @@ from typing import Any, NamedTuple
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from bank.events import AccountType
-from bank.wire import ACCOUNT_TYPES, WIRE_ACCOUNT_TYPES, element
-from core.events import StoredEvent
-from techbank.account.v1 import account_pb2, events_pb2, queries_pb2
+from bank.events import AccountClosed, AccountOpened, AccountType, FundsDeposited, FundsWithdrawn
+from bank.wire import WIRE_ACCOUNT_TYPES, ProtobufEventCodec, element
+from core.events import DomainEvent, StoredEvent
+from techbank.account.v1 import account_pb2, queries_pb2
 
 Row = dict[str, Any]
 ACCOUNTS_FIELD = queries_pb2.FindAllAccountsResponse.DESCRIPTOR.fields_by_name["accounts"]
@@ -30,6 +31,7 @@ assert all(field.number == ACCOUNTS_FIELD.number for field in ANSWERS_FRAMED_ALI
 MOVEMENTS_FIELD = queries_pb2.GetAccountStatementResponse.DESCRIPTOR.fields_by_name["movements"]
 assert MOVEMENTS_FIELD.number == ACCOUNTS_FIELD.number  # wire.page frames both alike
 ACCOUNT_EVENTS = "BankAccount"  # the aggregate type the read model is about
+CODEC = ProtobufEventCodec()
 WIRE_STATUSES = {
     "OPEN": account_pb2.ACCOUNT_STATUS_OPEN,
     "CLOSED": account_pb2.ACCOUNT_STATUS_CLOSED,
@@ -55,9 +57,11 @@ def projected(row: Row | None, events: Iterable[StoredEvent]) -> Projected:
     before them (None before it was opened); its `wire` is rendered once, for the last."""
     after, moved = row, []
     for event in events:
+        happened = CODEC.decode(event.event_type, event.payload)
         before_balance = after["balance_cents"] if after is not None else 0
-        after = next_columns(after, event)
-        moved.append(movement(event, after, after["balance_cents"] - before_balance))
+        after = next_columns(after, event, happened)
+        change = after["balance_cents"] - before_balance
+        moved.append(movement(event, happened, after, change))
     if after is not None and after is not row:
         after["wire"] = wire_of(after)
     return Projected(after, moved)
@@ -68,10 +72,11 @@ def rows_after(row: Row | None, events: Iterable[StoredEvent]) -> Row | None:
     return projected(row, events).row
 
 
-def movement(event: StoredEvent, after: Row, change: int) -> Row:
-    """The statement's line for `event`, which left the account as `after`."""
-    reference, transfer_id = _movement_text(event)
-    kind = _kind(event.event_type, transfer_id)
+def movement(event: StoredEvent, happened: DomainEvent, after: Row, change: int) -> Row:
+    """The statement's line for `event` (`happened`, decoded), which left the account as
+    `after`."""
+    reference, transfer_id = _movement_text(happened)
+    kind = _kind(happened, transfer_id)
     line = {
         "account_id": event.aggregate_id,
         "version": event.version,
@@ -86,23 +91,19 @@ def movement(event: StoredEvent, after: Row, change: int) -> Row:
     return line
 
 
-def _movement_text(event: StoredEvent) -> tuple[str, str]:
-    if event.event_type == "FundsDeposited":
-        deposited = events_pb2.FundsDeposited.FromString(event.payload)
-        return deposited.reference, deposited.transfer_id
-    if event.event_type == "FundsWithdrawn":
-        withdrawn = events_pb2.FundsWithdrawn.FromString(event.payload)
-        return withdrawn.reference, withdrawn.transfer_id
+def _movement_text(happened: DomainEvent) -> tuple[str, str]:
+    if isinstance(happened, FundsDeposited | FundsWithdrawn):
+        return happened.reference, happened.transfer_id
     return "", ""
 
 
-def _kind(event_type: str, transfer_id: str) -> str:
-    match event_type:
-        case "AccountOpened":
+def _kind(happened: DomainEvent, transfer_id: str) -> str:
+    match happened:
+        case AccountOpened():
             return "OPENED"
-        case "FundsDeposited":
+        case FundsDeposited():
             return "TRANSFER_IN" if transfer_id else "DEPOSIT"
-        case "FundsWithdrawn":
+        case FundsWithdrawn():
             return "TRANSFER_OUT" if transfer_id else "WITHDRAWAL"
     return "CLOSED"
 
@@ -121,35 +122,32 @@ def movement_wire_of(line: Row) -> bytes:
     return element(MOVEMENTS_FIELD, message.SerializeToString(deterministic=True))
 
 
-def next_columns(row: Row | None, event: StoredEvent) -> Row:
+def next_columns(row: Row | None, event: StoredEvent, happened: DomainEvent) -> Row:
     """The account's columns after `event` (all but `wire`), given its row before."""
-    if event.event_type == "AccountOpened":
-        opened = events_pb2.AccountOpened.FromString(event.payload)
+    if isinstance(happened, AccountOpened):
         after = {
             "account_id": event.aggregate_id,
-            "holder": opened.holder,
-            "account_type": ACCOUNT_TYPES[opened.account_type].value,
-            "balance_cents": opened.opening_balance_cents,
+            "holder": happened.holder,
+            "account_type": happened.account_type.value,
+            "balance_cents": happened.opening_balance_cents,
             "status": "OPEN",
             "opened_at": event.occurred_at,
         }
     elif row is None:
         raise ValueError(f"{event.aggregate_id} has {event.event_type} before it was opened")
     else:
-        after = dict(row) | _change(row, event)
+        after = dict(row) | _change(row, event, happened)
     after["version"] = event.version
     return after
 
 
-def _change(row: Row, event: StoredEvent) -> Row:
-    match event.event_type:
-        case "FundsDeposited":
-            deposited = events_pb2.FundsDeposited.FromString(event.payload)
-            return {"balance_cents": row["balance_cents"] + deposited.amount_cents}
-        case "FundsWithdrawn":
-            withdrawn = events_pb2.FundsWithdrawn.FromString(event.payload)
-            return {"balance_cents": row["balance_cents"] - withdrawn.amount_cents}
-        case "AccountClosed":
+def _change(row: Row, event: StoredEvent, happened: DomainEvent) -> Row:
+    match happened:
+        case FundsDeposited(amount_cents=amount):
+            return {"balance_cents": row["balance_cents"] + amount}
+        case FundsWithdrawn(amount_cents=amount):
+            return {"balance_cents": row["balance_cents"] - amount}
+        case AccountClosed():
             return {"status": "CLOSED"}
     raise ValueError(f"unknown account event type {event.event_type!r}")
 

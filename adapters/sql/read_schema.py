@@ -8,6 +8,8 @@ tables here are the read model's own.
 
 import asyncio
 import logging
+import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -109,7 +111,14 @@ async def _run_creating(engine: AsyncEngine, create: Callable[[sa.Connection], T
             if not _racing(error) or attempt == CREATE_ATTEMPTS - 1:
                 raise
             log.info("another process created the read model's tables meanwhile; looking again")
+            await asyncio.sleep(_pause(attempt))
     raise AssertionError("unreachable")
+
+
+def _pause(attempt: int) -> float:
+    """A growing, random pause before looking again: processes that start together and
+    look again at once meet again in the same DDL (MariaDB: "concurrent DDL")."""
+    return float(random.uniform(0.01, 0.05) * 2**attempt)
 
 
 def prepare_read_model_sync(engine: sa.Engine) -> bool:
@@ -123,6 +132,7 @@ def prepare_read_model_sync(engine: sa.Engine) -> bool:
             if not _racing(error) or attempt == CREATE_ATTEMPTS - 1:
                 raise
             log.info("another process created the read model's tables meanwhile; looking again")
+            time.sleep(_pause(attempt))
     raise AssertionError("unreachable")
 
 

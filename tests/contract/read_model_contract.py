@@ -153,7 +153,7 @@ class ReadModelContract:
     ) -> None:
         events = await history(store)
         broken = StoredEvent(**{**events[1].__dict__, "version": 3, "event_type": "Unknown"})
-        with pytest.raises(ValueError, match="unknown account event type"):
+        with pytest.raises(ValueError, match="unknown event type"):
             await projection.handle([events[0], events[1], broken])
         assert [r async for r in read_model.rows()] == []
 
