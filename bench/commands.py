@@ -6,6 +6,7 @@ Each phase checks afterwards, through the read model, that the money adds up.
 import random
 import time
 import uuid
+from collections.abc import Callable
 from functools import partial
 
 import grpc
@@ -58,9 +59,16 @@ def _open(
 
 
 async def spread_deposits(
-    api: Api, pool: list[str], cfg: Config, results: Results, figures: Figures
+    api: Api,
+    pool: list[str],
+    cfg: Config,
+    results: Results,
+    figures: Figures,
+    *,
+    server_cpu: Callable[[], float] | None = None,
 ) -> None:
-    """Deposit to random accounts of `pool`; then each balance must be its deposits' sum."""
+    """Deposit to random accounts of `pool`; then each balance must be its deposits' sum.
+    With `server_cpu` (the command server's CPU seconds so far), its CPU per deposit too."""
     versions: dict[str, int] = {}
 
     async def deposit() -> None:
@@ -70,10 +78,13 @@ async def spread_deposits(
         result = await api.commands.DepositFunds(command, timeout=CALL_TIMEOUT)
         versions[result.account_id] = max(versions.get(result.account_id, 0), result.version)
 
+    cpu_before = server_cpu() if server_cpu else 0.0
     measured = await closed_loop(lambda _: deposit, cfg.clients, cfg.seconds)
     scenario = f"DepositFunds, {cfg.clients} clients, {len(pool)} accounts"
     record_calls(results, scenario, measured)
     figures["deposit"] = measured.rate
+    if server_cpu and measured.ok:
+        figures["deposit cpu ms"] = (server_cpu() - cpu_before) * 1000 / measured.ok
     ended = time.perf_counter()
     accounts = await bounded_gather(
         [partial(read_at, api, a, v) for a, v in versions.items()], cfg.clients

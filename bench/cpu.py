@@ -40,6 +40,11 @@ def _tree_seconds(table: dict[int, tuple[int, float]], root: int) -> float:
     return total
 
 
+def process_seconds(pid: int) -> float:
+    """CPU seconds a process and its live descendants have used so far."""
+    return _tree_seconds(_process_table(), pid)
+
+
 def _machine_busy_seconds() -> float:
     """CPU seconds all cores spent not idle since boot (0 if /proc/stat cannot be read)."""
     try:

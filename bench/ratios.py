@@ -31,6 +31,9 @@ def ratio_rows(figures: Figures, cfg: Config) -> Results:
         rows[SCENARIO, f"{label} ÷ the Java project's {JAVA[leg]:,.0f}/s (target ≥ 1.5x)"] = _ratio(
             figures, leg, JAVA[leg], JAVA_READ_TARGET
         )
+    rows[SCENARIO, "CPU per DepositFunds (command server) ÷ per echo call (echo server)"] = (
+        _cpu_ratio(figures)
+    )
     for leg, raw, label in (
         ("deposit", "raw append", "DepositFunds ÷ raw store append"),
         ("lookup", "raw lookup", "FindAccountById ÷ raw lookup"),
@@ -49,3 +52,12 @@ def _ratio(figures: Figures, leg: str, base: float, target: float | None, unit: 
     if target is None:
         return text
     return f"{text} {'✓' if value >= target else '✗ below target'}"
+
+
+def _cpu_ratio(figures: Figures) -> str:
+    """The command server's CPU time per deposit against the echo server's per call: a
+    figure the machine's noise moves less than a rate (both are CPU, not waiting)."""
+    deposit, echo = figures.get("deposit cpu ms"), figures.get("echo cpu ms")
+    if not deposit or not echo:
+        return "-"
+    return f"{deposit / echo:,.1f}x ({deposit:.2f} ms ÷ {echo:.3f} ms)"

@@ -10,6 +10,7 @@ from functools import partial
 
 import grpc
 
+from bench.cpu import process_seconds
 from bench.echo_server import STREAM, UNARY
 from bench.load import closed_loop
 from bench.results import Config, Figures, Results, record_calls
@@ -29,7 +30,7 @@ async def echo_legs(cfg: Config, results: Results, figures: Figures) -> None:
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             await asyncio.wait_for(channel.channel_ready(), CALL_TIMEOUT)
-            await _unary(channel, cfg, results, figures)
+            await _unary(channel, cfg, results, figures, server.pid)
             for clients in (1, cfg.clients):
                 await _stream(channel, cfg, clients, results, figures)
     finally:
@@ -38,14 +39,17 @@ async def echo_legs(cfg: Config, results: Results, figures: Figures) -> None:
 
 
 async def _unary(
-    channel: grpc.aio.Channel, cfg: Config, results: Results, figures: Figures
+    channel: grpc.aio.Channel, cfg: Config, results: Results, figures: Figures, pid: int
 ) -> None:
     echo: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(UNARY)
+    cpu_before = process_seconds(pid)
     measured = await closed_loop(
         lambda _: partial(echo, b"x" * 48, timeout=CALL_TIMEOUT), cfg.clients, cfg.seconds
     )
     record_calls(results, f"{SCENARIO}: unary echo, {cfg.clients} clients", measured)
     figures["echo"] = measured.rate
+    if measured.ok:  # the echo server's CPU per call: what gRPC alone costs a server
+        figures["echo cpu ms"] = (process_seconds(pid) - cpu_before) * 1000 / measured.ok
 
 
 async def _stream(

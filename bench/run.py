@@ -32,13 +32,18 @@ async def measure(stack: RunningStack, cfg: Config, say: Callable[[str], None]) 
         say("waiting for the command server to catch the read model up with the store")
         async with asyncio.timeout(CATCH_UP_SECONDS):
             await stack.logged("command_server", CAUGHT_UP)
+    command_pid = stack.pids()["command_server"]
+    command_cpu = partial(cpu.process_seconds, command_pid)
     async with connect(stack.command_address, stack.query_address) as api:
         say(f"opening {cfg.accounts} accounts")
         ids = await open_accounts(api, cfg.accounts, cfg, results)
         pool = ids[: cfg.deposit_accounts]
         phases: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("echo (reference)", partial(echo_legs, cfg, results, figures)),
-            ("DepositFunds", partial(spread_deposits, api, pool, cfg, results, figures)),
+            (
+                "DepositFunds",
+                partial(spread_deposits, api, pool, cfg, results, figures, server_cpu=command_cpu),
+            ),
             ("WithdrawFunds hot account", partial(hot_account, api, cfg, results, figures)),
             ("TransferFunds", partial(ring_transfers, api, cfg, results, figures)),
             ("read-your-write", partial(read_your_write, api, pool, cfg, results)),
