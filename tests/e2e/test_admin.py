@@ -9,6 +9,8 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
+
 from harness.processes import REPO
 from harness.system import System
 from tests.e2e.helpers import open_account, read
@@ -38,6 +40,8 @@ class Ran:
         return self
 
 
+# The output only; check and restore on each stack: test_restore_and_check.
+@pytest.mark.stack_independent
 def test_check_and_restore_show_their_progress(system: System) -> None:
     read(system.queries, open_account(system.commands, "Admin", 100).account_id, 1)
     checked = admin(system, "check", "--settle-seconds", "10").ok()
@@ -49,6 +53,7 @@ def test_check_and_restore_show_their_progress(system: System) -> None:
     assert found["differences"] == [] and found["accounts"] >= restored["accounts"]
 
 
+@pytest.mark.stack_independent
 def test_check_draws_a_bar_on_a_terminal(system: System) -> None:
     terminal, attached = pty.openpty()
     try:

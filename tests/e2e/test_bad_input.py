@@ -206,6 +206,7 @@ def test_bad_query_is_refused_clearly(
     expect_status(_call(system.queries, rpc, request_), code, words)
 
 
+@pytest.mark.stack_independent
 def test_find_all_with_negative_page_size_is_refused(system: System) -> None:
     stream = system.queries.FindAllAccounts(q.FindAllAccountsRequest(page_size=-1), timeout=TIMEOUT)
     expect_status(lambda: list(stream), Status.INVALID_ARGUMENT, "page_size")
@@ -215,6 +216,7 @@ def test_find_all_with_negative_page_size_is_refused(system: System) -> None:
     ("rpc", "message"),
     [("DepositFunds", c.DepositFundsRequest), ("WithdrawFunds", c.WithdrawFundsRequest)],
 )
+@pytest.mark.stack_independent  # checked before the account is loaded
 @pytest.mark.parametrize("amount", [0, -1, -(2**63)])
 def test_non_positive_amounts_are_refused(
     system: System, rpc: str, message: Any, amount: int

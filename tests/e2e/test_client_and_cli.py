@@ -70,6 +70,7 @@ def holder() -> str:
     return f"Client {uuid.uuid4().hex[:8]}"
 
 
+@pytest.mark.stack_independent  # the client's side; the servers': test_commands_and_queries
 async def test_the_client_opens_moves_money_closes_and_finds(system: System) -> None:
     name = holder()
     async with client_of(system) as bank:
@@ -93,6 +94,7 @@ async def test_the_client_opens_moves_money_closes_and_finds(system: System) -> 
         assert (account.status, closed.version) == (AccountStatus.CLOSED, 4)
 
 
+@pytest.mark.stack_independent
 async def test_the_client_raises_refusals_with_their_reason(system: System) -> None:
     async with client_of(system) as bank:
         opened = await bank.open_account(holder(), AccountType.SAVINGS, 100)
@@ -108,6 +110,7 @@ async def test_the_client_raises_refusals_with_their_reason(system: System) -> N
         assert [v.field for v in raised.value.field_violations] == ["account_id", "amount_cents"]
 
 
+@pytest.mark.stack_independent
 def test_the_command_line_for_people_and_for_programs(system: System) -> None:
     name = holder()
     (opened,) = techbank(
@@ -153,6 +156,7 @@ def test_the_command_line_for_people_and_for_programs(system: System) -> None:
     assert read["status"] == "closed"
 
 
+@pytest.mark.stack_independent  # the servers': test_transfers
 def test_the_command_line_sends_a_transfer_and_reads_a_past_balance(system: System) -> None:
     source, target = (
         techbank(system, "--json", "accounts", "open", "--holder", holder(), *kind).json()[0]

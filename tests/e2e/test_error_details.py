@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import grpc
+import pytest
 
 from harness.system import System
 from techbank.account.v1 import commands_pb2 as c
@@ -16,6 +17,8 @@ DOMAIN = "techbank.account.v1"
 Status = grpc.StatusCode
 
 
+# The details' form; the refusals on each stack: test_commands_and_queries.
+@pytest.mark.stack_independent
 def test_insufficient_funds_and_a_closed_account_are_told_apart(system: System) -> None:
     account_id = open_account(system.commands, cents=100).account_id
     withdraw = c.WithdrawFundsRequest(account_id=account_id, amount_cents=101)
@@ -46,6 +49,7 @@ def test_a_repeated_refused_request_gets_the_same_reason(system: System) -> None
     assert first.reason == "INSUFFICIENT_FUNDS"
 
 
+@pytest.mark.stack_independent
 def test_a_stale_expected_version_is_a_version_mismatch(system: System) -> None:
     account_id = open_account(system.commands).account_id
     deposit = c.DepositFundsRequest(account_id=account_id, amount_cents=1, expected_version=7)
@@ -65,6 +69,8 @@ def test_an_unknown_account_is_not_found_on_both_sides(system: System) -> None:
         assert refusal.metadata["accountId"] == unknown
 
 
+# The details' form; the reuse on each stack: test_commands_and_queries.
+@pytest.mark.stack_independent
 def test_a_request_id_reused_for_another_command(system: System) -> None:
     account_id = open_account(system.commands).account_id
     request_id = str(uuid.uuid4())
@@ -80,6 +86,7 @@ def test_a_request_id_reused_for_another_command(system: System) -> None:
     assert reused.metadata["requestId"] == request_id
 
 
+@pytest.mark.stack_independent
 def test_every_invalid_field_of_a_command_is_named_at_once(system: System) -> None:
     deposit = c.DepositFundsRequest(
         account_id="nope", amount_cents=0, expected_version=0, request_id="r" * 200
@@ -92,12 +99,15 @@ def test_every_invalid_field_of_a_command_is_named_at_once(system: System) -> No
     assert bad.fields == ["holder", "account_type", "opening_balance_cents"]
 
 
+@pytest.mark.stack_independent
 def test_every_invalid_field_of_a_query_is_named_at_once(system: System) -> None:
     query = q.FindAccountByIdRequest(account_id="nope", min_version=0)
     bad = refusal_of(lambda: system.queries.FindAccountById(query, timeout=TIMEOUT))
     assert (bad.code, bad.fields) == (Status.INVALID_ARGUMENT, ["account_id", "min_version"])
 
 
+# The details' form; the wait on each stack: test_commands_and_queries.
+@pytest.mark.stack_independent
 def test_a_version_not_reached_in_time_says_which(system: System) -> None:
     account_id = open_account(system.commands, kind=SAVINGS).account_id
     query = q.FindAccountByIdRequest(account_id=account_id, min_version=9)
@@ -106,6 +116,7 @@ def test_a_version_not_reached_in_time_says_which(system: System) -> None:
     assert late.metadata == {"accountId": account_id, "minVersion": "9"}
 
 
+@pytest.mark.stack_independent
 def test_bytes_that_are_no_request_are_a_malformed_request(system: System) -> None:
     with grpc.insecure_channel(system.env["TECHBANK_COMMAND_ADDRESS"]) as channel:
         call: Any = channel.unary_unary("/techbank.account.v1.AccountCommandService/OpenAccount")

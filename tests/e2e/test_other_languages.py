@@ -50,6 +50,7 @@ def run_steps(client: list[str], system: System) -> dict[str, dict[str, Any]]:
     return {step["step"]: step for step in steps}
 
 
+@pytest.mark.stack_independent  # the clients' side; the servers': test_commands_and_queries
 def test_a_client_in_another_language_runs_every_step(system: System, client: list[str]) -> None:
     for _ in range(2):  # with the client's own, enough accounts for two pages of two
         open_account(system.commands)

@@ -69,6 +69,7 @@ def test_balance_pages_are_ordered_by_balance_then_id(system: System) -> None:
     assert all(len(page.accounts) <= 2 for page in pages)
 
 
+@pytest.mark.stack_independent  # the token is checked before any read
 def test_a_page_token_of_another_query_is_refused_with_its_field(system: System) -> None:
     holder = f"Paged {uuid.uuid4()}"
     for _ in range(2):

@@ -15,6 +15,9 @@ from harness.processes import REPO
 from harness.system import System
 from tests.e2e.helpers import refusal_of
 
+# Reflection and the error details grpcurl decodes: the gRPC layer both stacks share.
+pytestmark = pytest.mark.stack_independent
+
 GRPCURL = REPO / ".tools" / "bin" / "grpcurl"
 COMMANDS = "techbank.account.v1.AccountCommandService"
 

@@ -1,6 +1,7 @@
 """Data outlives a restart; the servers speak health and reflection for grpcurl."""
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
@@ -33,6 +34,7 @@ def _services(address: str) -> set[str]:
         return {s.name for s in reply.list_services_response.service}
 
 
+@pytest.mark.stack_independent
 def test_reflection_lists_each_servers_api(system: System) -> None:
     assert "techbank.account.v1.AccountCommandService" in _services(
         system.env["TECHBANK_COMMAND_ADDRESS"]

@@ -30,6 +30,10 @@ from tests.e2e.helpers import (
     refusal_from,
 )
 
+# TLS, tokens, scopes and request keys per client (core.requests) live in the gRPC
+# layer and the core both stacks share; the stores only keep the keys they are given.
+pytestmark = pytest.mark.stack_independent
+
 READ_WRITE = "accounts:read accounts:write"
 CERTIFICATE_SCOPES = "teller=accounts:read accounts:write;auditor=accounts:read"
 Status = grpc.StatusCode

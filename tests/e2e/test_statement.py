@@ -5,6 +5,7 @@ import uuid
 from functools import partial
 
 import grpc
+import pytest
 
 from harness.system import System
 from techbank.account.v1 import commands_pb2, queries_pb2
@@ -126,6 +127,7 @@ def test_many_movements_come_in_small_pages_and_a_broken_stream_resumes(system: 
     assert rest[-1].next_page_token == ""
 
 
+@pytest.mark.stack_independent  # checked before any read
 def test_a_bad_request_is_refused_naming_every_field_and_any_foreign_token(
     system: System,
 ) -> None:
@@ -151,6 +153,7 @@ def accounts_token(system: System) -> str:
     return token
 
 
+@pytest.mark.stack_independent  # the client's side; the servers': the tests above
 async def test_the_client_and_the_command_line_read_a_statement(system: System) -> None:
     async with client_of(system) as bank:
         opened = await bank.open_account("Statement reader", AccountType.CURRENT, 500)

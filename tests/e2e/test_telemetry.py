@@ -110,6 +110,7 @@ def spans_in(text: str) -> Iterator[dict[str, Any]]:
             continue
 
 
+@pytest.mark.stack_independent  # the log format; the same processes log on each stack
 def test_logs_are_json_lines(traced: System) -> None:
     log = traced.process("query_server").log_path.read_text(errors="replace")
     lines = [line for line in log.splitlines() if line.startswith('{"time"')]

@@ -4,6 +4,7 @@ import time
 import uuid
 
 import grpc
+import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from harness.system import System
@@ -102,6 +103,8 @@ def test_bad_transfers_are_refused_naming_every_field(system: System) -> None:
     assert (unknown.code, unknown.reason) == (Status.NOT_FOUND, "TRANSFER_NOT_FOUND")
 
 
+# Checked before the account is loaded; references on each stack: test_statement.
+@pytest.mark.stack_independent
 def test_a_reference_is_checked_like_any_text(system: System) -> None:
     account_id = open_account(system.commands).account_id
     too_long = refusal_of(
