@@ -206,16 +206,18 @@ def test_a_transfer_the_process_fails_on_for_good_is_parked_and_later_ones_finis
     assert [p.event_id for p in parked_by(system, None, 1)] == [bad.event_id]
 
 
-def unpublished(system: System) -> list[StoredEvent]:
-    """What the outbox holds, once the sweep has had time to go past it (it runs every
-    second, taking events older than 3 s)."""
-    time.sleep(5)
+def unpublished(system: System, seconds: float = 10.0) -> list[StoredEvent]:
+    """What the outbox holds, however new, once it holds nothing or `seconds` have
+    passed: its sweep runs every second, taking events older than 3 s."""
 
     async def outbox() -> list[StoredEvent]:
         store = await open_event_store(event_store_url(system))
         try:
-            return await store.unpublished(datetime.now(UTC) - timedelta(seconds=3), 100)
+            return await store.unpublished(datetime.now(UTC) + timedelta(seconds=1), 100)
         finally:
             await store.close()
 
-    return asyncio.run(outbox())
+    deadline = time.monotonic() + seconds
+    while (held := asyncio.run(outbox())) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return held
