@@ -54,6 +54,13 @@ class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
         log.info("assigned partitions %s", sorted(p.partition for p in assigned))
 
 
+# A consumer that dies without leaving (SIGKILL, a lost host) holds its partitions until
+# the broker has heard nothing for the session timeout: 6 s, the broker's floor
+# (group.min.session.timeout.ms), rather than aiokafka's 10 s; heartbeats every 2 s.
+SESSION_TIMEOUT_MS = 6_000
+HEARTBEAT_INTERVAL_MS = 2_000
+
+
 class KafkaBatchConsumer:
     def __init__(self, bootstrap_servers: str, topic: str, group_id: str, decode: Decode) -> None:
         self._topic = topic
@@ -65,6 +72,8 @@ class KafkaBatchConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            session_timeout_ms=SESSION_TIMEOUT_MS,
+            heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
         )
 
     async def run(
