@@ -106,8 +106,11 @@ $(TOOLS)/buf-$(BUF_VERSION):
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) @bufbuild/buf@$(BUF_VERSION)
 	touch $@
 
+# Two workers share the tests that leave the servers running; those marked `serial`
+# stop and start them, and run alone after (docs/testing.md).
 test: lint servers tools
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not serial"
+	$(PY) -m pytest -q -m serial
 
 # What needs no server, no tool and no other process: seconds, for every edit.
 UNIT_TESTS := tests/unit tests/contract/test_event_store_sqlite.py \

@@ -1,5 +1,6 @@
 """Stopping and starting the real servers from a test, to prove the system outlasts them."""
 
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,11 @@ TIMEOUT_SECONDS = 180
 
 def server(action: str, name: str) -> None:
     """`infra/stack.sh up|down NAME`: kafka, mongo or mysql."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        raise RuntimeError(
+            f"{action} {name} under pytest-xdist: other workers' tests use that server; "
+            "mark the test `serial` (pytest.mark.serial) so that it runs alone"
+        )
     subprocess.run(
         [str(STACK), action, name], check=True, timeout=TIMEOUT_SECONDS, capture_output=True
     )

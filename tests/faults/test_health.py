@@ -14,6 +14,9 @@ from harness.system import System, running_system
 from techbank.account.v1 import commands_pb2, queries_pb2
 from tests.faults.helpers import deposit, projected_account, status_of, write_locked
 
+# It stops and starts the shared servers: it runs alone, after the rest (Makefile: test).
+pytestmark = pytest.mark.serial
+
 COMMANDS = commands_pb2.DESCRIPTOR.services_by_name["AccountCommandService"].full_name
 QUERIES = queries_pb2.DESCRIPTOR.services_by_name["AccountQueryService"].full_name
 SERVING = health_pb2.HealthCheckResponse.SERVING

@@ -3,6 +3,7 @@
 import random
 
 import grpc
+import pytest
 
 from harness.processes import ServerProcess, free_port
 from harness.servers import server_down
@@ -10,6 +11,9 @@ from harness.system import System, env_beside
 from techbank.account.v1 import commands_pb2, commands_pb2_grpc
 from tests.e2e.helpers import open_account, read
 from tests.faults.helpers import TIMEOUT, check, deposit, deposit_many
+
+# It stops and starts the shared servers: it runs alone, after the rest (Makefile: test).
+pytestmark = pytest.mark.serial
 
 SETTLE_SECONDS = 90
 

@@ -4,6 +4,7 @@ half-written, and service resumes without a restart when it returns."""
 import time
 
 import grpc
+import pytest
 
 from harness.servers import mongo_backend_down, server_down
 from harness.system import System
@@ -17,6 +18,9 @@ from tests.faults.helpers import (
     stop_promptly,
     wait_for_log,
 )
+
+# It stops and starts the shared servers: it runs alone, after the rest (Makefile: test).
+pytestmark = pytest.mark.serial
 
 FAST_SECONDS = 8.0
 

@@ -114,6 +114,7 @@ def test_a_transfer_whose_server_is_killed_between_steps_is_finished_by_another(
     assert check(real_system, SETTLE_SECONDS).returncode == 0
 
 
+@pytest.mark.serial  # stops Kafka, which every other test uses: runs alone (Makefile: test)
 def test_transfers_during_a_kafka_outage_end_and_reach_the_read_model(
     real_system: System,
 ) -> None:
