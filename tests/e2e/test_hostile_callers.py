@@ -24,9 +24,9 @@ from tests.e2e.hostile_commands import CommandRules
 from tests.e2e.hostile_history import HistoryRules
 from tests.e2e.hostile_queries import QueryRules
 
-# Examples and steps per stack: 1,200 calls on each, measured on a 2-core machine at
-# about 20 s apiece (suite time is budgeted: docs/testing.md).
-RUNS = {"embedded": (40, 30), "real": (40, 30)}
+# Examples and steps on each stack: 1,200 calls, measured on a 2-core machine at about
+# 20 s a stack (suite time is budgeted: docs/testing.md).
+EXAMPLES, STEPS = 40, 30
 
 
 class HostileCallers(CommandRules, HistoryRules, QueryRules):
@@ -47,12 +47,11 @@ def test_no_hostile_call_answers_internal_or_logs_a_traceback(hostile_system: Sy
         def __init__(self) -> None:
             super().__init__(hostile_system)
 
-    examples, steps = RUNS[hostile_system.name]
     run_state_machine_as_test(
         OnThisSystem,
         settings=settings(
-            max_examples=examples,
-            stateful_step_count=steps,
+            max_examples=EXAMPLES,
+            stateful_step_count=STEPS,
             deadline=None,
             phases=[Phase.explicit, Phase.reuse, Phase.generate],
             suppress_health_check=[HealthCheck.too_slow],
