@@ -70,7 +70,9 @@ def write_into_the_store(system: System, events: list[StoredEvent], after: int) 
 
 
 def parked_by(system: System, consumer: str | None, count: int) -> list[ParkedEvent]:
-    """The events `consumer` (None: any) parked, once `count` of them are parked."""
+    """The events `consumer` (None: any) parked, once exactly `count` of them are parked:
+    a retry projects first and unparks after, so the read model can show the mended
+    account a moment before the parked list is empty."""
 
     async def listed() -> list[ParkedEvent]:
         parked = await open_parked_events(event_store_url(system))
@@ -80,7 +82,7 @@ def parked_by(system: System, consumer: str | None, count: int) -> list[ParkedEv
             await parked.close()
 
     deadline = time.monotonic() + PARKING_SECONDS
-    while len(found := asyncio.run(listed())) < count:
+    while len(found := asyncio.run(listed())) != count:
         assert time.monotonic() < deadline, f"{consumer} parked {found}"
         time.sleep(0.5)
     return found
