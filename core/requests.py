@@ -19,9 +19,9 @@ import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from core.errors import ConcurrencyError, DomainError, InvalidInput, error_of_kind, kind_of
+from core.errors import ConcurrencyError, InvalidInput, error_of_kind
 from core.events import StoredEvent
 
 MAX_KEY_LENGTH = 255
@@ -152,15 +152,3 @@ async def not_stored(
     if await store.outcome(request.key) is not None:
         return RequestAlreadyDecided(request.key)
     return ConcurrencyError(f"{aggregate_id} is no longer at version {expected_version}")
-
-
-async def refuse(
-    store: "EventStore", request: Request, aggregate_id: str, version: int, error: DomainError
-) -> NoReturn:
-    """Remember that `request` was refused with `error`, then raise it.
-
-    Raises RequestAlreadyDecided instead when the request was decided elsewhere first.
-    """
-    refusal = Refusal(kind_of(error), error.message)
-    await store_decision(store, Decision(request, aggregate_id, version, refusal=refusal), version)
-    raise error
