@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.errors import outages_unavailable
+from adapters.mongo.feed import FEED
 from adapters.mongo.segments import SEGMENT, segment_of
 from core.aggregate import Snapshot
 from core.events import STORED_FIELDS, StoredEvent
@@ -109,6 +110,7 @@ def to_document(event: StoredEvent) -> Document:
         SEGMENT: segment_of(event.aggregate_id, event.version),
         "payload": Binary(event.payload),
         OUTBOX: PENDING,
+        FEED: PENDING,  # until the event has its place in the feed (adapters.mongo.feed)
     }
 
 

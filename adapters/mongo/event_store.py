@@ -20,7 +20,7 @@ several inserts, so a process killed in between leaves the first ones stored. Th
 bank never appends more than one event per request.
 """
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,24 +43,25 @@ from adapters.mongo.documents import (
     to_document,
 )
 from adapters.mongo.errors import outages_unavailable
+from adapters.mongo.feed import MongoFeed
+from adapters.mongo.indexes import create_indexes
 from adapters.mongo.inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
-from adapters.mongo.segments import SEGMENT, SEGMENT_SIZE, all_segmented, load_after
-from adapters.settings import EarlierStoreLayout, redacted
+from adapters.mongo.segments import SEGMENT_SIZE, all_segmented, load_after
+from adapters.settings import redacted
 from core.aggregate import Snapshot
 from core.errors import ConcurrencyError
 from core.event_store import EventStore, OutboxPosition, check_contiguous, store_one_by_one
 from core.events import StoredEvent
+from core.feed import EventFeed, FeedEntry
 from core.requests import Decision, Outcome, Refusal, Request, RequestAlreadyDecided
 
 Document = dict[str, Any]
 SERVER_SELECTION_MS = 3000  # unless the URL says (serverSelectionTimeoutMS=...)
-# The unique index the earlier layout (one event per document, _id = event id) created.
-EARLIER_LAYOUT_INDEX = "aggregate_version_unique"
 DURABLE = WriteConcern(w="majority", j=True)
 READ_COMMITTED = ReadConcern("majority")
 
 
-class MongoEventStore(EventStore):
+class MongoEventStore(EventStore, EventFeed):
     def __init__(
         self,
         client: AsyncMongoClient[Document],
@@ -72,6 +73,7 @@ class MongoEventStore(EventStore):
         self._snapshots = MongoSnapshots(_snapshots_of(collection))
         self._inserts = GroupedInserts(collection)
         self._segmented = segmented  # see adapters.mongo.segments
+        self._feed = MongoFeed(collection)
 
     @classmethod
     async def connect(cls, url: str, collection: str = "events") -> "MongoEventStore":
@@ -85,7 +87,7 @@ class MongoEventStore(EventStore):
         events = database[collection]
         try:
             with outages_unavailable(f"the event store at {redacted(url)} is unavailable"):
-                await _create_indexes(events)
+                await create_indexes(events)
                 segmented = await all_segmented(events, _snapshots_of(events))
         except Exception:
             await client.close()
@@ -132,6 +134,21 @@ class MongoEventStore(EventStore):
             raise RequestAlreadyDecided(request.key) from exc
 
     async def store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
+        stored = await self._store_in_turn(decisions, expected_version)
+        if stored:
+            self._feed.wake()
+        return stored
+
+    async def read_after(self, position: int, limit: int) -> list[FeedEntry]:
+        return await self._feed.read_after(position, limit)
+
+    async def head(self) -> int:
+        return await self._feed.head()
+
+    def notify(self, listener: Callable[[], None]) -> None:
+        self._feed.notify(listener)
+
+    async def _store_in_turn(self, decisions: Sequence[Decision], expected_version: int) -> int:
         """One ordered insert_many when each decision is one document (an event or a
         refusal): the server stops at the first it refuses and says how many went in."""
         if len(decisions) == 1 or any(len(d.events) > 1 for d in decisions):
@@ -217,23 +234,8 @@ class MongoEventStore(EventStore):
 
     async def close(self) -> None:
         await self._inserts.close()
+        await self._feed.close()
         await self._client.close()
-
-
-async def _create_indexes(events: AsyncCollection[Document]) -> None:
-    # `_id` and `request` are the guards (see the module's docstring); the others serve
-    # loading a stream and the outbox sweep.
-    if EARLIER_LAYOUT_INDEX in {index["name"] async for index in await events.list_indexes()}:
-        raise EarlierStoreLayout(
-            f"the collection {events.full_name} was written by an earlier Techbank, whose "
-            "events had a uuid _id; start with an empty database or collection"
-        )
-    await events.create_index([("request", ASCENDING)], unique=True, name="request_unique")
-    await events.create_index(
-        [("aggregate_id", ASCENDING), ("version", ASCENDING)], name="aggregate_version"
-    )
-    await events.create_index([(OUTBOX, ASCENDING)], name="outbox")
-    await events.create_index([(SEGMENT, ASCENDING)], name="segment")
 
 
 def _snapshots_of(events: AsyncCollection[Document]) -> AsyncCollection[Document]:

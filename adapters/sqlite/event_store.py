@@ -17,7 +17,7 @@ The tables are those of adapters.sql.event_tables, so either SQL adapter can ope
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +41,7 @@ from core.aggregate import Snapshot
 from core.errors import Unavailable
 from core.event_store import EventStore, OutboxPosition, check_contiguous
 from core.events import STORED_FIELDS, StoredEvent
+from core.feed import EventFeed, FeedEntry
 from core.requests import Decision, Outcome, Refusal
 
 UNAVAILABLE = "the event store is unavailable"
@@ -62,9 +63,16 @@ OUTCOME = (
     "FROM requests WHERE request_key = ?"
 )
 FIRST_EVENTS = "SELECT aggregate_id FROM events WHERE version = 1 ORDER BY position"
+# The feed is the events in `position` order: SQLite gives a row its rowid inside the
+# write's transaction, under the file's one write lock, so positions commit in order.
+FEED = (
+    f"SELECT position, {', '.join(STORED_FIELDS)} FROM events "
+    "WHERE position > ? ORDER BY position LIMIT ?"
+)
+HEAD = "SELECT COALESCE(MAX(position), 0) FROM events"
 
 
-class SqliteEventStore(EventStore):
+class SqliteEventStore(EventStore, EventFeed):
     def __init__(self, path: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> None:
         self._path, self._busy_seconds = path, busy_seconds
         self._reads = _open(path, busy_seconds)
@@ -72,6 +80,7 @@ class SqliteEventStore(EventStore):
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="event-store-writer")
         self._waiting: list[tuple[Write, asyncio.Future[Result]]] = []
         self._committing: asyncio.Task[None] | None = None
+        self._listeners: list[Callable[[], None]] = []
 
     @classmethod
     async def connect(cls, url: str) -> "SqliteEventStore":
@@ -87,7 +96,12 @@ class SqliteEventStore(EventStore):
         check_contiguous([e for d in decisions for e in d.events], expected_version)
         stored = await self._write(InTurn(decisions, expected_version))
         assert isinstance(stored, int)
+        for listener in self._listeners if stored else ():
+            listener()  # committed: the new positions are readable
         return stored
+
+    def notify(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:
         await self._write(MarkPublished(list(event_ids)))
@@ -130,6 +144,13 @@ class SqliteEventStore(EventStore):
         aggregate_id, version = after or ("", 0)
         rows = self._read(UNPUBLISHED, (stored_time(older_than), aggregate_id, version, limit))
         return [_event(row) for row in rows]
+
+    async def read_after(self, position: int, limit: int) -> list[FeedEntry]:
+        rows = self._read(FEED, (position, limit))
+        return [FeedEntry(row[0], _event(row[1:])) for row in rows]
+
+    async def head(self) -> int:
+        return int(self._read(HEAD, ())[0][0])
 
     async def aggregate_ids(self) -> AsyncIterator[str]:
         # A connection of its own: a statement left open between chunks would hold the

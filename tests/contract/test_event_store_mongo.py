@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
-from adapters.mongo.event_store import EARLIER_LAYOUT_INDEX as OLD_INDEX
 from adapters.mongo.event_store import MongoEventStore
+from adapters.mongo.indexes import EARLIER_LAYOUT_INDEX as OLD_INDEX
 from adapters.settings import EarlierStoreLayout
 from core.event_store import EventStore
 from harness.stack import mongo_url
