@@ -30,6 +30,7 @@ from bank.account import BankAccount
 from bank.transfer import Transfer
 from bank.wire import BankAccountSnapshots, ProtobufEventCodec, in_current_shapes
 from command_server.account_changes import CommandOutcome
+from command_server.feed import FEED_SERVICE, EventFeedServicer, feed_servicer
 from command_server.handlers import (
     GetBalanceAsOf,
     account_as_of,
@@ -65,6 +66,7 @@ class CommandSide:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # The bus's consumers in this process, which park what they fail on for good.
     consumers: list[ParkingConsumer] = field(default_factory=list)
+    feed: EventFeedServicer | None = None  # when the store keeps a feed (core.feed)
 
     async def start(self) -> None:
         """Start publishing: what the outbox holds, then each command's events."""
@@ -106,6 +108,9 @@ def bootstrap(
     )
     if outbox.parking is not None:
         side.consumers.append(outbox.parking)
+    if followed := feed_servicer(store.inner):
+        side.feed, head = followed
+        side.closers.append(head.close)
     return side
 
 
@@ -208,6 +213,7 @@ SCOPES = (
     | every_method(TRANSFER_SERVICE, WRITE_SCOPE)
     | {f"/{TRANSFER_SERVICE.full_name}/GetTransfer": READ_SCOPE}
     | every_method(HISTORY_SERVICE, READ_SCOPE)
+    | every_method(FEED_SERVICE, READ_SCOPE)
 )
 
 # What reflection describes, comments included (scripts/gen.sh).
@@ -220,11 +226,14 @@ async def serve_commands(settings: Settings, side: CommandSide) -> None:
     for consumer in side.consumers:
         observe_parking(consumer)
     names = [SERVICE_NAME, TRANSFER_SERVICE.full_name, HISTORY_SERVICE.full_name]
+    names += [FEED_SERVICE.full_name] if side.feed else []
 
     def register(server: grpc.aio.Server, streams: StreamGate) -> None:
         add_service(server, side.servicer, SERVICE, streams)
         add_service(server, side.transfer_servicer, TRANSFER_SERVICE, streams)
         add_service(server, side.history_servicer, HISTORY_SERVICE, streams)
+        if side.feed:
+            add_service(server, side.feed, FEED_SERVICE, streams)
 
     try:
         await serve(

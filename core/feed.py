@@ -139,18 +139,18 @@ async def follow(
     one stored later, as it comes. A CaughtUp when the reader first reaches the head, and
     when it reaches it again past entries it did not keep. One page is held at a time: a
     slow reader slows its own reads, and holds nothing more."""
-    position, told = after, -1  # told: the last position the reader knows of
+    position, first, skipped = after, True, False
     while True:
         entries = await feed.read_after(position, page)
         for entry in entries:
             position = entry.position
-            if keep(entry.event):
-                told = position
+            skipped = not keep(entry.event)
+            if not skipped:
                 yield entry
         if len(entries) == page:
             continue
-        if told != position:
-            told = position
+        if first or skipped:  # else the last entry told the reader where it is
+            first = skipped = False
             yield CaughtUp(position)
         if not live:
             return

@@ -29,6 +29,7 @@ from harness.stack import (
 )
 from techbank.account.v1 import (
     commands_pb2_grpc,
+    feed_pb2_grpc,
     history_pb2_grpc,
     queries_pb2_grpc,
     transfers_pb2_grpc,
@@ -44,6 +45,7 @@ class System:
     queries: queries_pb2_grpc.AccountQueryServiceStub
     transfers: transfers_pb2_grpc.TransferServiceStub
     history: history_pb2_grpc.AccountHistoryServiceStub
+    feed: feed_pb2_grpc.EventFeedServiceStub
 
     def process(self, role: str) -> ServerProcess:
         """The process that is `role` ("command_server", "projector", "query_server")."""
@@ -183,4 +185,5 @@ def running_system(
             queries_pb2_grpc.AccountQueryServiceStub(query_channel),
             transfers_pb2_grpc.TransferServiceStub(command_channel),
             history_pb2_grpc.AccountHistoryServiceStub(command_channel),
+            feed_pb2_grpc.EventFeedServiceStub(command_channel),
         )

@@ -26,7 +26,6 @@ from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -45,7 +44,13 @@ from adapters.mongo.documents import (
 from adapters.mongo.errors import outages_unavailable
 from adapters.mongo.feed import MongoFeed
 from adapters.mongo.indexes import create_indexes
-from adapters.mongo.inserts import DUPLICATE_KEY, DocumentRefused, GroupedInserts
+from adapters.mongo.inserts import (
+    DUPLICATE_KEY,
+    DocumentRefused,
+    GroupedInserts,
+    InsertStopped,
+    insert_in_order,
+)
 from adapters.mongo.segments import SEGMENT_SIZE, all_segmented, load_after
 from adapters.settings import redacted
 from core.aggregate import Snapshot
@@ -104,7 +109,7 @@ class MongoEventStore(EventStore, EventFeed):
         documents[0] |= request_fields(request, len(events))
         try:
             await self._insert(documents)
-        except (DocumentRefused, BulkWriteError) as exc:
+        except (DocumentRefused, InsertStopped) as exc:
             if not _is_duplicate_key(exc):
                 raise
             # Either guard may have fired; the request's record says which.
@@ -119,8 +124,7 @@ class MongoEventStore(EventStore, EventFeed):
         if len(documents) == 1:
             await self._inserts.insert(documents[0])
             return
-        with outages_unavailable():
-            await self._events.insert_many(documents, ordered=True)
+        await insert_in_order(self._events, documents)
 
     async def _record_refusal(
         self, request: Request, aggregate_id: str, version: int, refusal: Refusal
@@ -155,12 +159,11 @@ class MongoEventStore(EventStore, EventFeed):
             return await store_one_by_one(decisions, expected_version, self._store_one)
         check_contiguous([e for d in decisions for e in d.events], expected_version)
         try:
-            with outages_unavailable():
-                await self._events.insert_many([document_of(d) for d in decisions], ordered=True)
-        except BulkWriteError as exc:
-            if not _is_duplicate_key(exc):
+            await insert_in_order(self._events, [document_of(d) for d in decisions])
+        except InsertStopped as stop:
+            if stop.code != DUPLICATE_KEY:
                 raise
-            return int(exc.details.get("nInserted", 0))
+            return stop.inserted
         return len(decisions)
 
     async def _store_one(self, decision: Decision, version: int) -> None:
@@ -242,8 +245,5 @@ def _snapshots_of(events: AsyncCollection[Document]) -> AsyncCollection[Document
     return events.database[f"{events.name}_snapshots"]
 
 
-def _is_duplicate_key(exc: Exception) -> bool:
-    if isinstance(exc, DocumentRefused):
-        return exc.code == DUPLICATE_KEY
-    errors = exc.details.get("writeErrors", []) if isinstance(exc, BulkWriteError) else []
-    return any(error.get("code") == DUPLICATE_KEY for error in errors)
+def _is_duplicate_key(exc: DocumentRefused | InsertStopped) -> bool:
+    return exc.code == DUPLICATE_KEY

@@ -26,10 +26,9 @@ from typing import Any
 
 from bson import Binary
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
 
 from adapters.mongo.errors import outages_unavailable
-from adapters.mongo.inserts import DUPLICATE_KEY
+from adapters.mongo.inserts import DUPLICATE_KEY, InsertStopped, insert_in_order
 from core.events import STORED_FIELDS, StoredEvent
 from core.feed import FeedEntry
 
@@ -57,6 +56,7 @@ class MongoFeed:
         self._events, self._feed = events, feed_of(events)
         self._hint = 0  # a position known to exist (or 0): where looking for the head starts
         self._wake = asyncio.Event()
+        self._positioning = asyncio.Lock()
         self._running: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[], None]] = []
 
@@ -94,6 +94,16 @@ class MongoFeed:
         return low
 
     async def read_after(self, position: int, limit: int) -> list[FeedEntry]:
+        """The feed after `position`; at its end, once what is pending is positioned: an
+        event stored before the read reached the end is in what it returns."""
+        entries = await self._read_after(position, limit)
+        if len(entries) < limit:  # positioned here, or by another process meanwhile
+            await self.position_pending()
+            last = entries[-1].position if entries else position
+            entries += await self._read_after(last, limit - len(entries))
+        return entries
+
+    async def _read_after(self, position: int, limit: int) -> list[FeedEntry]:
         entries: list[FeedEntry] = []
         while len(entries) < limit:
             after = entries[-1].position if entries else position
@@ -107,8 +117,9 @@ class MongoFeed:
     async def position_pending(self) -> int:
         """Give each pending event its position; how many were given."""
         given = 0
-        while pending := await self._pending():
-            given += await self._position(pending)
+        async with self._positioning:  # one at a time here; other processes may race
+            while pending := await self._pending():
+                given += await self._position(pending)
         return given
 
     async def _position(self, pending: list[Document]) -> int:
@@ -134,13 +145,11 @@ class MongoFeed:
         still to position (a sequencer elsewhere took a position first)."""
         copies = [_copy(start + i, doc) for i, doc in enumerate(pending)]
         try:
-            with outages_unavailable():
-                await self._feed.insert_many(copies, ordered=True)
-        except BulkWriteError as error:
-            stored = int(error.details.get("nInserted", 0))
-            refused = error.details.get("writeErrors", [{}])[0]
-            if refused.get("code") != DUPLICATE_KEY:
+            await insert_in_order(self._feed, copies)
+        except InsertStopped as stop:
+            if stop.code != DUPLICATE_KEY:
                 raise
+            stored = stop.inserted
             self._hint = start + stored - 1 if stored else self._hint
             taken = await self._at(start + stored)
             failed = pending[stored]

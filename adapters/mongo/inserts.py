@@ -84,3 +84,32 @@ def _refusals(error: BulkWriteError, count: int) -> list[Exception | None]:
     for refused in error.details.get("writeErrors", []):
         outcomes[refused["index"]] = DocumentRefused(refused["code"], refused.get("errmsg", ""))
     return outcomes
+
+
+# FerretDB 1.24 runs an ordered insert in batches of 100 documents and stops only the
+# batch where a document is refused: later batches go in all the same, after the gap
+# (inserting 250 documents with the 100th refused stores 1-99 and 201-250 there).
+# So an insert whose order matters sends at most this many documents at a time.
+ORDERED_BATCH = 100
+
+
+class InsertStopped(Exception):
+    """An ordered insert stopped at a refused document: `inserted` went in before it,
+    refused with `code` (11000: a duplicate key)."""
+
+    def __init__(self, inserted: int, code: int) -> None:
+        super().__init__(f"stopped after {inserted} document(s), code {code}")
+        self.inserted, self.code = inserted, code
+
+
+async def insert_in_order(collection: AsyncCollection[Document], documents: list[Document]) -> None:
+    """Insert `documents` in order, none after the first refused (InsertStopped)."""
+    for start in range(0, len(documents), ORDERED_BATCH):
+        try:
+            with outages_unavailable():
+                await collection.insert_many(documents[start : start + ORDERED_BATCH], ordered=True)
+        except BulkWriteError as error:
+            if error.details.get("writeConcernErrors"):
+                raise  # nothing is known to be durable: an outage for all
+            first = error.details["writeErrors"][0]
+            raise InsertStopped(start + int(first["index"]), int(first["code"])) from error

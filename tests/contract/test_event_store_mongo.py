@@ -10,6 +10,7 @@ from pymongo import AsyncMongoClient, monitoring
 
 from adapters.mongo.event_store import MongoEventStore
 from adapters.mongo.indexes import EARLIER_LAYOUT_INDEX as OLD_INDEX
+from adapters.mongo.inserts import DUPLICATE_KEY, InsertStopped, insert_in_order
 from adapters.settings import EarlierStoreLayout
 from core.event_store import EventStore
 from harness.stack import mongo_url
@@ -97,3 +98,20 @@ async def test_writes_wait_for_a_journaled_majority_and_reads_see_only_committed
     assert writes and reads
     assert all(c.get("writeConcern") == {"w": "majority", "j": True} for c in writes), writes
     assert all(c.get("readConcern") == {"level": "majority"} for c in reads), reads
+
+
+async def test_an_ordered_insert_stops_at_the_first_refused_document_however_many() -> None:
+    """FerretDB stops an ordered insert_many only within its batch of 100 documents;
+    insert_in_order must not store anything after the refused one."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url())
+    collection = client.get_default_database()[f"contract_ordered_{uuid.uuid4().hex}"]
+    await collection.insert_one({"_id": 100})
+    try:
+        with pytest.raises(InsertStopped) as stopped:
+            await insert_in_order(collection, [{"_id": n} for n in range(1, 251)])
+        assert (stopped.value.inserted, stopped.value.code) == (99, DUPLICATE_KEY)
+        stored = sorted([doc["_id"] async for doc in collection.find({})])
+        assert stored == list(range(1, 101))
+    finally:
+        await collection.drop()
+        await client.close()
