@@ -32,6 +32,7 @@ def test_the_descriptor_set_holds_the_whole_contract() -> None:
         "account.proto",
         "commands.proto",
         "events.proto",
+        "feed.proto",
         "history.proto",
         "queries.proto",
         "transfers.proto",
