@@ -5,9 +5,9 @@ which a client never reaches; `techbank admin` only says so."""
 
 import argparse
 import os
-from datetime import datetime
 
 from techbank_client import actions
+from techbank_client.arguments import CommandLineParser, ShowVersion, cents, moment
 from techbank_client.client import DEFAULT_COMMAND_ADDRESS, DEFAULT_QUERY_ADDRESS
 
 DESCRIPTION = "Techbank accounts and transfers. Amounts are given in cents."
@@ -23,10 +23,13 @@ MOMENT_HELP = """an ISO 8601 moment with its timezone, e.g. 2026-03-01T12:00:00Z
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="techbank", description=DESCRIPTION, epilog=EPILOG)
+    parser = CommandLineParser(prog="techbank", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--version", action=ShowVersion)
     _connection_options(parser)
     parser.add_argument(
-        "--json", action="store_true", help="one JSON object per line, int64 as JSON numbers"
+        "--json",
+        action="store_true",
+        help="one JSON object per line, int64 as JSON numbers; an error too, on stderr",
     )
     groups = parser.add_subparsers(required=True, metavar="{accounts,transfers}")
     json_too = argparse.ArgumentParser(add_help=False)  # --json after the subcommand as well
@@ -84,12 +87,12 @@ def _accounts(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParser
     opening = command("open", actions.open_account, "open an account")
     opening.add_argument("--holder", required=True)
     opening.add_argument("--type", required=True, choices=["savings", "current"])
-    opening.add_argument("--opening-cents", type=int, default=0, metavar="CENTS")
+    opening.add_argument("--opening-cents", type=cents, default=0, metavar="CENTS")
     _request_id(opening)
     for name, action in (("deposit", actions.deposit), ("withdraw", actions.withdraw)):
         moving = command(name, action, f"{name} CENTS")
         moving.add_argument("account_id", metavar="ID")
-        moving.add_argument("cents", metavar="CENTS", type=int)
+        moving.add_argument("cents", metavar="CENTS", type=cents)
         _reference(moving)
         _versioned(moving)
     closing = command("close", actions.close_account, "close an account for good")
@@ -118,8 +121,8 @@ def _accounts(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParser
     finding = command("find", actions.find_accounts, "accounts of a holder, or by balance")
     criterion = finding.add_mutually_exclusive_group(required=True)
     criterion.add_argument("--holder")
-    criterion.add_argument("--above", type=int, metavar="CENTS", help="balance greater than")
-    criterion.add_argument("--below", type=int, metavar="CENTS", help="balance less than")
+    criterion.add_argument("--above", type=cents, metavar="CENTS", help="balance greater than")
+    criterion.add_argument("--below", type=cents, metavar="CENTS", help="balance less than")
     finding.add_argument("--page-size", type=int, default=0, metavar="N")
 
 
@@ -131,24 +134,13 @@ def _transfers(parser: argparse.ArgumentParser, json_too: argparse.ArgumentParse
     sending.set_defaults(action=actions.with_client(actions.send_transfer))
     sending.add_argument("source", metavar="SOURCE", help="the account debited")
     sending.add_argument("target", metavar="TARGET", help="the account credited")
-    sending.add_argument("cents", metavar="CENTS", type=int)
+    sending.add_argument("cents", metavar="CENTS", type=cents)
     _reference(sending)
     _request_id(sending)
     text = "one transfer, as it stands now"
     showing = commands.add_parser("show", help=text, description=text, parents=[json_too])
     showing.set_defaults(action=actions.with_client(actions.show_transfer))
     showing.add_argument("transfer_id", metavar="TRANSFER_ID")
-
-
-def moment(text: str) -> datetime:
-    """MOMENT, refused without a timezone: a balance at a guessed hour would look right."""
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 moment: {text!r}") from None
-    if parsed.utcoffset() is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no timezone: add Z (UTC) or +HH:MM")
-    return parsed
 
 
 def _reference(command: argparse.ArgumentParser) -> None:

@@ -185,3 +185,35 @@ def test_the_command_line_sends_a_transfer_and_reads_a_past_balance(system: Syst
     assert techbank(system, *deposited).ok().out.endswith("(version 3)\n")
     lines = techbank(system, "accounts", "statement", target["account_id"], "--min-version", "3")
     assert lines.ok().out.splitlines()[2].endswith("  gift"), lines.out
+
+
+@pytest.mark.stack_independent  # the client's side of the servers' errors: test_error_details
+def test_the_command_line_under_json_says_its_errors_in_json_on_stderr(system: System) -> None:
+    (opened,) = techbank(
+        system, "--json", "accounts", "open", "--holder", holder(), "--type", "current"
+    ).json()
+    account = opened["account_id"]
+    declined = techbank(system, "--json", "accounts", "withdraw", account, "999999")
+    assert (declined.status, declined.out) == (19, "")
+    (line,) = declined.err.splitlines()
+    error = json.loads(line)["error"]
+    assert error["metadata"]["accountId"] == account, error
+    assert {**error, "metadata": None} == {
+        "code": "FAILED_PRECONDITION",
+        "reason": "INSUFFICIENT_FUNDS",
+        "message": "Withdraw declined, insufficient funds!",
+        "domain": "techbank.account.v1",
+        "metadata": None,
+        "field_violations": [],
+    }
+    currency = techbank(system, "--json", "accounts", "deposit", account, "12.50")
+    assert (currency.status, currency.out) == (2, "")
+    (line,) = currency.err.splitlines()
+    assert "amount must be whole cents, like 1250 for 12.50" in json.loads(line)["error"]["message"]
+    shown = techbank(system, "accounts", "get", account, "--min-version", "1").ok().out
+    assert re.search(r"^balance +0\.00$", shown, re.MULTILINE), shown  # nothing was deposited
+
+
+@pytest.mark.stack_independent
+def test_the_command_line_says_its_version(system: System) -> None:
+    assert re.fullmatch(r"techbank \d+\.\d+\.\d+.*\n", techbank(system, "--version").ok().out)

@@ -153,9 +153,7 @@ def test_a_token_without_tls_is_a_usage_error(capsys: pytest.CaptureFixture[str]
     )
 
 
-@pytest.mark.parametrize(
-    "words", [["admin"], ["admin", "--help"], ["admin", "restore"], ["--json", "admin", "check"]]
-)
+@pytest.mark.parametrize("words", [["admin"], ["admin", "--help"], ["admin", "restore"]])
 def test_admin_points_to_techbank_admin_in_one_line(
     words: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
