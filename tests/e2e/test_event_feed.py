@@ -155,3 +155,25 @@ def test_grpcurl_reads_the_feed(system: System) -> None:
     assert messages[0]["event"]["accountOpened"]["holder"] == "Feed Reader"
     assert messages[0]["event"]["aggregateId"] == account_id
     assert "caughtUp" in messages[-1]
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        {"after_position": 2**63 - 1},
+        {"stream_id": str(uuid.uuid4())},  # no such stream: nothing, then the end
+        {"event_types": ["FundsDeposited"] * 1_000},  # more than 64 KiB: RESOURCE_EXHAUSTED
+    ],
+)
+def test_bounds_and_odd_filters_answer_calmly(system: System, asked: dict[str, Any]) -> None:
+    items = to_end(system, **asked)
+    assert items[-1].HasField("caught_up")
+    if "after_position" in asked:
+        assert [i.position for i in items] == [2**63 - 1]
+
+
+def test_a_stream_id_with_a_control_character_is_refused(system: System) -> None:
+    named = "stream_id must be a UUID"
+    expect_status(
+        lambda: to_end(system, stream_id="\x00" * 40), grpc.StatusCode.INVALID_ARGUMENT, named
+    )
