@@ -1,6 +1,7 @@
 """Starting and stopping the project's server processes for end-to-end tests."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -38,10 +39,29 @@ def process_env(module: str, env: dict[str, str]) -> dict[str, str]:
     }
 
 
+# Ports for the servers tests start: each pytest-xdist worker draws from a range of its
+# own, below Linux's ephemeral ports (32768 on). Asking the OS for any free port let two
+# workers be handed the same one, and a test then called the other worker's server
+# (UNIMPLEMENTED: a query server at a command server's address).
+PORTS_PER_WORKER = 4000
+_handed: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    low = 20000 + PORTS_PER_WORKER * (int(worker) % 3 if worker.isdigit() else 0)
+    for _ in range(1000):
+        port = random.randrange(low, low + PORTS_PER_WORKER)
+        if port in _handed:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use
+        _handed.add(port)
+        return port
+    raise RuntimeError(f"no free port from {low}")
 
 
 def wait_until_serving(
