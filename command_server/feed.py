@@ -45,6 +45,13 @@ def register_feed_handler(
     dispatcher: Dispatcher[Followed], feed: EventFeed, head: FeedHead
 ) -> None:
     async def follow_events(query: FollowEvents) -> Followed:
+        end = await feed.head()
+        if query.after_position > end:  # a position of another store: resuming would skip
+            message = (
+                f"after_position {query.after_position} is past the end of the feed "
+                f"(position {end}); positions come from this feed's own messages"
+            )
+            raise InvalidInput(message, field="after_position")
         return follow(feed, head, query.after_position, query.keeps, live=query.live)
 
     dispatcher.register(FollowEvents, follow_events)

@@ -30,7 +30,9 @@ class FollowEventsRequest(_message.Message):
     EVENT_TYPES_FIELD_NUMBER: _builtins.int
     STOP_AT_END_FIELD_NUMBER: _builtins.int
     after_position: _builtins.int
-    """Start after this position; 0 (the default) starts at the first event."""
+    """Start after this position; 0 (the default) starts at the first event. A position
+    past the end of the feed is refused (INVALID_ARGUMENT): it is not one of this feed's.
+    """
     stream_id: _builtins.str
     """Only this stream's events: an account's id or a transfer's (a UUID); empty: every stream."""
     stop_at_end: _builtins.bool

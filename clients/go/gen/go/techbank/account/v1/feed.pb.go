@@ -24,7 +24,8 @@ const (
 // Where to start, and which events to send.
 type FollowEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Start after this position; 0 (the default) starts at the first event.
+	// Start after this position; 0 (the default) starts at the first event. A position
+	// past the end of the feed is refused (INVALID_ARGUMENT): it is not one of this feed's.
 	AfterPosition int64 `protobuf:"varint,1,opt,name=after_position,json=afterPosition,proto3" json:"after_position,omitempty"`
 	// Only this stream's events: an account's id or a transfer's (a UUID); empty: every stream.
 	StreamId string `protobuf:"bytes,2,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
