@@ -7,6 +7,7 @@ although two of them were published twice in between (as the outbox's sweep may)
 
 import asyncio
 import json
+import re
 import shutil
 import subprocess
 import uuid
@@ -165,7 +166,8 @@ def test_a_node_consumer_reads_each_event_once_in_its_aggregates_order(system: S
 
     printed, stderr = consumed(system, ids, len(stored))
 
-    assert "2 duplicate record(s) skipped" in stderr, stderr
+    skipped = re.search(r"(\d+) duplicate record\(s\) skipped", stderr)
+    assert skipped is not None and int(skipped[1]) >= 2, stderr  # ours; the outbox may add some
     for aggregate_id, payloads in expected_payloads(first, second, transfer_id).items():
         ours = [line for line in printed if line["aggregateId"] == aggregate_id]
         shown = [
